@@ -1,0 +1,17 @@
+"""Numeric core of drugscreen: numba kernels and their NumPy references.
+
+Installed as ``drugscreen.kernels``. Modules here take and return numeric arrays only
+(no RDKit, torch or pandas), never allocate per-row Python objects and never print.
+
+- :mod:`drugscreen.kernels.cpu` -- ``@njit(parallel=True)`` similarity kernels.
+- :mod:`drugscreen.kernels.reference` -- slow, obviously-correct NumPy versions that the
+  tests compare every kernel against.
+"""
+
+#: Metric codes shared by the kernels and the Python layer.
+TANIMOTO = 0
+DICE = 1
+COSINE = 2
+TVERSKY = 3
+
+METRIC_CODES = {"tanimoto": TANIMOTO, "dice": DICE, "cosine": COSINE, "tversky": TVERSKY}

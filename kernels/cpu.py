@@ -1,0 +1,219 @@
+"""CPU similarity kernels (numba, ``parallel=True``).
+
+Layout conventions (see ARCHITECTURE.md):
+
+- binary fingerprints are ``uint64[n, words]``, bit *i* of the RDKit vector is bit ``i % 64``
+  of word ``i // 64``; popcounts are ``int64[n]``;
+- count fingerprints are CSR (``indptr int64[n+1]``, ``indices int32[nnz]``,
+  ``values uint32[nnz]``) with per-row sums ``int64[n]``;
+- queries are given in a *sparse-word* form: for each query the indices and values of its
+  non-zero 64-bit words (``q_idx int64[Q, m]``, ``q_val uint64[Q, m]``, ``q_nnz int64[Q]``).
+  Words where the query is zero cannot contribute to the intersection, and a Morgan query
+  has about half of its words zero, so this halves the popcount work per pair.
+
+Scoring kernels write a dense tile ``out[Q, stop - start]`` of float64 scores for database
+rows ``start:stop``; selection kernels turn tiles into hits (threshold) or update per-query
+top-k heaps. Scores are computed in float64 with the same formulas as RDKit's
+``DataStructs`` so that they are bit-identical to it.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from drugscreen.kernels import COSINE, DICE, TANIMOTO
+from drugscreen.kernels.popcount import popcount64
+
+
+@njit(inline="always", cache=True)
+def _score(metric: int, c: float, a: float, b: float, alpha: float, beta: float) -> float:
+    # a: query count, b: database count, c: common count. Zero denominators give 0.0,
+    # as RDKit does for empty fingerprints.
+    if metric == TANIMOTO:
+        denom = a + b - c
+        return c / denom if denom > 0 else 0.0
+    if metric == DICE:
+        denom = a + b
+        return 2.0 * c / denom if denom > 0 else 0.0
+    if metric == COSINE:
+        prod = a * b
+        return c / np.sqrt(prod) if prod > 0 else 0.0
+    # TVERSKY
+    denom = alpha * (a - c) + beta * (b - c) + c
+    return c / denom if denom > 0 else 0.0
+
+
+@njit(cache=True)
+def popcounts(fps):  # type: ignore[no-untyped-def]
+    """Popcount of every row of a ``uint64[n, words]`` array, as ``int64[n]``."""
+    n, words = fps.shape
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        c = 0
+        for w in range(words):
+            c += popcount64(fps[i, w])
+        out[i] = c
+    return out
+
+
+@njit(cache=True)
+def sparse_words(queries):  # type: ignore[no-untyped-def]
+    """Indices and values of the non-zero words of each query row.
+
+    Returns ``(idx int64[Q, m], val uint64[Q, m], nnz int64[Q])`` with ``m`` the largest
+    number of non-zero words of any query (at least 1).
+    """
+    q, words = queries.shape
+    nnz = np.zeros(q, dtype=np.int64)
+    for i in range(q):
+        for w in range(words):
+            if queries[i, w] != 0:
+                nnz[i] += 1
+    m = max(1, nnz.max()) if q > 0 else 1
+    idx = np.zeros((q, m), dtype=np.int64)
+    val = np.zeros((q, m), dtype=np.uint64)
+    for i in range(q):
+        k = 0
+        for w in range(words):
+            if queries[i, w] != 0:
+                idx[i, k] = w
+                val[i, k] = queries[i, w]
+                k += 1
+    return idx, val, nnz
+
+
+@njit(parallel=True, cache=True)
+def score_tile_bits(q_idx, q_val, q_nnz, q_pop, db, db_pop, start, stop, metric, alpha, beta, out):  # type: ignore[no-untyped-def]
+    """Score queries against binary database rows ``start:stop`` into ``out[Q, stop-start]``.
+
+    Rows are the outer (parallel) loop so each database row is read from memory once for
+    the whole block of queries.
+    """
+    nq = q_nnz.shape[0]
+    for r in prange(start, stop):
+        b = float(db_pop[r])
+        for q in range(nq):
+            c = 0
+            for k in range(q_nnz[q]):
+                c += popcount64(q_val[q, k] & db[r, q_idx[q, k]])
+            out[q, r - start] = _score(metric, float(c), float(q_pop[q]), b, alpha, beta)
+
+
+@njit(parallel=True, cache=True)
+def score_tile_counts(q_dense, q_sum, indptr, indices, values, db_sum, start, stop, metric, out):  # type: ignore[no-untyped-def]
+    """Count-fingerprint scores (sum of minima) of dense queries against CSR rows ``start:stop``."""
+    nq = q_dense.shape[0]
+    for r in prange(start, stop):
+        b = float(db_sum[r])
+        p0 = indptr[r]
+        p1 = indptr[r + 1]
+        for q in range(nq):
+            c = 0
+            for p in range(p0, p1):
+                qv = q_dense[q, indices[p]]
+                v = values[p]
+                c += qv if qv < v else v
+            out[q, r - start] = _score(metric, float(c), float(q_sum[q]), b, 1.0, 1.0)
+
+
+@njit(parallel=True, cache=True)
+def count_hits(tile, ncols, threshold, first_col, counts):  # type: ignore[no-untyped-def]
+    """Per query, the number of tile columns ``j >= first_col[q]`` with score >= threshold."""
+    for q in prange(tile.shape[0]):
+        n = 0
+        for j in range(first_col[q], ncols):
+            if tile[q, j] >= threshold:
+                n += 1
+        counts[q] = n
+
+
+@njit(parallel=True, cache=True)
+def collect_hits(tile, ncols, threshold, first_col, offsets, out_query, out_col, out_score):  # type: ignore[no-untyped-def]
+    """Write the hits counted by :func:`count_hits` at ``offsets[q]`` onwards, in column order."""
+    for q in prange(tile.shape[0]):
+        pos = offsets[q]
+        for j in range(first_col[q], ncols):
+            s = tile[q, j]
+            if s >= threshold:
+                out_query[pos] = q
+                out_col[pos] = j
+                out_score[pos] = s
+                pos += 1
+
+
+@njit(inline="always", cache=True)
+def _worse(s1: float, r1: int, s2: float, r2: int) -> bool:
+    # Ranking is score descending, then row ascending: (s1, r1) ranks below (s2, r2).
+    return s1 < s2 or (s1 == s2 and r1 > r2)
+
+
+@njit(cache=True)
+def _sift_down(hs, hr, q, n, i):  # type: ignore[no-untyped-def]
+    while True:
+        left = 2 * i + 1
+        if left >= n:
+            return
+        child = left
+        right = left + 1
+        if right < n and _worse(hs[q, right], hr[q, right], hs[q, left], hr[q, left]):
+            child = right
+        if _worse(hs[q, child], hr[q, child], hs[q, i], hr[q, i]):
+            hs[q, i], hs[q, child] = hs[q, child], hs[q, i]
+            hr[q, i], hr[q, child] = hr[q, child], hr[q, i]
+            i = child
+        else:
+            return
+
+
+@njit(parallel=True, cache=True)
+def topk_update(tile, ncols, col_rows, threshold, heap_score, heap_row, heap_size):  # type: ignore[no-untyped-def]
+    """Merge a score tile into per-query min-heaps of the best ``k`` (score, row) pairs.
+
+    ``heap_score/heap_row`` are ``[Q, k]``; the root ``[:, 0]`` is the worst kept hit, so a
+    column is only looked at further when it beats the root. ``col_rows[j]`` is the database
+    row of tile column ``j`` (used for the tie rule: equal scores keep the lower row).
+    """
+    k = heap_score.shape[1]
+    for q in prange(tile.shape[0]):
+        n = heap_size[q]
+        for j in range(ncols):
+            s = tile[q, j]
+            if s < threshold:
+                continue
+            r = col_rows[j]
+            if n < k:
+                # sift up
+                i = n
+                heap_score[q, i] = s
+                heap_row[q, i] = r
+                n += 1
+                while i > 0:
+                    parent = (i - 1) // 2
+                    if _worse(heap_score[q, i], heap_row[q, i], heap_score[q, parent], heap_row[q, parent]):
+                        heap_score[q, i], heap_score[q, parent] = heap_score[q, parent], heap_score[q, i]
+                        heap_row[q, i], heap_row[q, parent] = heap_row[q, parent], heap_row[q, i]
+                        i = parent
+                    else:
+                        break
+            elif _worse(heap_score[q, 0], heap_row[q, 0], s, r):
+                heap_score[q, 0] = s
+                heap_row[q, 0] = r
+                _sift_down(heap_score, heap_row, q, n, 0)
+        heap_size[q] = n
+
+
+@njit(parallel=True, cache=True)
+def fuse_tile(tile, ncols, mode, out):  # type: ignore[no-untyped-def]
+    """Group fusion: one score per column from all query rows (mode 0 = max, 1 = mean)."""
+    nq = tile.shape[0]
+    for j in prange(ncols):
+        if mode == 0:
+            acc = -np.inf
+            for q in range(nq):
+                if tile[q, j] > acc:
+                    acc = tile[q, j]
+        else:
+            acc = 0.0
+            for q in range(nq):
+                acc += tile[q, j]
+            acc /= nq
+        out[0, j] = acc

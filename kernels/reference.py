@@ -1,0 +1,83 @@
+"""Slow, obviously-correct NumPy versions of the kernels, used as the test oracle."""
+
+import numpy as np
+import numpy.typing as npt
+
+
+def unpack_bits(fps: npt.NDArray[np.uint64], nbits: int | None = None) -> npt.NDArray[np.bool_]:
+    """``uint64[n, words]`` -> ``bool[n, nbits]`` with bit *i* = bit ``i % 64`` of word ``i // 64``."""
+    fps = np.ascontiguousarray(fps, dtype="<u8")
+    bits = np.unpackbits(fps.view(np.uint8), axis=1, bitorder="little").astype(bool)
+    return bits if nbits is None else bits[:, :nbits]
+
+
+def pack_bits(bits: npt.ArrayLike) -> npt.NDArray[np.uint64]:
+    """Inverse of :func:`unpack_bits` (pads to a multiple of 64 bits with zeros)."""
+    arr = np.atleast_2d(np.asarray(bits, dtype=bool))
+    n, nbits = arr.shape
+    words = max(1, -(-nbits // 64))
+    padded = np.zeros((n, words * 64), dtype=bool)
+    padded[:, :nbits] = arr
+    return np.packbits(padded, axis=1, bitorder="little").view("<u8").astype(np.uint64)
+
+
+def _score(metric: str, c: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float, beta: float) -> np.ndarray:
+    c = c.astype(float)
+    a = a.astype(float)
+    b = b.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if metric == "tanimoto":
+            denom = a + b - c
+            out = c / denom
+        elif metric == "dice":
+            denom = a + b
+            out = 2.0 * c / denom
+        elif metric == "cosine":
+            denom = a * b
+            out = c / np.sqrt(denom)
+        elif metric == "tversky":
+            denom = alpha * (a - c) + beta * (b - c) + c
+            out = c / denom
+        else:
+            raise ValueError(metric)
+    return np.where(denom > 0, out, 0.0)
+
+
+def bit_similarity(
+    queries: npt.NDArray[np.uint64],
+    db: npt.NDArray[np.uint64],
+    metric: str = "tanimoto",
+    alpha: float = 0.5,
+    beta: float = 0.5,
+) -> npt.NDArray[np.float64]:
+    """Dense ``[Q, N]`` similarity of binary fingerprints, from unpacked bits."""
+    qb = unpack_bits(queries).astype(np.int64)
+    db_bits = unpack_bits(db).astype(np.int64)
+    c = qb @ db_bits.T
+    a = qb.sum(axis=1)[:, None]
+    b = db_bits.sum(axis=1)[None, :]
+    return _score(metric, c, a, b, alpha, beta)
+
+
+def count_similarity(
+    queries: npt.ArrayLike, db: npt.ArrayLike, metric: str = "tanimoto"
+) -> npt.NDArray[np.float64]:
+    """Dense ``[Q, N]`` count similarity (sum of minima) of dense count matrices."""
+    q = np.atleast_2d(np.asarray(queries, dtype=np.int64))
+    d = np.atleast_2d(np.asarray(db, dtype=np.int64))
+    c = np.minimum(q[:, None, :], d[None, :, :]).sum(axis=2)
+    return _score(metric, c, q.sum(axis=1)[:, None], d.sum(axis=1)[None, :], 1.0, 1.0)
+
+
+def threshold_hits(scores: np.ndarray, threshold: float) -> list[list[tuple[int, float]]]:
+    """Per query, ``(column, score)`` of every score >= threshold, score desc then column asc."""
+    out = []
+    for row in np.atleast_2d(scores):
+        cols = np.nonzero(row >= threshold)[0]
+        out.append(sorted(((int(j), float(row[j])) for j in cols), key=lambda t: (-t[1], t[0])))
+    return out
+
+
+def top_k(scores: np.ndarray, k: int, threshold: float = -np.inf) -> list[list[tuple[int, float]]]:
+    """Per query, the best ``k`` columns (score desc, column asc), restricted to >= threshold."""
+    return [hits[:k] for hits in threshold_hits(scores, threshold)]

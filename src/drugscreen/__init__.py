@@ -1,0 +1,51 @@
+"""drugscreen: fast, correct fingerprint similarity screening for drug discovery.
+
+The public API is imported lazily so that ``import drugscreen`` stays fast:
+
+>>> import drugscreen as ds
+>>> db = ds.FingerprintDB.open("library.dsdb")          # doctest: +SKIP
+>>> hits = db.search(["CC(=O)Oc1ccccc1C(=O)O"], k=10)    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+__version__ = "0.1.0"
+
+logging.getLogger("drugscreen").addHandler(logging.NullHandler())
+
+_EXPORTS = {
+    "FingerprintSpec": "drugscreen.spec",
+    "Fingerprinter": "drugscreen.fingerprints",
+    "FingerprintArray": "drugscreen.fingerprints",
+    "fingerprint": "drugscreen.fingerprints",
+    "FingerprintDB": "drugscreen.db",
+    "BuildReport": "drugscreen.db",
+    "search": "drugscreen.search",
+    "similarity_matrix": "drugscreen.search",
+    "read_molecules": "drugscreen.io",
+    "iter_records": "drugscreen.io",
+    "DrugscreenError": "drugscreen.errors",
+    "SpecError": "drugscreen.errors",
+    "InputError": "drugscreen.errors",
+    "MoleculeError": "drugscreen.errors",
+    "DatabaseError": "drugscreen.errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'drugscreen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,426 @@
+"""Similarity search engine: many queries against popcount-sorted fingerprint segments.
+
+The engine works on *segments* -- blocks of database rows sorted by popcount with the
+global row number of each position -- so the same code serves an in-memory array, each
+shard of an on-disk :class:`~drugscreen.db.FingerprintDB`, and a Dask worker's shard.
+
+For each block of queries the engine
+
+1. bounds the popcounts a hit can have (for a threshold, e.g. Tanimoto ``t*a <= b <= a/t``)
+   and scans only that range of each segment (binary search on the sorted popcounts);
+2. scores tiles of rows with a numba kernel in which every database row is read once for
+   the whole block of queries;
+3. keeps hits over the threshold, or updates per-query top-k heaps, or fuses the block's
+   scores into one score per row (group fusion, max or mean).
+
+Results are sorted by query, then score descending, ties broken by ascending row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from drugscreen.errors import DrugscreenError, SpecError
+from drugscreen.fingerprints import FingerprintArray, fingerprint
+from drugscreen.parallel import check_device, numba_threads
+from drugscreen.spec import FingerprintSpec
+
+METRICS = ("tanimoto", "dice", "cosine", "tversky")
+COUNT_METRICS = ("tanimoto", "dice")
+FUSIONS = ("max", "mean")
+#: Scores held in one tile (float64): 2**20 scores = 8 MiB, comfortably inside L3.
+TILE_SCORES = 2**20
+QUERY_BLOCK = 128
+
+
+@dataclass
+class Segment:
+    """Database rows sorted by popcount.
+
+    Attributes
+    ----------
+    data : ndarray or csr_matrix
+        ``uint64[n, words]`` bits or CSR counts, in popcount order.
+    pop : ndarray
+        ``int64[n]`` popcounts (count sums), ascending.
+    rows : ndarray
+        ``int64[n]`` global row number of each position.
+    """
+
+    data: Any
+    pop: npt.NDArray[np.int64]
+    rows: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return int(self.pop.shape[0])
+
+    @classmethod
+    def from_array(cls, fps: FingerprintArray, row_offset: int = 0) -> Segment:
+        """Sort an in-memory fingerprint array into a segment (stable: ties keep row order)."""
+        pop = fps.popcounts()
+        order = np.argsort(pop, kind="stable")
+        return cls(fps.data[order], pop[order], order.astype(np.int64) + row_offset)
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """Validated search options."""
+
+    metric: str = "tanimoto"
+    threshold: float | None = None
+    k: int | None = None
+    alpha: float = 0.5
+    beta: float = 0.5
+    fusion: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise DrugscreenError(f"unknown metric {self.metric!r}; choose one of {', '.join(METRICS)}")
+        if self.threshold is None and self.k is None:
+            raise DrugscreenError("give a threshold, a top-k (k=), or both")
+        if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
+            raise DrugscreenError(f"threshold must be between 0 and 1, got {self.threshold}")
+        if self.k is not None and self.k < 1:
+            raise DrugscreenError(f"k must be a positive number of hits, got {self.k}")
+        if self.alpha < 0 or self.beta < 0:
+            raise DrugscreenError("Tversky alpha and beta must be >= 0")
+        if self.fusion is not None and self.fusion not in FUSIONS:
+            raise DrugscreenError(f"unknown fusion {self.fusion!r}; choose 'max' or 'mean'")
+
+    @property
+    def weights(self) -> tuple[float, float]:
+        """(alpha, beta) of the Tversky form of the metric (cosine has none)."""
+        return {"tanimoto": (1.0, 1.0), "dice": (0.5, 0.5)}.get(self.metric, (self.alpha, self.beta))
+
+    def check_spec(self, spec: FingerprintSpec) -> None:
+        if spec.counts and self.metric not in COUNT_METRICS:
+            raise DrugscreenError(
+                f"metric {self.metric!r} is not defined for count fingerprints; use one of {COUNT_METRICS}"
+            )
+
+
+def popcount_bounds(params: SearchParams, a: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest database popcount that can reach the threshold, per query.
+
+    Uses ``c <= min(a, b)``. For Tversky weights (Tanimoto is 1, 1; Dice 0.5, 0.5) a hit needs
+    ``t*alpha*a / (1 - t + t*alpha) <= b <= a*(1 - t + t*beta) / (t*beta)``; for cosine
+    ``t**2 * a <= b <= a / t**2``.
+    """
+    a = a.astype(float)
+    t = params.threshold
+    if t is None or t <= 0.0:
+        return np.zeros_like(a), np.full_like(a, np.inf)
+    if params.metric == "cosine":
+        return t * t * a, a / (t * t)
+    alpha, beta = params.weights
+    lo = t * alpha * a / (1.0 - t + t * alpha)
+    with np.errstate(divide="ignore"):
+        hi = a * (1.0 - t + t * beta) / (t * beta) if beta > 0 else np.full_like(a, np.inf)
+    return lo, hi
+
+
+def _row_ranges(seg: Segment, lo: np.ndarray, hi: np.ndarray) -> tuple[int, int]:
+    # Slack of 1e-6 keeps rows at the boundary despite rounding in the bound formulas;
+    # the exact test happens on the score.
+    start = int(np.searchsorted(seg.pop, lo.min() - 1e-6, side="left")) if len(lo) else 0
+    stop = int(np.searchsorted(seg.pop, hi.max() + 1e-6, side="right")) if len(hi) else 0
+    return start, stop
+
+
+class _QueryBlock:
+    """Queries prepared for the kernels (sparse words for bits, dense counts for counts)."""
+
+    def __init__(self, fps: FingerprintArray):
+        from drugscreen.kernels.cpu import sparse_words
+
+        self.counts = fps.spec.counts
+        self.pop = fps.popcounts()
+        self.n = len(fps)
+        if self.counts:
+            self.dense = np.ascontiguousarray(fps.data.toarray(), dtype=np.uint32)
+        else:
+            self.idx, self.val, self.nnz = sparse_words(fps.data)
+
+    def score(self, seg: Segment, start: int, stop: int, params: SearchParams, out: np.ndarray) -> None:
+        from drugscreen.kernels import METRIC_CODES
+        from drugscreen.kernels.cpu import score_tile_bits, score_tile_counts
+
+        code = METRIC_CODES[params.metric]
+        if self.counts:
+            data = seg.data
+            score_tile_counts(
+                self.dense, self.pop, data.indptr, data.indices, data.data, seg.pop, start, stop, code, out
+            )
+        else:
+            score_tile_bits(
+                self.idx,
+                self.val,
+                self.nnz,
+                self.pop,
+                seg.data,
+                seg.pop,
+                start,
+                stop,
+                code,
+                float(params.alpha),
+                float(params.beta),
+                out,
+            )
+
+
+class _Hits:
+    """Accumulates threshold hits as (query, row, score) arrays."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add_tile(
+        self,
+        tile: np.ndarray,
+        ncols: int,
+        threshold: float,
+        first_col: np.ndarray,
+        col_rows: np.ndarray,
+        query_offset: int,
+    ) -> None:
+        from drugscreen.kernels.cpu import collect_hits, count_hits
+
+        counts = np.zeros(tile.shape[0], dtype=np.int64)
+        count_hits(tile, ncols, threshold, first_col, counts)
+        total = int(counts.sum())
+        if total == 0:
+            return
+        offsets = np.zeros(tile.shape[0], dtype=np.int64)
+        np.cumsum(counts[:-1], out=offsets[1:])
+        q = np.empty(total, dtype=np.int64)
+        col = np.empty(total, dtype=np.int64)
+        score = np.empty(total, dtype=np.float64)
+        collect_hits(tile, ncols, threshold, first_col, offsets, q, col, score)
+        self.parts.append((q + query_offset, col_rows[col], score))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not self.parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+        q, r, s = (np.concatenate(x) for x in zip(*self.parts, strict=True))
+        return q, r, s
+
+
+def _sort_hits(q: np.ndarray, r: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    order = np.lexsort((r, -s, q))
+    return q[order], r[order], s[order]
+
+
+def search_segments(
+    queries: FingerprintArray,
+    segments: Iterable[Segment],
+    params: SearchParams,
+    *,
+    n_jobs: int | None = -1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Search ``queries`` against segments; returns sorted ``(query, row, score)`` arrays.
+
+    With ``params.fusion`` set, all queries are fused into one score per row and the
+    ``query`` column is all zeros.
+    """
+    params.check_spec(queries.spec)
+    segments = list(segments)
+    n_q = len(queries)
+    if n_q == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+    threshold = -np.inf if params.threshold is None else float(params.threshold)
+    fused = params.fusion is not None
+    block = n_q if fused else QUERY_BLOCK
+    hits = _Hits()
+    with numba_threads(n_jobs):
+        for b0 in range(0, n_q, block):
+            qfps = queries.take(np.arange(b0, min(n_q, b0 + block)))
+            qb = _QueryBlock(qfps)
+            lo, hi = popcount_bounds(params, qb.pop)
+            n_sel = 1 if fused else qb.n
+            k = params.k
+            heap_s = np.full((n_sel, k or 1), -np.inf)
+            heap_r = np.full((n_sel, k or 1), -1, dtype=np.int64)
+            heap_n = np.zeros(n_sel, dtype=np.int64)
+            tile_rows = max(1024, TILE_SCORES // qb.n)
+            tile = np.empty((qb.n, tile_rows))
+            fused_tile = np.empty((1, tile_rows))
+            first_col = np.zeros(n_sel, dtype=np.int64)
+            for seg in segments:
+                start, stop = _row_ranges(seg, lo, hi)
+                for t0 in range(start, stop, tile_rows):
+                    t1 = min(stop, t0 + tile_rows)
+                    qb.score(seg, t0, t1, params, tile)
+                    sel = tile
+                    if fused:
+                        from drugscreen.kernels.cpu import fuse_tile
+
+                        fuse_tile(tile, t1 - t0, 0 if params.fusion == "max" else 1, fused_tile)
+                        sel = fused_tile
+                    col_rows = seg.rows[t0:t1]
+                    if k is None:
+                        hits.add_tile(sel, t1 - t0, threshold, first_col, col_rows, 0 if fused else b0)
+                    else:
+                        from drugscreen.kernels.cpu import topk_update
+
+                        topk_update(sel, t1 - t0, col_rows, threshold, heap_s, heap_r, heap_n)
+            if k is not None:
+                for qi in range(n_sel):
+                    m = int(heap_n[qi])
+                    label = qi + (0 if fused else b0)
+                    hits.parts.append(
+                        (np.full(m, label, dtype=np.int64), heap_r[qi, :m].copy(), heap_s[qi, :m].copy())
+                    )
+    return _sort_hits(*hits.arrays())
+
+
+def as_fingerprints(obj: Any, spec: FingerprintSpec, what: str = "queries") -> FingerprintArray:
+    """Coerce queries to a :class:`FingerprintArray` of ``spec``.
+
+    Accepts a FingerprintArray (its spec must match), SMILES strings, RDKit molecules, a
+    ``uint64[n, words]`` array (bits specs) or a CSR matrix (counts specs). Raw arrays carry
+    no spec, so only their shape can be checked.
+    """
+    if isinstance(obj, FingerprintArray):
+        spec.check_compatible(obj.spec, what)
+        return obj
+    if isinstance(obj, str):
+        obj = [obj]
+    if isinstance(obj, np.ndarray) and obj.dtype != object and obj.dtype.kind != "U":
+        if spec.counts:
+            raise SpecError(f"{what}: pass count fingerprints as a scipy.sparse matrix or a FingerprintArray")
+        return FingerprintArray(spec, np.atleast_2d(obj))
+    if sp.issparse(obj):
+        if not spec.counts:
+            raise SpecError(f"{what}: a sparse matrix was given but the spec is binary ({spec.label})")
+        return FingerprintArray(spec, obj)
+    if isinstance(obj, np.ndarray):
+        obj = obj.tolist()
+    if hasattr(obj, "tolist") and not isinstance(obj, Sequence):
+        obj = obj.tolist()
+    return fingerprint(list(obj), spec, n_jobs=1)
+
+
+def similarity_matrix(
+    a: FingerprintArray,
+    b: FingerprintArray | None = None,
+    *,
+    threshold: float = 0.7,
+    metric: str = "tanimoto",
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    n_jobs: int | None = -1,
+    device: str = "cpu",
+) -> sp.csr_matrix:
+    """Sparse similarity matrix of all pairs scoring at least ``threshold``.
+
+    Parameters
+    ----------
+    a, b : FingerprintArray
+        Rows and columns. Without ``b`` the symmetric ``a x a`` matrix is computed on the upper
+        triangle only (each pair once) and mirrored; the diagonal is left out.
+    threshold : float
+        Minimum score kept (0 keeps every pair: a dense result, mind the memory).
+    metric : str
+        ``tanimoto``, ``dice``, ``cosine`` or ``tversky`` (counts: tanimoto, dice).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``float64`` scores with int64 indices, shape ``(len(a), len(b))``.
+
+    Examples
+    --------
+    >>> fps = fingerprint(["CCO", "CCCO", "c1ccccc1"])
+    >>> m = similarity_matrix(fps, threshold=0.1)
+    >>> m.shape, m.nnz
+    ((3, 3), 2)
+    """
+    check_device(device)
+    params = SearchParams(metric=metric, threshold=threshold, alpha=alpha, beta=beta)
+    params.check_spec(a.spec)
+    if b is not None:
+        a.spec.check_compatible(b.spec, "columns")
+        q, r, s = search_segments(a, [Segment.from_array(b)], params, n_jobs=n_jobs)
+        return _csr(s, q, r, (len(a), len(b)))
+    if metric == "tversky" and alpha != beta:
+        raise DrugscreenError("Tversky with alpha != beta is not symmetric: pass b=a for the full matrix")
+    seg = Segment.from_array(a)
+    sorted_fps = FingerprintArray(a.spec, seg.data)
+    qs, rs, ss = _upper_triangle(sorted_fps, seg, params, n_jobs)
+    i = seg.rows[qs]
+    j = rs
+    n = len(a)
+    return _csr(np.concatenate([ss, ss]), np.concatenate([i, j]), np.concatenate([j, i]), (n, n))
+
+
+def _upper_triangle(
+    fps: FingerprintArray, seg: Segment, params: SearchParams, n_jobs: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (sorted position i, global row j, score) with j's sorted position > i."""
+    n = len(fps)
+    hits = _Hits()
+    threshold = float(params.threshold or 0.0)
+    with numba_threads(n_jobs):
+        for b0 in range(0, n, QUERY_BLOCK):
+            b1 = min(n, b0 + QUERY_BLOCK)
+            qb = _QueryBlock(fps.take(np.arange(b0, b1)))
+            lo, hi = popcount_bounds(params, qb.pop)
+            start, stop = _row_ranges(seg, lo, hi)
+            start = max(start, b0 + 1)  # only positions after the block's first query
+            tile_rows = max(1024, TILE_SCORES // qb.n)
+            tile = np.empty((qb.n, tile_rows))
+            for t0 in range(start, stop, tile_rows):
+                t1 = min(stop, t0 + tile_rows)
+                qb.score(seg, t0, t1, params, tile)
+                # query at sorted position b0+q keeps columns at positions > b0+q
+                first_col = np.maximum(0, np.arange(b0, b1) + 1 - t0).astype(np.int64)
+                hits.add_tile(tile, t1 - t0, threshold, first_col, seg.rows[t0:t1], b0)
+    return hits.arrays()
+
+
+def _csr(data: np.ndarray, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    m = sp.coo_matrix((data, (rows, cols)), shape=shape).tocsr()
+    m.sort_indices()
+    m.indices = m.indices.astype(np.int64, copy=False)
+    m.indptr = m.indptr.astype(np.int64, copy=False)
+    return m
+
+
+def search(
+    queries: Any,
+    targets: FingerprintArray,
+    threshold: float | None = None,
+    k: int | None = None,
+    metric: str = "tanimoto",
+    *,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    fusion: str | None = None,
+    n_jobs: int | None = -1,
+    device: str = "cpu",
+) -> pd.DataFrame:
+    """Search an in-memory :class:`FingerprintArray` (see :meth:`FingerprintDB.search`).
+
+    Returns a DataFrame with ``query`` (position), ``row`` (target position) and ``score``,
+    sorted by query, score descending, row.
+
+    Examples
+    --------
+    >>> targets = fingerprint(["CCO", "CCCO", "c1ccccc1"])
+    >>> search(["CCO"], targets, threshold=0.5)
+       query  row     score
+    0      0    0  1.000000
+    1      0    1  0.555556
+    """
+    check_device(device)
+    params = SearchParams(metric=metric, threshold=threshold, k=k, alpha=alpha, beta=beta, fusion=fusion)
+    qfps = as_fingerprints(queries, targets.spec)
+    q, r, s = search_segments(qfps, [Segment.from_array(targets)], params, n_jobs=n_jobs)
+    return pd.DataFrame({"query": q, "row": r, "score": s})
