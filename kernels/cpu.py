@@ -38,7 +38,8 @@ def _score(metric: int, c: float, a: float, b: float, alpha: float, beta: float)
         prod = a * b
         return c / np.sqrt(prod) if prod > 0 else 0.0
     # TVERSKY
-    denom = alpha * (a - c) + beta * (b - c) + c
+    # RDKit's operation order (bit-identical results): a*x + b*y + (1 - a - b)*c
+    denom = alpha * a + beta * b + (1.0 - alpha - beta) * c
     return c / denom if denom > 0 else 0.0
 
 

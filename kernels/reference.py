@@ -36,7 +36,7 @@ def _score(metric: str, c: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: floa
             denom = a * b
             out = c / np.sqrt(denom)
         elif metric == "tversky":
-            denom = alpha * (a - c) + beta * (b - c) + c
+            denom = alpha * a + beta * b + (1.0 - alpha - beta) * c
             out = c / denom
         else:
             raise ValueError(metric)

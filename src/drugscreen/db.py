@@ -42,7 +42,7 @@ from drugscreen.errors import DatabaseError, InputError
 from drugscreen.fingerprints import FingerprintArray, FingerprintChunk, iter_fingerprint_chunks
 from drugscreen.io import RawRecord, iter_records
 from drugscreen.parallel import check_device
-from drugscreen.search import SearchParams, Segment, as_fingerprints, search_segments
+from drugscreen.similarity import SearchParams, Segment, as_fingerprints, search_segments
 from drugscreen.spec import FingerprintSpec
 
 logger = logging.getLogger("drugscreen")
@@ -405,7 +405,7 @@ class FingerprintDB:
         }
 
     def segments(self) -> list[Segment]:
-        """The shards as memory-mapped :class:`~drugscreen.search.Segment` objects."""
+        """The shards as memory-mapped :class:`~drugscreen.similarity.Segment` objects."""
         if self._segments is None:
             segs = []
             for shard in self.manifest["shards"]:

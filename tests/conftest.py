@@ -1,0 +1,52 @@
+"""Shared fixtures. Tests needing ../shared/data skip with a reason when it is absent."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("DRUGSCREEN_SHARED", REPO.parent / "shared")) / "data"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Slow tests always run in CI (CI=true); locally they run with DRUGSCREEN_SLOW=1.
+    if os.environ.get("CI") == "true" or os.environ.get("DRUGSCREEN_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: set CI=true or DRUGSCREEN_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_smiles() -> list[str]:
+    """The bundled 25,000-molecule MOSES subset (always available)."""
+    from drugscreen.demo import demo_library
+
+    with gzip.open(demo_library(), "rt") as handle:
+        lines = handle.read().splitlines()[1:]
+    return [line.split()[0] for line in lines]
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)
+
+
+def random_fps(rng: np.random.Generator, n: int, nbits: int = 2048, density: float = 0.03) -> np.ndarray:
+    """Random packed fingerprints with about ``density`` of bits set."""
+    from drugscreen.kernels.reference import pack_bits
+
+    return pack_bits(rng.random((n, nbits)) < density)

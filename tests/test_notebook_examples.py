@@ -1,0 +1,127 @@
+"""The getting-started notebook and the command-line example run end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "getting_started.ipynb"
+CLI_EXAMPLE = ROOT / "examples" / "screen_cli.sh"
+
+KERNEL = "python3"
+
+
+def _same_interpreter(exe: str) -> bool:
+    """Whether a kernelspec's ``argv[0]`` starts this test's Python."""
+    # jupyter_client replaces a bare "python"/"pythonX"/"pythonX.Y" with sys.executable.
+    major, minor = sys.version_info[:2]
+    if exe in {"python", f"python{major}", f"python{major}.{minor}"}:
+        return True
+    # no symlink resolution: a venv's python is a link to the base interpreter
+    return os.path.abspath(exe) == os.path.abspath(sys.executable)
+
+
+def _use_this_interpreter_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the ``python3`` kernel run ``sys.executable``, adding a kernelspec if needed."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(KERNEL).argv
+    except NoSuchKernel:
+        argv = []
+    if argv and _same_interpreter(argv[0]):
+        return
+    spec_dir = tmp_path / "jupyter" / "kernels" / KERNEL
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (test)",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    # JUPYTER_PATH comes before the environment's and the user's data directories
+    old = os.environ.get("JUPYTER_PATH")
+    monkeypatch.setenv("JUPYTER_PATH", os.pathsep.join(filter(None, [str(spec_dir.parents[1]), old])))
+
+
+def _outputs(nb) -> list[dict]:
+    return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
+
+
+def _text(out: dict) -> str:
+    if out["output_type"] == "stream":
+        return out["text"]
+    return out.get("data", {}).get("text/plain", "")
+
+
+def test_notebook_is_clean():
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code
+    assert all(not c.outputs and c.execution_count is None for c in code), "strip the outputs"
+
+
+def test_getting_started_notebook_runs(tmp_path, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    pytest.importorskip("matplotlib")
+
+    _use_this_interpreter_kernel(tmp_path, monkeypatch)
+    # let ipykernel pick its inline backend so the histogram becomes an image output
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name=KERNEL, resources={"metadata": {"path": str(workdir)}}
+    )
+    client.execute()  # raises CellExecutionError if a cell fails
+
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 2, "expected the molecule grid and the histogram"
+    text = "\n".join(_text(o) for o in outputs)
+    assert "'n_rows': 25000" in text  # db.info()
+    assert "25,000 molecules fingerprinted" in text
+    for name in ("paracetamol", "ibuprofen", "diazepam"):
+        assert name in text
+    assert "25,000 scores" in text  # the whole-library score distribution
+
+
+def test_cli_example_runs(tmp_path):
+    workdir = tmp_path / "cli"
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    proc = subprocess.run(
+        ["bash", str(CLI_EXAMPLE), str(workdir)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+
+    assert "n_rows       25000" in proc.stdout  # drugscreen db info
+    top = pd.read_csv(workdir / "top5.csv")
+    assert list(top.columns) == ["query", "id", "row", "score", "smiles"]
+    assert len(top) == 15  # 3 queries x 5
+    assert top.groupby("query").size().to_dict() == {"paracetamol": 5, "ibuprofen": 5, "diazepam": 5}
+    assert top["score"].between(0, 1).all()
+
+    hits = pd.read_parquet(workdir / "hits_t040.parquet")
+    assert {"query", "id", "row", "score"} <= set(hits.columns)
+    assert (hits["score"] >= 0.4).all()
+    assert proc.stdout.rstrip().splitlines()[-1].count(",") >= 4  # head of the CSV printed
