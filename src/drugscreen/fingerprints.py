@@ -211,7 +211,11 @@ def iter_fingerprint_chunks(
     few chunks per worker are in flight, so memory stays flat however long the input is.
     """
     from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
+
+    if progress:
+        from tqdm.auto import tqdm
+    else:  # tqdm.auto warns in notebooks without ipywidgets even when disabled
+        from tqdm import tqdm
 
     workers = resolve_n_jobs(n_jobs)
     spec_dict = spec.to_dict()
