@@ -6,10 +6,7 @@ Layout conventions (see ARCHITECTURE.md):
   of word ``i // 64``; popcounts are ``int64[n]``;
 - count fingerprints are CSR (``indptr int64[n+1]``, ``indices int32[nnz]``,
   ``values uint32[nnz]``) with per-row sums ``int64[n]``;
-- queries are given in a *sparse-word* form: for each query the indices and values of its
-  non-zero 64-bit words (``q_idx int64[Q, m]``, ``q_val uint64[Q, m]``, ``q_nnz int64[Q]``).
-  Words where the query is zero cannot contribute to the intersection, and a Morgan query
-  has about half of its words zero, so this halves the popcount work per pair.
+- queries are packed like the database rows (bits) or dense ``uint32[Q, nbits]`` (counts).
 
 Scoring kernels write a dense tile ``out[Q, stop - start]`` of float64 scores for database
 rows ``start:stop``; selection kernels turn tiles into hits (threshold) or update per-query
@@ -56,46 +53,22 @@ def popcounts(fps):  # type: ignore[no-untyped-def]
     return out
 
 
-@njit(cache=True)
-def sparse_words(queries):  # type: ignore[no-untyped-def]
-    """Indices and values of the non-zero words of each query row.
-
-    Returns ``(idx int64[Q, m], val uint64[Q, m], nnz int64[Q])`` with ``m`` the largest
-    number of non-zero words of any query (at least 1).
-    """
-    q, words = queries.shape
-    nnz = np.zeros(q, dtype=np.int64)
-    for i in range(q):
-        for w in range(words):
-            if queries[i, w] != 0:
-                nnz[i] += 1
-    m = max(1, nnz.max()) if q > 0 else 1
-    idx = np.zeros((q, m), dtype=np.int64)
-    val = np.zeros((q, m), dtype=np.uint64)
-    for i in range(q):
-        k = 0
-        for w in range(words):
-            if queries[i, w] != 0:
-                idx[i, k] = w
-                val[i, k] = queries[i, w]
-                k += 1
-    return idx, val, nnz
-
-
 @njit(parallel=True, cache=True)
-def score_tile_bits(q_idx, q_val, q_nnz, q_pop, db, db_pop, start, stop, metric, alpha, beta, out):  # type: ignore[no-untyped-def]
-    """Score queries against binary database rows ``start:stop`` into ``out[Q, stop-start]``.
+def score_tile_bits(queries, q_pop, db, db_pop, start, stop, metric, alpha, beta, out):  # type: ignore[no-untyped-def]
+    """Score queries ``uint64[Q, words]`` against database rows ``start:stop`` into ``out[Q, stop-start]``.
 
     Rows are the outer (parallel) loop so each database row is read from memory once for
-    the whole block of queries.
+    the whole block of queries; the inner loop over all words of a pair is branch-free so
+    LLVM vectorises the popcounts (AVX2 nibble lookup), which beats gathering only the
+    query's non-zero words with scalar POPCNT by ~3x.
     """
-    nq = q_nnz.shape[0]
+    nq, words = queries.shape
     for r in prange(start, stop):
         b = float(db_pop[r])
         for q in range(nq):
             c = 0
-            for k in range(q_nnz[q]):
-                c += popcount64(q_val[q, k] & db[r, q_idx[q, k]])
+            for w in range(words):
+                c += popcount64(queries[q, w] & db[r, w])
             out[q, r - start] = _score(metric, float(c), float(q_pop[q]), b, alpha, beta)
 
 
