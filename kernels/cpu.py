@@ -62,13 +62,11 @@ def score_tile_bits(queries, q_pop, db, db_pop, start, stop, metric, alpha, beta
     LLVM vectorises the popcounts (AVX2 nibble lookup), which beats gathering only the
     query's non-zero words with scalar POPCNT by ~3x.
     """
-    nq, words = queries.shape
+    nq = queries.shape[0]
     for r in prange(start, stop):
         b = float(db_pop[r])
         for q in range(nq):
-            c = 0
-            for w in range(words):
-                c += popcount64(queries[q, w] & db[r, w])
+            c = _common_bits(queries, q, db, r)
             out[q, r - start] = _score(metric, float(c), float(q_pop[q]), b, alpha, beta)
 
 
@@ -78,40 +76,121 @@ def score_tile_counts(q_dense, q_sum, indptr, indices, values, db_sum, start, st
     nq = q_dense.shape[0]
     for r in prange(start, stop):
         b = float(db_sum[r])
-        p0 = indptr[r]
-        p1 = indptr[r + 1]
         for q in range(nq):
-            c = 0
-            for p in range(p0, p1):
-                qv = q_dense[q, indices[p]]
-                v = values[p]
-                c += qv if qv < v else v
+            c = _common_counts(q_dense, q, indptr, indices, values, r)
             out[q, r - start] = _score(metric, float(c), float(q_sum[q]), b, 1.0, 1.0)
 
 
-@njit(parallel=True, cache=True)
-def count_hits(tile, ncols, threshold, first_col, counts):  # type: ignore[no-untyped-def]
-    """Per query, the number of tile columns ``j >= first_col[q]`` with score >= threshold."""
-    for q in prange(tile.shape[0]):
-        n = 0
-        for j in range(first_col[q], ncols):
-            if tile[q, j] >= threshold:
-                n += 1
-        counts[q] = n
+@njit(inline="always", cache=True)
+def _common_bits(queries, q, db, r):  # type: ignore[no-untyped-def]
+    c = 0
+    for w in range(queries.shape[1]):
+        c += popcount64(queries[q, w] & db[r, w])
+    return c
+
+
+@njit(inline="always", cache=True)
+def _common_counts(q_dense, q, indptr, indices, values, r):  # type: ignore[no-untyped-def]
+    c = 0
+    for p in range(indptr[r], indptr[r + 1]):
+        qv = q_dense[q, indices[p]]
+        v = values[p]
+        c += qv if qv < v else v
+    return c
 
 
 @njit(parallel=True, cache=True)
-def collect_hits(tile, ncols, threshold, first_col, offsets, out_query, out_col, out_score):  # type: ignore[no-untyped-def]
-    """Write the hits counted by :func:`count_hits` at ``offsets[q]`` onwards, in column order."""
-    for q in prange(tile.shape[0]):
-        pos = offsets[q]
-        for j in range(first_col[q], ncols):
-            s = tile[q, j]
-            if s >= threshold:
-                out_query[pos] = q
-                out_col[pos] = j
-                out_score[pos] = s
-                pos += 1
+def threshold_tile_bits(
+    queries,
+    q_pop,
+    db,
+    db_pop,
+    start,
+    stop,
+    metric,
+    alpha,
+    beta,
+    threshold,
+    first_col,
+    nchunks,
+    out_q,
+    out_col,
+    out_score,
+    counts,
+):  # type: ignore[no-untyped-def]
+    """Fused scoring and threshold selection over database rows ``start:stop``.
+
+    Rows are split into ``nchunks`` parallel chunks; chunk ``c`` writes its hits (query,
+    column ``r - start``, score) to ``out_*[(r0 - start) * Q:]`` -- a region that can hold every
+    pair of the chunk -- and their number to ``counts[c]``. Scores of non-hits are never
+    stored, so a search makes one pass over memory. Query ``q`` only considers columns
+    ``>= first_col[q]`` (the upper triangle of a symmetric matrix).
+    """
+    nq = queries.shape[0]
+    n = stop - start
+    size = (n + nchunks - 1) // nchunks
+    for ch in prange(nchunks):
+        r0 = start + ch * size
+        r1 = min(stop, r0 + size)
+        pos = (r0 - start) * nq
+        base = pos
+        for r in range(r0, r1):
+            b = float(db_pop[r])
+            col = r - start
+            for q in range(nq):
+                if col < first_col[q]:
+                    continue
+                s = _score(metric, float(_common_bits(queries, q, db, r)), float(q_pop[q]), b, alpha, beta)
+                if s >= threshold:
+                    out_q[pos] = q
+                    out_col[pos] = col
+                    out_score[pos] = s
+                    pos += 1
+        counts[ch] = pos - base
+
+
+@njit(parallel=True, cache=True)
+def threshold_tile_counts(
+    q_dense,
+    q_sum,
+    indptr,
+    indices,
+    values,
+    db_sum,
+    start,
+    stop,
+    metric,
+    threshold,
+    first_col,
+    nchunks,
+    out_q,
+    out_col,
+    out_score,
+    counts,
+):  # type: ignore[no-untyped-def]
+    """Count-fingerprint version of :func:`threshold_tile_bits`."""
+    nq = q_dense.shape[0]
+    n = stop - start
+    size = (n + nchunks - 1) // nchunks
+    for ch in prange(nchunks):
+        r0 = start + ch * size
+        r1 = min(stop, r0 + size)
+        pos = (r0 - start) * nq
+        base = pos
+        for r in range(r0, r1):
+            b = float(db_sum[r])
+            col = r - start
+            for q in range(nq):
+                if col < first_col[q]:
+                    continue
+                c = _common_counts(q_dense, q, indptr, indices, values, r)
+                s = _score(metric, float(c), float(q_sum[q]), b, 1.0, 1.0)
+                if s >= threshold:
+                    out_q[pos] = q
+                    out_col[pos] = col
+                    out_score[pos] = s
+                    pos += 1
+        counts[ch] = pos - base
 
 
 @njit(inline="always", cache=True)

@@ -26,6 +26,7 @@ _EXPORTS = {
     "BuildReport": "drugscreen.db",
     "search": "drugscreen.similarity",
     "similarity_matrix": "drugscreen.similarity",
+    "bulk_similarity": "drugscreen.similarity",
     "read_molecules": "drugscreen.io",
     "iter_records": "drugscreen.io",
     "DrugscreenError": "drugscreen.errors",

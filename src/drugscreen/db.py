@@ -434,17 +434,23 @@ class FingerprintDB:
     def metadata(self, rows: npt.ArrayLike) -> pd.DataFrame:
         """``row``, ``id``, ``smiles`` of database rows (in the order given)."""
         rows = np.asarray(rows, dtype=np.int64)
-        starts = np.array([s["row_start"] for s in self.manifest["shards"]], dtype=np.int64)
-        which = np.searchsorted(starts, rows, side="right") - 1
+        ids, smiles = self._lookup(rows)
+        return pd.DataFrame({"row": rows, "id": ids, "smiles": smiles})
+
+    def _lookup(self, rows: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray]:
         ids = np.empty(len(rows), dtype=object)
         smiles = np.empty(len(rows), dtype=object)
+        if len(rows) == 0:
+            return ids, smiles
+        starts = np.array([s["row_start"] for s in self.manifest["shards"]], dtype=np.int64)
+        which = np.searchsorted(starts, rows, side="right") - 1
         for s in np.unique(which):
             meta = self._shard_meta(int(s))
             sel = which == s
             local = rows[sel] - starts[s]
             ids[sel] = meta["id"].to_numpy()[local]
             smiles[sel] = meta["smiles"].to_numpy()[local]
-        return pd.DataFrame({"row": rows, "id": ids, "smiles": smiles})
+        return ids, smiles
 
     def _shard_meta(self, index: int) -> pd.DataFrame:
         if index not in self._meta:
@@ -522,17 +528,17 @@ class FingerprintDB:
         if query_ids is not None and len(query_ids) != len(qfps):
             raise InputError(f"query_ids has {len(query_ids)} labels for {len(qfps)} queries")
         q, rows, scores = search_segments(qfps, self.segments(), params, n_jobs=n_jobs)
-        meta = self.metadata(rows)
+        ids, smiles = self._lookup(rows)
         if fusion is not None:
             labels: Any = np.full(len(q), "fused", dtype=object)
         elif query_ids is not None:
             labels = np.asarray(query_ids, dtype=object)[q]
         else:
             labels = q
-        out = pd.DataFrame({"query": labels, "id": meta["id"].to_numpy(), "row": rows, "score": scores})
+        columns = {"query": labels, "id": ids, "row": rows, "score": scores}
         if with_smiles:
-            out["smiles"] = meta["smiles"].to_numpy()
-        return out
+            columns["smiles"] = smiles
+        return pd.DataFrame(columns)
 
 
 def _ingest(

@@ -8,6 +8,7 @@ with ``uint32`` counts. Both are bit-identical to RDKit's ``rdFingerprintGenerat
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -137,7 +138,7 @@ def words_from_hex(hexes: list[str], words: int) -> npt.NDArray[np.uint64]:
 
 def fingerprint_mols(mols: Sequence[Any], spec: FingerprintSpec) -> FingerprintData:
     """Fingerprints of RDKit molecules (no None allowed), in this process."""
-    fper = _MolFingerprinter(spec)
+    fper = _fingerprinter(spec)
     if spec.counts:
         dense = np.zeros((len(mols), spec.nbits), dtype=np.uint32)
         for i, mol in enumerate(mols):
@@ -161,12 +162,23 @@ class FingerprintChunk:
     errors: list[tuple[RawRecord, str]] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=16)
+def _fingerprinter(spec: FingerprintSpec) -> _MolFingerprinter:
+    # RDKit generators are not free to construct; reuse one per spec (and per worker process).
+    return _MolFingerprinter(spec)
+
+
 def _fingerprint_texts(
     spec_dict: dict[str, Any], texts: list[str], fmt: str
 ) -> tuple[Any, list[int], list[str], list[tuple[int, str]]]:
     """Worker task: parse and fingerprint texts. Returns (data, ok positions, smiles, errors)."""
-    spec = FingerprintSpec.from_dict(spec_dict)
-    fper = _MolFingerprinter(spec)
+    return _fingerprint_batch(FingerprintSpec.from_dict(spec_dict), texts, fmt)
+
+
+def _fingerprint_batch(
+    spec: FingerprintSpec, texts: list[str], fmt: str
+) -> tuple[Any, list[int], list[str], list[tuple[int, str]]]:
+    fper = _fingerprinter(spec)
     ok: list[int] = []
     smiles: list[str] = []
     errors: list[tuple[int, str]] = []
@@ -235,19 +247,31 @@ def iter_fingerprint_chunks(
     else:
         results = Parallel(n_jobs=workers, return_as="generator", pre_dispatch="2*n_jobs")(tasks())
     try:
-        for data, ok, smiles, errors in results:
+        for result in results:
             batch = pending.pop(0)
-            good = [batch[i] for i in ok]
             bar.update(len(batch))
-            yield FingerprintChunk(
-                rows=np.fromiter((r.row for r in good), dtype=np.int64, count=len(good)),
-                ids=[r.id for r in good],
-                smiles=smiles if batch[0].fmt != "smiles" else [r.text for r in good],
-                data=data,
-                errors=[(batch[i], reason) for i, reason in errors],
-            )
+            yield _chunk(batch, result)
     finally:
         bar.close()
+
+
+def _fmt(records: list[RawRecord]) -> str:
+    return records[0].fmt if records else "smiles"
+
+
+def _chunk(
+    batch: list[RawRecord], result: tuple[Any, list[int], list[str], list[tuple[int, str]]]
+) -> FingerprintChunk:
+    """Pair a batch of records with its worker result."""
+    data, ok, smiles, errors = result
+    good = [batch[i] for i in ok]
+    return FingerprintChunk(
+        rows=np.fromiter((r.row for r in good), dtype=np.int64, count=len(good)),
+        ids=[r.id for r in good],
+        smiles=smiles if _fmt(batch) != "smiles" else [r.text for r in good],
+        data=data,
+        errors=[(batch[i], reason) for i, reason in errors],
+    )
 
 
 def _track(batches: Iterator[list[RawRecord]], pending: list[list[RawRecord]]) -> Iterator[list[RawRecord]]:
@@ -299,8 +323,11 @@ def fingerprint(
             raise MoleculeError(f"molecules at positions {bad[:10]} are None")
         return FingerprintArray(spec, fingerprint_mols(source, spec))
     records = list(iter_records(source, **reader_kwargs))
-    jobs = n_jobs if len(records) >= 20_000 else 1  # process start-up outweighs small inputs
-    chunks = list(iter_fingerprint_chunks(records, spec, n_jobs=jobs, progress=progress))
+    if len(records) < 20_000 or resolve_n_jobs(n_jobs) == 1:
+        # process start-up outweighs small inputs: fingerprint here, in one batch
+        chunks = [_chunk(records, _fingerprint_batch(spec, [r.text for r in records], _fmt(records)))]
+    else:
+        chunks = list(iter_fingerprint_chunks(records, spec, n_jobs=n_jobs, progress=progress))
     errors = [e for c in chunks for e in c.errors]
     if errors and on_error == "raise":
         listed = "; ".join(f"{rec.where}: {reason} ({rec.text[:60]!r})" for rec, reason in errors[:5])

@@ -128,90 +128,153 @@ def popcount_bounds(params: SearchParams, a: npt.NDArray[np.int64]) -> tuple[np.
 
 
 def _row_ranges(seg: Segment, lo: np.ndarray, hi: np.ndarray) -> tuple[int, int]:
-    # Slack of 1e-6 keeps rows at the boundary despite rounding in the bound formulas;
-    # the exact test happens on the score.
-    start = int(np.searchsorted(seg.pop, lo.min() - 1e-6, side="left")) if len(lo) else 0
-    stop = int(np.searchsorted(seg.pop, hi.max() + 1e-6, side="right")) if len(hi) else 0
-    return start, stop
+    """Positions of the segment whose popcount lies within the union of the query bounds."""
+    if len(lo) == 0:
+        return 0, 0
+    # Integer bounds (popcounts are integers) with a slack of 1e-6 so rounding in the bound
+    # formulas never drops a row at the boundary; the exact test happens on the score. An
+    # integer key also keeps searchsorted from converting the whole popcount array to float.
+    low = int(np.ceil(lo.min() - 1e-6))
+    high = hi.max() + 1e-6
+    start = int(np.searchsorted(seg.pop, low, side="left"))
+    if not np.isfinite(high):
+        return start, len(seg)
+    return start, int(np.searchsorted(seg.pop, int(np.floor(high)), side="right"))
 
 
 class _QueryBlock:
-    """Queries prepared for the kernels (sparse words for bits, dense counts for counts)."""
+    """A block of queries prepared for the kernels, with reusable output buffers."""
 
-    def __init__(self, fps: FingerprintArray):
+    def __init__(self, fps: FingerprintArray, params: SearchParams):
+        from drugscreen.kernels import METRIC_CODES
+
         self.counts = fps.spec.counts
         self.pop = fps.popcounts()
         self.n = len(fps)
+        self.params = params
+        self.code = METRIC_CODES[params.metric]
         if self.counts:
             self.dense = np.ascontiguousarray(fps.data.toarray(), dtype=np.uint32)
         else:
             self.bits = np.ascontiguousarray(fps.data)
+        self.tile_rows = max(1024, TILE_SCORES // max(1, self.n))
+        self._tile: np.ndarray | None = None
+        self._hit_buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def score(self, seg: Segment, start: int, stop: int, params: SearchParams, out: np.ndarray) -> None:
-        from drugscreen.kernels import METRIC_CODES
+    def score(self, seg: Segment, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Dense scores ``[Q, stop - start]`` of rows ``start:stop`` into ``out`` (default: the
+        block's reusable tile, which holds ``tile_rows`` columns)."""
         from drugscreen.kernels.cpu import score_tile_bits, score_tile_counts
 
-        code = METRIC_CODES[params.metric]
+        if out is None:
+            if self._tile is None:
+                self._tile = np.empty((self.n, self.tile_rows))
+            out = self._tile
         if self.counts:
-            data = seg.data
+            d = seg.data
             score_tile_counts(
-                self.dense, self.pop, data.indptr, data.indices, data.data, seg.pop, start, stop, code, out
+                self.dense, self.pop, d.indptr, d.indices, d.data, seg.pop, start, stop, self.code, out
             )
         else:
-            score_tile_bits(
+            alpha, beta = float(self.params.alpha), float(self.params.beta)
+            score_tile_bits(self.bits, self.pop, seg.data, seg.pop, start, stop, self.code, alpha, beta, out)
+        return out
+
+    def threshold(
+        self, seg: Segment, start: int, stop: int, threshold: float, first_col: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(query, column, score)`` of pairs scoring >= threshold in rows ``start:stop`` (one pass)."""
+        import numba
+
+        from drugscreen.kernels.cpu import threshold_tile_bits, threshold_tile_counts
+
+        if self._hit_buffers is None:
+            cap = self.n * self.tile_rows
+            self._hit_buffers = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.float64))
+        out_q, out_col, out_s = self._hit_buffers
+        n = stop - start
+        # several chunks per thread balance the load when hits cluster; each chunk >= 256 rows
+        nchunks = max(1, min(8 * numba.get_num_threads(), n // 256))
+        counts = np.zeros(nchunks, dtype=np.int64)
+        if self.counts:
+            d = seg.data
+            threshold_tile_counts(
+                self.dense,
+                self.pop,
+                d.indptr,
+                d.indices,
+                d.data,
+                seg.pop,
+                start,
+                stop,
+                self.code,
+                threshold,
+                first_col,
+                nchunks,
+                out_q,
+                out_col,
+                out_s,
+                counts,
+            )
+        else:
+            alpha, beta = float(self.params.alpha), float(self.params.beta)
+            threshold_tile_bits(
                 self.bits,
                 self.pop,
                 seg.data,
                 seg.pop,
                 start,
                 stop,
-                code,
-                float(params.alpha),
-                float(params.beta),
-                out,
+                self.code,
+                alpha,
+                beta,
+                threshold,
+                first_col,
+                nchunks,
+                out_q,
+                out_col,
+                out_s,
+                counts,
             )
+        size = (n + nchunks - 1) // nchunks
+        parts = [
+            slice(c * size * self.n, c * size * self.n + int(counts[c])) for c in range(nchunks) if counts[c]
+        ]
+        if not parts:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, np.zeros(0, np.float64)
+        return tuple(np.concatenate([buf[p] for p in parts]) for buf in (out_q, out_col, out_s))  # type: ignore[return-value]
 
 
 class _Hits:
-    """Accumulates threshold hits as (query, row, score) arrays."""
+    """Accumulates hits as (query, row, score) arrays."""
 
     def __init__(self) -> None:
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def add_tile(
-        self,
-        tile: np.ndarray,
-        ncols: int,
-        threshold: float,
-        first_col: np.ndarray,
-        col_rows: np.ndarray,
-        query_offset: int,
-    ) -> None:
-        from drugscreen.kernels.cpu import collect_hits, count_hits
+    def add(self, q: np.ndarray, rows: np.ndarray, scores: np.ndarray) -> None:
+        if len(q):
+            self.parts.append((q, rows, scores))
 
-        counts = np.zeros(tile.shape[0], dtype=np.int64)
-        count_hits(tile, ncols, threshold, first_col, counts)
-        total = int(counts.sum())
-        if total == 0:
-            return
-        offsets = np.zeros(tile.shape[0], dtype=np.int64)
-        np.cumsum(counts[:-1], out=offsets[1:])
-        q = np.empty(total, dtype=np.int64)
-        col = np.empty(total, dtype=np.int64)
-        score = np.empty(total, dtype=np.float64)
-        collect_hits(tile, ncols, threshold, first_col, offsets, q, col, score)
-        self.parts.append((q + query_offset, col_rows[col], score))
+    def add_tile(
+        self, tile: np.ndarray, ncols: int, threshold: float, col_rows: np.ndarray, label: int
+    ) -> None:
+        """Hits of a one-row (fused) score tile."""
+        keep = np.nonzero(tile[0, :ncols] >= threshold)[0]
+        self.add(np.full(len(keep), label, dtype=np.int64), col_rows[keep], tile[0, keep])
+
+    def add_heaps(self, heap_s: np.ndarray, heap_r: np.ndarray, heap_n: np.ndarray, offset: int) -> None:
+        for qi in range(len(heap_n)):
+            m = int(heap_n[qi])
+            self.add(np.full(m, qi + offset, dtype=np.int64), heap_r[qi, :m].copy(), heap_s[qi, :m].copy())
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All hits sorted by query, score descending, row ascending."""
         if not self.parts:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
         q, r, s = (np.concatenate(x) for x in zip(*self.parts, strict=True))
-        return q, r, s
-
-
-def _sort_hits(q: np.ndarray, r: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    order = np.lexsort((r, -s, q))
-    return q[order], r[order], s[order]
+        order = np.lexsort((r, -s, q))
+        return q[order], r[order], s[order]
 
 
 def search_segments(
@@ -226,55 +289,47 @@ def search_segments(
     With ``params.fusion`` set, all queries are fused into one score per row and the
     ``query`` column is all zeros.
     """
+    from drugscreen.kernels.cpu import fuse_tile, topk_update
+
     params.check_spec(queries.spec)
     segments = list(segments)
     n_q = len(queries)
-    if n_q == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
     threshold = -np.inf if params.threshold is None else float(params.threshold)
     fused = params.fusion is not None
-    block = n_q if fused else QUERY_BLOCK
+    block = max(1, n_q) if fused else QUERY_BLOCK
+    k = params.k
     hits = _Hits()
     with numba_threads(n_jobs):
         for b0 in range(0, n_q, block):
-            qfps = queries.take(np.arange(b0, min(n_q, b0 + block)))
-            qb = _QueryBlock(qfps)
+            qb = _QueryBlock(queries.take(np.arange(b0, min(n_q, b0 + block))), params)
             lo, hi = popcount_bounds(params, qb.pop)
             n_sel = 1 if fused else qb.n
-            k = params.k
+            label0 = 0 if fused else b0
             heap_s = np.full((n_sel, k or 1), -np.inf)
             heap_r = np.full((n_sel, k or 1), -1, dtype=np.int64)
             heap_n = np.zeros(n_sel, dtype=np.int64)
-            tile_rows = max(1024, TILE_SCORES // qb.n)
-            tile = np.empty((qb.n, tile_rows))
-            fused_tile = np.empty((1, tile_rows))
-            first_col = np.zeros(n_sel, dtype=np.int64)
+            fused_tile = np.empty((1, qb.tile_rows))
+            first_col = np.zeros(qb.n, dtype=np.int64)
             for seg in segments:
                 start, stop = _row_ranges(seg, lo, hi)
-                for t0 in range(start, stop, tile_rows):
-                    t1 = min(stop, t0 + tile_rows)
-                    qb.score(seg, t0, t1, params, tile)
-                    sel = tile
-                    if fused:
-                        from drugscreen.kernels.cpu import fuse_tile
-
-                        fuse_tile(tile, t1 - t0, 0 if params.fusion == "max" else 1, fused_tile)
-                        sel = fused_tile
+                for t0 in range(start, stop, qb.tile_rows):
+                    t1 = min(stop, t0 + qb.tile_rows)
                     col_rows = seg.rows[t0:t1]
+                    if k is None and not fused:
+                        q, col, s = qb.threshold(seg, t0, t1, threshold, first_col)
+                        hits.add(q + b0, col_rows[col], s)
+                        continue
+                    sel = qb.score(seg, t0, t1)
+                    if fused:
+                        fuse_tile(sel, t1 - t0, 0 if params.fusion == "max" else 1, fused_tile)
+                        sel = fused_tile
                     if k is None:
-                        hits.add_tile(sel, t1 - t0, threshold, first_col, col_rows, 0 if fused else b0)
+                        hits.add_tile(sel, t1 - t0, threshold, col_rows, label0)
                     else:
-                        from drugscreen.kernels.cpu import topk_update
-
                         topk_update(sel, t1 - t0, col_rows, threshold, heap_s, heap_r, heap_n)
             if k is not None:
-                for qi in range(n_sel):
-                    m = int(heap_n[qi])
-                    label = qi + (0 if fused else b0)
-                    hits.parts.append(
-                        (np.full(m, label, dtype=np.int64), heap_r[qi, :m].copy(), heap_s[qi, :m].copy())
-                    )
-    return _sort_hits(*hits.arrays())
+                hits.add_heaps(heap_s, heap_r, heap_n, label0)
+    return hits.arrays()
 
 
 def as_fingerprints(obj: Any, spec: FingerprintSpec, what: str = "queries") -> FingerprintArray:
@@ -367,18 +422,16 @@ def _upper_triangle(
     with numba_threads(n_jobs):
         for b0 in range(0, n, QUERY_BLOCK):
             b1 = min(n, b0 + QUERY_BLOCK)
-            qb = _QueryBlock(fps.take(np.arange(b0, b1)))
+            qb = _QueryBlock(fps.take(np.arange(b0, b1)), params)
             lo, hi = popcount_bounds(params, qb.pop)
             start, stop = _row_ranges(seg, lo, hi)
             start = max(start, b0 + 1)  # only positions after the block's first query
-            tile_rows = max(1024, TILE_SCORES // qb.n)
-            tile = np.empty((qb.n, tile_rows))
-            for t0 in range(start, stop, tile_rows):
-                t1 = min(stop, t0 + tile_rows)
-                qb.score(seg, t0, t1, params, tile)
+            for t0 in range(start, stop, qb.tile_rows):
+                t1 = min(stop, t0 + qb.tile_rows)
                 # query at sorted position b0+q keeps columns at positions > b0+q
                 first_col = np.maximum(0, np.arange(b0, b1) + 1 - t0).astype(np.int64)
-                hits.add_tile(tile, t1 - t0, threshold, first_col, seg.rows[t0:t1], b0)
+                q, col, s = qb.threshold(seg, t0, t1, threshold, first_col)
+                hits.add(q + b0, seg.rows[t0:t1][col], s)
     return hits.arrays()
 
 
@@ -421,3 +474,34 @@ def search(
     qfps = as_fingerprints(queries, targets.spec)
     q, r, s = search_segments(qfps, [Segment.from_array(targets)], params, n_jobs=n_jobs)
     return pd.DataFrame({"query": q, "row": r, "score": s})
+
+
+def bulk_similarity(
+    queries: Any,
+    targets: FingerprintArray,
+    metric: str = "tanimoto",
+    *,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    n_jobs: int | None = -1,
+) -> npt.NDArray[np.float64]:
+    """Dense ``[n_queries, n_targets]`` similarity scores, like RDKit's ``Bulk*Similarity``.
+
+    Scores are equal to RDKit's (same formulas and operation order). Memory is
+    ``8 * n_queries * n_targets`` bytes: for large libraries use :func:`search` with a threshold
+    or ``k`` instead.
+
+    Examples
+    --------
+    >>> bulk_similarity(["CCO"], fingerprint(["CCO", "CCCO"])).round(3)
+    array([[1.   , 0.556]])
+    """
+    params = SearchParams(metric=metric, threshold=0.0, alpha=alpha, beta=beta)
+    qfps = as_fingerprints(queries, targets.spec)
+    params.check_spec(targets.spec)
+    out = np.empty((len(qfps), len(targets)))
+    if len(qfps) and len(targets):
+        seg = Segment(targets.data, targets.popcounts(), np.arange(len(targets)))
+        with numba_threads(n_jobs):
+            _QueryBlock(qfps, params).score(seg, 0, len(targets), out)
+    return out

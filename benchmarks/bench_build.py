@@ -1,0 +1,149 @@
+"""Database build from SMILES: drugscreen vs FPSim2 ``create_db_file``; scaling; memory.
+
+Usage: python benchmarks/bench_build.py [--n 1000000] [--scaling-n 200000] [--skip-full]
+
+1. build of the first ``--n`` MOSES train molecules (Morgan r2, 2048 bits): drugscreen with all
+   cores vs FPSim2 (which has no parallel build: one process);
+2. scaling: drugscreen on ``--scaling-n`` molecules with 1 and with 2 worker processes;
+3. memory: drugscreen build of the whole 1.58 M train split, peak RSS of the main process
+   and of its workers (sampled every 0.2 s) -- it should not grow with the input.
+The FPSim2 file of step 1 is kept in benchmarks/.cache for bench_search.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import threading
+import time
+
+import psutil
+from common import CACHE, MOSES, moses_smiles, write_report
+
+from drugscreen import FingerprintDB, FingerprintSpec
+
+
+class PeakRSS:
+    """Samples the resident memory of this process and its children (the joblib workers)."""
+
+    def __init__(self) -> None:
+        self.main = 0
+        self.total = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            try:
+                main = me.memory_info().rss
+                total = main + sum(c.memory_info().rss for c in me.children(recursive=True))
+            except psutil.Error:
+                continue
+            self.main = max(self.main, main)
+            self.total = max(self.total, total)
+            time.sleep(0.2)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def build_ds(smiles: list[str], name: str, n_jobs: int) -> float:
+    path = CACHE / name
+    t0 = time.perf_counter()
+    FingerprintDB.build(
+        path, smiles, FingerprintSpec("morgan", 2, 2048), n_jobs=n_jobs, overwrite=True, progress=False
+    )
+    return time.perf_counter() - t0
+
+
+def build_fpsim2(smiles: list[str], filename: str) -> float:
+    from FPSim2.io import create_db_file
+
+    t0 = time.perf_counter()
+    create_db_file(
+        [[s, i] for i, s in enumerate(smiles)],
+        str(CACHE / filename),
+        "smiles",
+        "Morgan",
+        {"radius": 2, "fpSize": 2048},
+    )
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--scaling-n", type=int, default=200_000)
+    parser.add_argument("--skip-full", action="store_true", help="skip the 1.58 M memory run")
+    args = parser.parse_args()
+    CACHE.mkdir(exist_ok=True)
+    rows = []
+    smiles = moses_smiles("train", args.n)
+    t_ds = build_ds(smiles, f"moses{args.n}.dsdb", -1)
+    t_fp = build_fpsim2(smiles, f"moses{args.n}.h5")
+    rows.append(
+        {
+            "task": f"build {args.n:,} (Morgan r2 2048)",
+            "drugscreen s": t_ds,
+            "peer": "FPSim2 create_db_file (1 process)",
+            "peer s": t_fp,
+            "speed-up": t_fp / t_ds,
+            "drugscreen mol/s": args.n / t_ds,
+        }
+    )
+    sub = smiles[: args.scaling_n]
+    t1 = build_ds(sub, "scaling.dsdb", 1)
+    t2 = build_ds(sub, "scaling.dsdb", 2)
+    shutil.rmtree(CACHE / "scaling.dsdb", ignore_errors=True)
+    rows.append(
+        {
+            "task": f"scaling, {args.scaling_n:,} mols",
+            "drugscreen s": t2,
+            "peer": "drugscreen n_jobs=1",
+            "peer s": t1,
+            "speed-up": t1 / t2,
+            "drugscreen mol/s": args.scaling_n / t2,
+        }
+    )
+    extra = {}
+    if not args.skip_full:
+        del smiles, sub
+        # streamed from the gzip CSV file, as a user would: nothing but one shard is held
+        source = MOSES / "train.csv.gz"
+        with PeakRSS() as peak:
+            t0 = time.perf_counter()
+            db = FingerprintDB.build(
+                CACHE / "moses_full.dsdb",
+                source,
+                FingerprintSpec("morgan", 2, 2048),
+                n_jobs=-1,
+                overwrite=True,
+                progress=False,
+            )
+            t_full = time.perf_counter() - t0
+        n_full = len(db)
+        shutil.rmtree(CACHE / "moses_full.dsdb", ignore_errors=True)
+        extra = {"full_peak_rss_main_mib": peak.main / 2**20, "full_peak_rss_total_mib": peak.total / 2**20}
+        rows.append(
+            {
+                "task": f"build {n_full:,} from train.csv.gz (streamed)",
+                "drugscreen s": t_full,
+                "peer": f"peak RSS: main {peak.main / 2**20:,.0f} MiB, with workers {peak.total / 2**20:,.0f} MiB",
+                "peer s": float("nan"),
+                "speed-up": float("nan"),
+                "drugscreen mol/s": n_full / t_full,
+            }
+        )
+    write_report("build", "Database build from SMILES", rows, extra)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Shared helpers of the benchmark scripts: data, timing, machine facts, reporting."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+RESULTS = HERE / "results"
+SHARED = Path(os.environ.get("DRUGSCREEN_SHARED", HERE.parent.parent / "shared")) / "data"
+MOSES = SHARED / "libraries" / "moses"
+
+
+def moses_smiles(split: str = "train", n: int | None = None, skip: int = 0) -> list[str]:
+    """SMILES of a MOSES split (first ``n`` after ``skip``), from ../shared/data."""
+    path = MOSES / f"{split}.csv.gz"
+    if not path.is_file():
+        raise SystemExit(f"benchmark data not found: {path} (needs ../shared/data beside the repo)")
+    with gzip.open(path, "rt") as handle:
+        next(handle)
+        lines = itertools.islice(handle, skip, None if n is None else skip + n)
+        return [line.strip() for line in lines]
+
+
+def timeit(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1) -> dict[str, float]:
+    """Median and best wall time of ``fn`` in seconds (after ``warmup`` untimed calls)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return {"median_s": statistics.median(times), "best_s": min(times), "repeat": repeat}
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores and library versions, recorded with every result."""
+    import numba
+    import numpy
+    import rdkit
+
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {
+        "cpu": model,
+        "cores": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "numba": numba.__version__,
+        "rdkit": rdkit.__version__,
+    }
+    try:
+        import FPSim2
+
+        info["fpsim2"] = FPSim2.__version__
+    except ImportError:
+        pass
+    return info
+
+
+def write_report(name: str, title: str, rows: list[dict[str, Any]], extra: dict[str, Any]) -> None:
+    """Write ``results/<name>.json`` and ``results/<name>.md`` (a markdown table)."""
+    RESULTS.mkdir(exist_ok=True)
+    payload = {
+        "benchmark": name,
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+        "rows": rows,
+        **extra,
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=1))
+    cols = list(rows[0].keys())
+    lines = [
+        f"### {title}",
+        "",
+        f"Machine: {payload['machine']}",
+        "",
+        "| " + " | ".join(cols) + " |",
+        "|" + "---|" * len(cols),
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(row[c]) for c in cols) + " |")
+    text = "\n".join(lines) + "\n"
+    (RESULTS / f"{name}.md").write_text(text)
+    print(text)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
