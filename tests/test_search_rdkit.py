@@ -83,3 +83,13 @@ def test_query_spec_mismatch_is_an_error(library):
         ds.search(smiles[:1], targets)
     with pytest.raises(DrugscreenError, match="cuda"):
         ds.search(smiles[:1], targets, k=1, device="cuda")
+
+
+def test_bulk_similarity_equals_rdkit(library):
+    smiles, mols = library
+    g = gen.GetMorganGenerator(radius=2, fpSize=2048)
+    rd_fps = [g.GetFingerprint(m) for m in mols]
+    dense = ds.bulk_similarity([smiles[3], smiles[9]], ds.fingerprint(smiles), metric="dice")
+    assert dense.shape == (2, len(smiles))
+    assert np.array_equal(dense[1], np.array(DataStructs.BulkDiceSimilarity(rd_fps[9], rd_fps)))
+    assert ds.bulk_similarity([], ds.fingerprint(smiles[:5])).shape == (0, 5)
