@@ -113,6 +113,7 @@ def threshold_tile_bits(
     threshold,
     first_col,
     nchunks,
+    capacity,
     out_q,
     out_col,
     out_score,
@@ -121,10 +122,11 @@ def threshold_tile_bits(
     """Fused scoring and threshold selection over database rows ``start:stop``.
 
     Rows are split into ``nchunks`` parallel chunks; chunk ``c`` writes its hits (query,
-    column ``r - start``, score) to ``out_*[(r0 - start) * Q:]`` -- a region that can hold every
-    pair of the chunk -- and their number to ``counts[c]``. Scores of non-hits are never
-    stored, so a search makes one pass over memory. Query ``q`` only considers columns
-    ``>= first_col[q]`` (the upper triangle of a symmetric matrix).
+    column ``r - start``, score) to ``out_*[c * capacity:(c + 1) * capacity]`` and their number
+    to ``counts[c]``. Scores of non-hits are never stored, so a search makes one pass over
+    memory. A chunk with more than ``capacity`` hits keeps counting without writing: the
+    caller sees ``counts[c] > capacity`` and reruns with larger buffers. Query ``q`` only
+    considers columns ``>= first_col[q]`` (the upper triangle of a symmetric matrix).
     """
     nq = queries.shape[0]
     n = stop - start
@@ -132,8 +134,8 @@ def threshold_tile_bits(
     for ch in prange(nchunks):
         r0 = start + ch * size
         r1 = min(stop, r0 + size)
-        pos = (r0 - start) * nq
-        base = pos
+        base = ch * capacity
+        found = 0
         for r in range(r0, r1):
             b = float(db_pop[r])
             col = r - start
@@ -142,11 +144,12 @@ def threshold_tile_bits(
                     continue
                 s = _score(metric, float(_common_bits(queries, q, db, r)), float(q_pop[q]), b, alpha, beta)
                 if s >= threshold:
-                    out_q[pos] = q
-                    out_col[pos] = col
-                    out_score[pos] = s
-                    pos += 1
-        counts[ch] = pos - base
+                    if found < capacity:
+                        out_q[base + found] = q
+                        out_col[base + found] = col
+                        out_score[base + found] = s
+                    found += 1
+        counts[ch] = found
 
 
 @njit(parallel=True, cache=True)
@@ -163,6 +166,7 @@ def threshold_tile_counts(
     threshold,
     first_col,
     nchunks,
+    capacity,
     out_q,
     out_col,
     out_score,
@@ -175,8 +179,8 @@ def threshold_tile_counts(
     for ch in prange(nchunks):
         r0 = start + ch * size
         r1 = min(stop, r0 + size)
-        pos = (r0 - start) * nq
-        base = pos
+        base = ch * capacity
+        found = 0
         for r in range(r0, r1):
             b = float(db_sum[r])
             col = r - start
@@ -186,11 +190,12 @@ def threshold_tile_counts(
                 c = _common_counts(q_dense, q, indptr, indices, values, r)
                 s = _score(metric, float(c), float(q_sum[q]), b, 1.0, 1.0)
                 if s >= threshold:
-                    out_q[pos] = q
-                    out_col[pos] = col
-                    out_score[pos] = s
-                    pos += 1
-        counts[ch] = pos - base
+                    if found < capacity:
+                        out_q[base + found] = q
+                        out_col[base + found] = col
+                        out_score[base + found] = s
+                    found += 1
+        counts[ch] = found
 
 
 @njit(inline="always", cache=True)

@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("input", help="molecules: .smi, .csv, .tsv, .sdf(.gz) or .parquet")
     build.add_argument("database", help="database directory to create")
-    build.add_argument("--shard-size", type=int, default=1_000_000, help="rows per shard [1000000]")
+    build.add_argument("--shard-size", type=int, default=250_000, help="rows per shard [250000]")
     build.add_argument("--overwrite", action="store_true", help="replace an existing database")
     _add_spec_args(build)
     _add_input_args(build)

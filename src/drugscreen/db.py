@@ -216,7 +216,7 @@ class FingerprintDB:
         self.manifest = manifest
         self.spec = FingerprintSpec.from_dict(manifest["spec"])
         self._segments: list[Segment] | None = None
-        self._meta: dict[int, pd.DataFrame] = {}
+        self._meta: dict[int, Any] = {}
         self.last_report: BuildReport | None = None
 
     # ------------------------------------------------------------------ creation
@@ -229,7 +229,7 @@ class FingerprintDB:
         *,
         ids: list[Any] | None = None,
         n_jobs: int | None = -1,
-        shard_size: int = 1_000_000,
+        shard_size: int = 250_000,
         chunk_size: int = 10_000,
         overwrite: bool = False,
         progress: bool = True,
@@ -323,7 +323,7 @@ class FingerprintDB:
         """
         with self._lock():
             manifest = json.loads((self.path / MANIFEST).read_text())
-            size = shard_size or int(manifest.get("shard_size", 1_000_000))
+            size = shard_size or int(manifest.get("shard_size", 250_000))
             report = _ingest(
                 self.path, manifest, self.spec, source, ids, n_jobs, size, chunk_size, progress, reader_kwargs
             )
@@ -448,14 +448,19 @@ class FingerprintDB:
             meta = self._shard_meta(int(s))
             sel = which == s
             local = rows[sel] - starts[s]
-            ids[sel] = meta["id"].to_numpy()[local]
-            smiles[sel] = meta["smiles"].to_numpy()[local]
+            # take() touches only the requested rows of the Arrow columns; converting a whole
+            # column to Python strings would cost ~100 ms per million rows on every search
+            ids[sel] = meta.column("id").take(local).to_pylist()
+            smiles[sel] = meta.column("smiles").take(local).to_pylist()
         return ids, smiles
 
-    def _shard_meta(self, index: int) -> pd.DataFrame:
+    def _shard_meta(self, index: int) -> Any:
+        """The shard's ``id`` and ``smiles`` columns as a pyarrow Table (read once, then cached)."""
+        import pyarrow.parquet as pq
+
         if index not in self._meta:
             shard = self.manifest["shards"][index]
-            self._meta[index] = pd.read_parquet(
+            self._meta[index] = pq.read_table(
                 self.path / shard["name"] / "meta.parquet", columns=["id", "smiles"]
             )
         return self._meta[index]

@@ -38,6 +38,8 @@ FUSIONS = ("max", "mean")
 #: Scores held in one tile (float64): 2**18 scores = 2 MiB stays in L2/L3 between the scoring
 #: and selection passes (measured best of 2**14..2**20 on 1 M MOSES rows, 1 and 100 queries).
 TILE_SCORES = 2**18
+#: Query-row pairs per call of the fused threshold kernel (fewer calls, less overhead).
+SCAN_PAIRS = 2**22
 QUERY_BLOCK = 128
 
 
@@ -158,6 +160,8 @@ class _QueryBlock:
         else:
             self.bits = np.ascontiguousarray(fps.data)
         self.tile_rows = max(1024, TILE_SCORES // max(1, self.n))
+        # threshold scans store only hits, so one kernel call can cover many more rows
+        self.scan_rows = max(4096, SCAN_PAIRS // max(1, self.n))
         self._tile: np.ndarray | None = None
         self._hit_buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -183,63 +187,76 @@ class _QueryBlock:
     def threshold(
         self, seg: Segment, start: int, stop: int, threshold: float, first_col: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(query, column, score)`` of pairs scoring >= threshold in rows ``start:stop`` (one pass)."""
+        """``(query, column, score)`` of pairs scoring >= threshold in rows ``start:stop`` (one pass).
+
+        Hit buffers start at a few percent of the pairs of a chunk; a chunk that finds more
+        (a low threshold) is rerun with buffers of the size it reported.
+        """
         import numba
 
         from drugscreen.kernels.cpu import threshold_tile_bits, threshold_tile_counts
 
-        if self._hit_buffers is None:
-            cap = self.n * self.tile_rows
-            self._hit_buffers = (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.float64))
-        out_q, out_col, out_s = self._hit_buffers
         n = stop - start
         # several chunks per thread balance the load when hits cluster; each chunk >= 256 rows
         nchunks = max(1, min(8 * numba.get_num_threads(), n // 256))
-        counts = np.zeros(nchunks, dtype=np.int64)
-        if self.counts:
-            d = seg.data
-            threshold_tile_counts(
-                self.dense,
-                self.pop,
-                d.indptr,
-                d.indices,
-                d.data,
-                seg.pop,
-                start,
-                stop,
-                self.code,
-                threshold,
-                first_col,
-                nchunks,
-                out_q,
-                out_col,
-                out_s,
-                counts,
-            )
-        else:
-            alpha, beta = float(self.params.alpha), float(self.params.beta)
-            threshold_tile_bits(
-                self.bits,
-                self.pop,
-                seg.data,
-                seg.pop,
-                start,
-                stop,
-                self.code,
-                alpha,
-                beta,
-                threshold,
-                first_col,
-                nchunks,
-                out_q,
-                out_col,
-                out_s,
-                counts,
-            )
-        size = (n + nchunks - 1) // nchunks
-        parts = [
-            slice(c * size * self.n, c * size * self.n + int(counts[c])) for c in range(nchunks) if counts[c]
-        ]
+        pairs = -(-n // nchunks) * self.n
+        capacity = min(pairs, max(1024, pairs // 32))
+        while True:
+            if self._hit_buffers is None or len(self._hit_buffers[0]) < nchunks * capacity:
+                size = nchunks * capacity
+                self._hit_buffers = (
+                    np.empty(size, np.int64),
+                    np.empty(size, np.int64),
+                    np.empty(size, np.float64),
+                )
+            out_q, out_col, out_s = self._hit_buffers
+            counts = np.zeros(nchunks, dtype=np.int64)
+            if self.counts:
+                d = seg.data
+                threshold_tile_counts(
+                    self.dense,
+                    self.pop,
+                    d.indptr,
+                    d.indices,
+                    d.data,
+                    seg.pop,
+                    start,
+                    stop,
+                    self.code,
+                    threshold,
+                    first_col,
+                    nchunks,
+                    capacity,
+                    out_q,
+                    out_col,
+                    out_s,
+                    counts,
+                )
+            else:
+                alpha, beta = float(self.params.alpha), float(self.params.beta)
+                threshold_tile_bits(
+                    self.bits,
+                    self.pop,
+                    seg.data,
+                    seg.pop,
+                    start,
+                    stop,
+                    self.code,
+                    alpha,
+                    beta,
+                    threshold,
+                    first_col,
+                    nchunks,
+                    capacity,
+                    out_q,
+                    out_col,
+                    out_s,
+                    counts,
+                )
+            if counts.max(initial=0) <= capacity:
+                break
+            capacity = int(counts.max())
+        parts = [slice(c * capacity, c * capacity + int(counts[c])) for c in range(nchunks) if counts[c]]
         if not parts:
             empty = np.zeros(0, np.int64)
             return empty, empty, np.zeros(0, np.float64)
@@ -310,12 +327,14 @@ def search_segments(
             heap_n = np.zeros(n_sel, dtype=np.int64)
             fused_tile = np.empty((1, qb.tile_rows))
             first_col = np.zeros(qb.n, dtype=np.int64)
+            scan = k is None and not fused
+            step = qb.scan_rows if scan else qb.tile_rows
             for seg in segments:
                 start, stop = _row_ranges(seg, lo, hi)
-                for t0 in range(start, stop, qb.tile_rows):
-                    t1 = min(stop, t0 + qb.tile_rows)
+                for t0 in range(start, stop, step):
+                    t1 = min(stop, t0 + step)
                     col_rows = seg.rows[t0:t1]
-                    if k is None and not fused:
+                    if scan:
                         q, col, s = qb.threshold(seg, t0, t1, threshold, first_col)
                         hits.add(q + b0, col_rows[col], s)
                         continue
@@ -426,8 +445,8 @@ def _upper_triangle(
             lo, hi = popcount_bounds(params, qb.pop)
             start, stop = _row_ranges(seg, lo, hi)
             start = max(start, b0 + 1)  # only positions after the block's first query
-            for t0 in range(start, stop, qb.tile_rows):
-                t1 = min(stop, t0 + qb.tile_rows)
+            for t0 in range(start, stop, qb.scan_rows):
+                t1 = min(stop, t0 + qb.scan_rows)
                 # query at sorted position b0+q keeps columns at positions > b0+q
                 first_col = np.maximum(0, np.arange(b0, b1) + 1 - t0).astype(np.int64)
                 q, col, s = qb.threshold(seg, t0, t1, threshold, first_col)
