@@ -121,7 +121,7 @@ def main() -> None:
         print(row, flush=True)
 
     # memory-bandwidth floor: one pass over the array the search reads
-    fps = np.ascontiguousarray(db.segments()[0].data)
+    fps = np.concatenate([seg.data for seg in db.segments()])
     import numba
 
     floor = {}

@@ -222,6 +222,29 @@ def _sift_down(hs, hr, q, n, i):  # type: ignore[no-untyped-def]
             return
 
 
+@njit(cache=True)
+def _heap_offer(hs, hr, q, n, s, r):  # type: ignore[no-untyped-def]
+    """Offer (s, r) to query ``q``'s min-heap of size ``n`` (capacity ``hs.shape[1]``); returns the new size."""
+    if n < hs.shape[1]:
+        i = n
+        hs[q, i] = s
+        hr[q, i] = r
+        while i > 0:
+            parent = (i - 1) // 2
+            if _worse(hs[q, i], hr[q, i], hs[q, parent], hr[q, parent]):
+                hs[q, i], hs[q, parent] = hs[q, parent], hs[q, i]
+                hr[q, i], hr[q, parent] = hr[q, parent], hr[q, i]
+                i = parent
+            else:
+                break
+        return n + 1
+    if _worse(hs[q, 0], hr[q, 0], s, r):
+        hs[q, 0] = s
+        hr[q, 0] = r
+        _sift_down(hs, hr, q, n, 0)
+    return n
+
+
 @njit(parallel=True, cache=True)
 def topk_update(tile, ncols, col_rows, threshold, heap_score, heap_row, heap_size):  # type: ignore[no-untyped-def]
     """Merge a score tile into per-query min-heaps of the best ``k`` (score, row) pairs.
@@ -230,33 +253,62 @@ def topk_update(tile, ncols, col_rows, threshold, heap_score, heap_row, heap_siz
     column is only looked at further when it beats the root. ``col_rows[j]`` is the database
     row of tile column ``j`` (used for the tie rule: equal scores keep the lower row).
     """
-    k = heap_score.shape[1]
     for q in prange(tile.shape[0]):
         n = heap_size[q]
         for j in range(ncols):
             s = tile[q, j]
-            if s < threshold:
-                continue
-            r = col_rows[j]
-            if n < k:
-                # sift up
-                i = n
-                heap_score[q, i] = s
-                heap_row[q, i] = r
-                n += 1
-                while i > 0:
-                    parent = (i - 1) // 2
-                    if _worse(heap_score[q, i], heap_row[q, i], heap_score[q, parent], heap_row[q, parent]):
-                        heap_score[q, i], heap_score[q, parent] = heap_score[q, parent], heap_score[q, i]
-                        heap_row[q, i], heap_row[q, parent] = heap_row[q, parent], heap_row[q, i]
-                        i = parent
-                    else:
-                        break
-            elif _worse(heap_score[q, 0], heap_row[q, 0], s, r):
-                heap_score[q, 0] = s
-                heap_row[q, 0] = r
-                _sift_down(heap_score, heap_row, q, n, 0)
+            if s >= threshold:
+                n = _heap_offer(heap_score, heap_row, q, n, s, col_rows[j])
         heap_size[q] = n
+
+
+@njit(parallel=True, cache=True)
+def topk_tile_bits(
+    queries,
+    q_pop,
+    db,
+    db_pop,
+    rows,
+    start,
+    stop,
+    metric,
+    alpha,
+    beta,
+    threshold,
+    heap_score,
+    heap_row,
+    heap_size,
+):  # type: ignore[no-untyped-def]
+    """Fused scoring and top-k over database rows ``start:stop`` (no score tile is stored).
+
+    Rows are split into ``nchunks = heap_score.shape[0]`` parallel chunks, each with private
+    heaps ``heap_*[c, Q, k]`` that persist across calls; the caller merges the chunks' heaps
+    at the end. ``rows[r]`` is the database row of position ``r`` (for the tie rule).
+    """
+    nq = queries.shape[0]
+    nchunks = heap_score.shape[0]
+    n = stop - start
+    size = (n + nchunks - 1) // nchunks
+    for ch in prange(nchunks):
+        hs = heap_score[ch]
+        hr = heap_row[ch]
+        hn = heap_size[ch]
+        k = hs.shape[1]
+        # floor[q]: the score a pair needs to be considered (the heap root once the heap is
+        # full), kept in a small local array so the common case is one comparison
+        floor = np.empty(nq)
+        for q in range(nq):
+            floor[q] = max(threshold, hs[q, 0]) if hn[q] == k else threshold
+        r0 = start + ch * size
+        r1 = min(stop, r0 + size)
+        for r in range(r0, r1):
+            b = float(db_pop[r])
+            for q in range(nq):
+                s = _score(metric, float(_common_bits(queries, q, db, r)), float(q_pop[q]), b, alpha, beta)
+                if s >= floor[q]:
+                    hn[q] = _heap_offer(hs, hr, q, hn[q], s, rows[r])
+                    if hn[q] == k:
+                        floor[q] = max(threshold, hs[q, 0])
 
 
 @njit(parallel=True, cache=True)

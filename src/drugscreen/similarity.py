@@ -262,6 +262,37 @@ class _QueryBlock:
             return empty, empty, np.zeros(0, np.float64)
         return tuple(np.concatenate([buf[p] for p in parts]) for buf in (out_q, out_col, out_s))  # type: ignore[return-value]
 
+    def top_k(
+        self,
+        seg: Segment,
+        start: int,
+        stop: int,
+        threshold: float,
+        heap_s: np.ndarray,
+        heap_r: np.ndarray,
+        heap_n: np.ndarray,
+    ) -> None:
+        """Update per-chunk top-k heaps ``[chunks, Q, k]`` with rows ``start:stop`` (bits only)."""
+        from drugscreen.kernels.cpu import topk_tile_bits
+
+        alpha, beta = float(self.params.alpha), float(self.params.beta)
+        topk_tile_bits(
+            self.bits,
+            self.pop,
+            seg.data,
+            seg.pop,
+            seg.rows,
+            start,
+            stop,
+            self.code,
+            alpha,
+            beta,
+            threshold,
+            heap_s,
+            heap_r,
+            heap_n,
+        )
+
 
 class _Hits:
     """Accumulates hits as (query, row, score) arrays."""
@@ -281,9 +312,18 @@ class _Hits:
         self.add(np.full(len(keep), label, dtype=np.int64), col_rows[keep], tile[0, keep])
 
     def add_heaps(self, heap_s: np.ndarray, heap_r: np.ndarray, heap_n: np.ndarray, offset: int) -> None:
-        for qi in range(len(heap_n)):
-            m = int(heap_n[qi])
-            self.add(np.full(m, qi + offset, dtype=np.int64), heap_r[qi, :m].copy(), heap_s[qi, :m].copy())
+        """Best ``k`` of per-chunk heaps ``[chunks, Q, k]`` (a single heap is one chunk)."""
+        k = heap_s.shape[-1]
+        heap_s, heap_r, heap_n = (
+            heap_s.reshape(-1, *heap_s.shape[-2:]),
+            heap_r.reshape(-1, *heap_r.shape[-2:]),
+            heap_n.reshape(-1, heap_n.shape[-1]),
+        )
+        for qi in range(heap_n.shape[1]):
+            s = np.concatenate([heap_s[c, qi, : heap_n[c, qi]] for c in range(len(heap_n))])
+            r = np.concatenate([heap_r[c, qi, : heap_n[c, qi]] for c in range(len(heap_n))])
+            best = np.lexsort((r, -s))[:k]
+            self.add(np.full(len(best), qi + offset, dtype=np.int64), r[best], s[best])
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All hits sorted by query, score descending, row ascending."""
@@ -306,6 +346,8 @@ def search_segments(
     With ``params.fusion`` set, all queries are fused into one score per row and the
     ``query`` column is all zeros.
     """
+    import numba
+
     from drugscreen.kernels.cpu import fuse_tile, topk_update
 
     params.check_spec(queries.spec)
@@ -322,13 +364,17 @@ def search_segments(
             lo, hi = popcount_bounds(params, qb.pop)
             n_sel = 1 if fused else qb.n
             label0 = 0 if fused else b0
-            heap_s = np.full((n_sel, k or 1), -np.inf)
-            heap_r = np.full((n_sel, k or 1), -1, dtype=np.int64)
-            heap_n = np.zeros(n_sel, dtype=np.int64)
+            # fused one-pass kernels: threshold scans, and top-k on bits with per-chunk heaps;
+            # tiles of dense scores otherwise (group fusion, top-k on counts)
+            scan = k is None and not fused
+            fused_topk = k is not None and not fused and not qb.counts
+            chunks = 8 * numba.get_num_threads() if fused_topk else 1
+            heap_s = np.full((chunks, n_sel, k or 1), -np.inf)
+            heap_r = np.full((chunks, n_sel, k or 1), -1, dtype=np.int64)
+            heap_n = np.zeros((chunks, n_sel), dtype=np.int64)
             fused_tile = np.empty((1, qb.tile_rows))
             first_col = np.zeros(qb.n, dtype=np.int64)
-            scan = k is None and not fused
-            step = qb.scan_rows if scan else qb.tile_rows
+            step = qb.scan_rows if scan or fused_topk else qb.tile_rows
             for seg in segments:
                 start, stop = _row_ranges(seg, lo, hi)
                 for t0 in range(start, stop, step):
@@ -338,6 +384,9 @@ def search_segments(
                         q, col, s = qb.threshold(seg, t0, t1, threshold, first_col)
                         hits.add(q + b0, col_rows[col], s)
                         continue
+                    if fused_topk:
+                        qb.top_k(seg, t0, t1, threshold, heap_s, heap_r, heap_n)
+                        continue
                     sel = qb.score(seg, t0, t1)
                     if fused:
                         fuse_tile(sel, t1 - t0, 0 if params.fusion == "max" else 1, fused_tile)
@@ -345,7 +394,7 @@ def search_segments(
                     if k is None:
                         hits.add_tile(sel, t1 - t0, threshold, col_rows, label0)
                     else:
-                        topk_update(sel, t1 - t0, col_rows, threshold, heap_s, heap_r, heap_n)
+                        topk_update(sel, t1 - t0, col_rows, threshold, heap_s[0], heap_r[0], heap_n[0])
             if k is not None:
                 hits.add_heaps(heap_s, heap_r, heap_n, label0)
     return hits.arrays()
