@@ -73,11 +73,14 @@ def test_errors_are_one_line_and_exit_1(tmp_path, library, capsys):
 
 
 def test_help_reads_well():
-    out = subprocess.run([sys.executable, "-m", "drugscreen", "--help"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "drugscreen", "--help"], capture_output=True, text=True, check=True
+    )
     for word in ("fingerprint", "db", "search", "demo", "examples:"):
         assert word in out.stdout
-    out = subprocess.run([sys.executable, "-m", "drugscreen", "search", "--help"], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "drugscreen", "search", "--help"], capture_output=True, text=True, check=True
+    )
     assert "--threshold" in out.stdout and "--top-k" in out.stdout
 
 

@@ -30,7 +30,12 @@ def test_build_search_matches_in_memory(tmp_path, smiles):
     assert len(db) == 2500 and len(db.manifest["shards"]) == 4
     fps = fingerprint(smiles)
     queries = smiles[10:15]
-    for kwargs in ({"threshold": 0.4}, {"k": 20}, {"k": 5, "fusion": "max"}, {"threshold": 0.3, "metric": "dice"}):
+    for kwargs in (
+        {"threshold": 0.4},
+        {"k": 20},
+        {"k": 5, "fusion": "max"},
+        {"threshold": 0.3, "metric": "dice"},
+    ):
         got = db.search(queries, **kwargs)
         expected = search(queries, fps, **kwargs)
         npt.assert_array_equal(got["row"].to_numpy(), expected["row"].to_numpy())
@@ -47,17 +52,26 @@ def test_ids_smiles_and_rejects(tmp_path):
     db = FingerprintDB.build(tmp_path / "lib.dsdb", src, progress=False, n_jobs=1)
     rep = db.last_report
     assert (rep.n_records, rep.n_added, rep.n_failed) == (4, 3, 1)
-    assert rep.rejects.iloc[0][["row", "line", "id", "reason"]].tolist() == [1, 2, "bad", "unparseable SMILES"]
+    assert rep.rejects.iloc[0][["row", "line", "id", "reason"]].tolist() == [
+        1,
+        2,
+        "bad",
+        "unparseable SMILES",
+    ]
     rejects = pd.read_csv(db.path / "rejects-00000.csv")
     assert rejects["text"].tolist() == ["C1CC"]
     hits = db.search(["CCO", "c1ccccc1"], k=1, query_ids=["q1", "q2"], with_smiles=True)
     assert hits[["query", "id", "row", "smiles"]].values.tolist() == [
-        ["q1", "ethanol", 0, "CCO"], ["q2", "benzene", 1, "c1ccccc1"]]
+        ["q1", "ethanol", 0, "CCO"],
+        ["q2", "benzene", 1, "c1ccccc1"],
+    ]
     info = db.info()
     assert info["n_rows"] == 3 and info["n_rejected"] == 1 and info["spec"]["kind"] == "morgan"
     no_ids = FingerprintDB.build(tmp_path / "noid.dsdb", ["CCO", "CCC"], progress=False, n_jobs=1)
     assert no_ids.search(["CCC"], k=1)["id"].tolist() == ["1"]
-    given = FingerprintDB.build(tmp_path / "given.dsdb", ["CCO", "CCC"], ids=["x", "y"], progress=False, n_jobs=1)
+    given = FingerprintDB.build(
+        tmp_path / "given.dsdb", ["CCO", "CCC"], ids=["x", "y"], progress=False, n_jobs=1
+    )
     assert given.search(["CCC"], k=1)["id"].tolist() == ["y"]
 
 

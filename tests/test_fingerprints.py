@@ -19,12 +19,20 @@ from drugscreen.spec import FingerprintSpec
 
 SPECS = [
     (FingerprintSpec("morgan", 2, 2048), lambda: gen.GetMorganGenerator(radius=2, fpSize=2048)),
-    (FingerprintSpec("ecfp", 3, 1024, chirality=True),
-     lambda: gen.GetMorganGenerator(radius=3, fpSize=1024, includeChirality=True)),
-    (FingerprintSpec("fcfp", 2, 2048),
-     lambda: gen.GetMorganGenerator(radius=2, fpSize=2048, atomInvariantsGenerator=gen.GetMorganFeatureAtomInvGen())),
-    (FingerprintSpec("rdkit", nbits=2048, min_path=1, max_path=7),
-     lambda: gen.GetRDKitFPGenerator(minPath=1, maxPath=7, fpSize=2048)),
+    (
+        FingerprintSpec("ecfp", 3, 1024, chirality=True),
+        lambda: gen.GetMorganGenerator(radius=3, fpSize=1024, includeChirality=True),
+    ),
+    (
+        FingerprintSpec("fcfp", 2, 2048),
+        lambda: gen.GetMorganGenerator(
+            radius=2, fpSize=2048, atomInvariantsGenerator=gen.GetMorganFeatureAtomInvGen()
+        ),
+    ),
+    (
+        FingerprintSpec("rdkit", nbits=2048, min_path=1, max_path=7),
+        lambda: gen.GetRDKitFPGenerator(minPath=1, maxPath=7, fpSize=2048),
+    ),
     (FingerprintSpec("atom-pair", nbits=2048), lambda: gen.GetAtomPairGenerator(fpSize=2048)),
     (FingerprintSpec("torsion", nbits=1000), lambda: gen.GetTopologicalTorsionGenerator(fpSize=1000)),
     (FingerprintSpec("maccs"), None),
@@ -63,7 +71,8 @@ def test_counts_identical_to_rdkit(sample_smiles, kind):
     g = {
         "morgan": lambda: gen.GetMorganGenerator(radius=2, fpSize=2048),
         "feature-morgan": lambda: gen.GetMorganGenerator(
-            radius=2, fpSize=2048, atomInvariantsGenerator=gen.GetMorganFeatureAtomInvGen()),
+            radius=2, fpSize=2048, atomInvariantsGenerator=gen.GetMorganFeatureAtomInvGen()
+        ),
         "atom-pair": lambda: gen.GetAtomPairGenerator(fpSize=2048),
         "torsion": lambda: gen.GetTopologicalTorsionGenerator(fpSize=2048),
         "rdkit": lambda: gen.GetRDKitFPGenerator(fpSize=2048),
@@ -101,7 +110,8 @@ def test_parallel_equals_serial_on_moses(shared_data):
     npt.assert_array_equal(a.data, b.data)
     mols = [Chem.MolFromSmiles(s) for s in smiles[:3000]]
     npt.assert_array_equal(
-        unpack_bits(a.data[:3000], 2048), _rdkit_bits(mols, lambda: gen.GetMorganGenerator(radius=2, fpSize=2048), 2048)
+        unpack_bits(a.data[:3000], 2048),
+        _rdkit_bits(mols, lambda: gen.GetMorganGenerator(radius=2, fpSize=2048), 2048),
     )
 
 

@@ -41,7 +41,9 @@ def test_smi_gz(tmp_path):
 
 @pytest.mark.parametrize("name,sep", [("lib.csv", ","), ("lib.tsv", "\t"), ("lib.csv.gz", ",")])
 def test_csv_tsv_by_column_name(tmp_path, name, sep):
-    df = pd.DataFrame({"name": ["a", "b", "c", "d"], "Canonical_SMILES": ["CCO", "xyz", "c1ccccc1", "CC"], "y": 1})
+    df = pd.DataFrame(
+        {"name": ["a", "b", "c", "d"], "Canonical_SMILES": ["CCO", "xyz", "c1ccccc1", "CC"], "y": 1}
+    )
     p = tmp_path / name
     df.to_csv(p, sep=sep, index=False)
     recs = _check(read_molecules(p, id_column="name"), ["a", "b", "c", "d"])
@@ -100,6 +102,7 @@ def test_write_table_is_atomic(tmp_path, monkeypatch):
     out = write_table(df, tmp_path / "t.parquet")
     assert pd.read_parquet(out).equals(df)
     write_table(df, tmp_path / "t.csv")
+
     # a failure while writing leaves the previous file untouched and no temporary behind
     def boom(*args, **kwargs):
         raise OSError("disk full")

@@ -14,8 +14,13 @@ from drugscreen.kernels import reference as ref
 from drugscreen.similarity import SearchParams, Segment, search_segments, similarity_matrix
 from drugscreen.spec import FingerprintSpec
 
-METRIC_ARGS = [("tanimoto", 0.5, 0.5), ("dice", 0.5, 0.5), ("cosine", 0.5, 0.5), ("tversky", 0.7, 0.3),
-               ("tversky", 1.0, 0.0)]
+METRIC_ARGS = [
+    ("tanimoto", 0.5, 0.5),
+    ("dice", 0.5, 0.5),
+    ("cosine", 0.5, 0.5),
+    ("tversky", 0.7, 0.3),
+    ("tversky", 1.0, 0.0),
+]
 
 
 def _spec(nbits: int = 2048, counts: bool = False) -> FingerprintSpec:
@@ -59,7 +64,9 @@ def test_threshold_search_matches_reference(rng, metric, alpha, beta, density):
     q = random_fps(rng, 7, 2048, density)
     q[3] = db[10]  # an exact match
     params = SearchParams(metric=metric, threshold=0.1 if density < 0.1 else 0.3, alpha=alpha, beta=beta)
-    got = search_segments(FingerprintArray(_spec(), q), [Segment.from_array(FingerprintArray(_spec(), db))], params)
+    got = search_segments(
+        FingerprintArray(_spec(), q), [Segment.from_array(FingerprintArray(_spec(), db))], params
+    )
     scores = ref.bit_similarity(q, db, metric, alpha, beta)
     assert _as_table(*got) == _expected_threshold(scores, params.threshold)
     assert len(got[0]) > 0
@@ -70,7 +77,9 @@ def test_topk_matches_reference(rng, metric, alpha, beta):
     db = random_fps(rng, 999, 512, 0.05)
     q = random_fps(rng, 5, 512, 0.05)
     params = SearchParams(metric=metric, k=17, alpha=alpha, beta=beta)
-    got = search_segments(FingerprintArray(_spec(512), q), [Segment.from_array(FingerprintArray(_spec(512), db))], params)
+    got = search_segments(
+        FingerprintArray(_spec(512), q), [Segment.from_array(FingerprintArray(_spec(512), db))], params
+    )
     assert _as_table(*got) == _expected_topk(ref.bit_similarity(q, db, metric, alpha, beta), 17)
 
 
@@ -78,7 +87,8 @@ def test_topk_ties_broken_by_row(rng):
     one = random_fps(rng, 1, 256, 0.2)
     db = np.repeat(one, 50, axis=0)  # 50 identical rows: all tie at 1.0
     got = search_segments(
-        FingerprintArray(_spec(256), one), [Segment.from_array(FingerprintArray(_spec(256), db))],
+        FingerprintArray(_spec(256), one),
+        [Segment.from_array(FingerprintArray(_spec(256), db))],
         SearchParams(k=5),
     )
     assert got[1].tolist() == [0, 1, 2, 3, 4]
@@ -89,7 +99,9 @@ def test_topk_with_threshold_and_k_larger_than_db(rng):
     db = random_fps(rng, 30, 256, 0.2)
     q = random_fps(rng, 3, 256, 0.2)
     params = SearchParams(k=100, threshold=0.15)
-    got = search_segments(FingerprintArray(_spec(256), q), [Segment.from_array(FingerprintArray(_spec(256), db))], params)
+    got = search_segments(
+        FingerprintArray(_spec(256), q), [Segment.from_array(FingerprintArray(_spec(256), db))], params
+    )
     scores = ref.bit_similarity(q, db)
     assert _as_table(*got) == _expected_topk(scores, 100, 0.15)
 
@@ -112,7 +124,9 @@ def test_multiple_segments_equal_one(rng):
     db = random_fps(rng, 600, 512, 0.08)
     q = random_fps(rng, 4, 512, 0.08)
     whole = [Segment.from_array(FingerprintArray(_spec(512), db))]
-    parts = [Segment.from_array(FingerprintArray(_spec(512), db[i : i + 250]), row_offset=i) for i in (0, 250, 500)]
+    parts = [
+        Segment.from_array(FingerprintArray(_spec(512), db[i : i + 250]), row_offset=i) for i in (0, 250, 500)
+    ]
     for params in (SearchParams(threshold=0.1), SearchParams(k=7)):
         a = search_segments(FingerprintArray(_spec(512), q), whole, params)
         b = search_segments(FingerprintArray(_spec(512), q), parts, params)
@@ -215,5 +229,9 @@ def test_bounds_never_exclude_a_hit(rng):
     for metric, alpha, beta in METRIC_ARGS:
         scores = ref.bit_similarity(q, db, metric, alpha, beta)
         for t in (0.2, 1 / 3, 0.5, 2 / 3, 0.75):
-            got = search_segments(FingerprintArray(spec, q), seg, SearchParams(metric=metric, threshold=t, alpha=alpha, beta=beta))
+            got = search_segments(
+                FingerprintArray(spec, q),
+                seg,
+                SearchParams(metric=metric, threshold=t, alpha=alpha, beta=beta),
+            )
             assert len(got[0]) == int((scores >= t).sum()), (metric, t)

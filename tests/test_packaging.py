@@ -22,11 +22,28 @@ def test_kernels_import_from_the_installed_package():
 @pytest.mark.slow
 def test_wheel_contains_kernels_and_data(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
         check=True,
     )
     (wheel,) = tmp_path.glob("drugscreen-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for member in ("drugscreen/kernels/cpu.py", "drugscreen/kernels/reference.py", "drugscreen/kernels/popcount.py",
-                   "drugscreen/data/moses_25k.smi.gz", "drugscreen/data/LICENSE-MOSES.txt", "drugscreen/py.typed"):
+    for member in (
+        "drugscreen/kernels/cpu.py",
+        "drugscreen/kernels/reference.py",
+        "drugscreen/kernels/popcount.py",
+        "drugscreen/data/moses_25k.smi.gz",
+        "drugscreen/data/LICENSE-MOSES.txt",
+        "drugscreen/py.typed",
+    ):
         assert member in names, member

@@ -29,15 +29,19 @@ def _rdkit_scores(metric, query_fp, fps, alpha=0.5, beta=0.5):
     return np.array(DataStructs.BulkTverskySimilarity(query_fp, fps, alpha, beta))
 
 
-@pytest.mark.parametrize("metric,alpha,beta", [("tanimoto", 0, 0), ("dice", 0, 0), ("cosine", 0, 0),
-                                               ("tversky", 0.9, 0.1), ("tversky", 0.3, 0.6)])
+@pytest.mark.parametrize(
+    "metric,alpha,beta",
+    [("tanimoto", 0, 0), ("dice", 0, 0), ("cosine", 0, 0), ("tversky", 0.9, 0.1), ("tversky", 0.3, 0.6)],
+)
 def test_bits_scores_equal_rdkit_bulk(library, metric, alpha, beta):
     smiles, mols = library
     g = gen.GetMorganGenerator(radius=2, fpSize=2048)
     rd_fps = [g.GetFingerprint(m) for m in mols]
     targets = ds.fingerprint(smiles, FingerprintSpec())
     queries = [0, 17, 2999]
-    hits = ds.search([smiles[i] for i in queries], targets, threshold=0.0, metric=metric, alpha=alpha, beta=beta)
+    hits = ds.search(
+        [smiles[i] for i in queries], targets, threshold=0.0, metric=metric, alpha=alpha, beta=beta
+    )
     for qi, i in enumerate(queries):
         expected = _rdkit_scores(metric, rd_fps[i], rd_fps, alpha, beta)
         mine = hits[hits["query"] == qi].sort_values("row")["score"].to_numpy()
