@@ -71,14 +71,14 @@ def score_tile_bits(queries, q_pop, db, db_pop, start, stop, metric, alpha, beta
 
 
 @njit(parallel=True, cache=True)
-def score_tile_counts(q_dense, q_sum, indptr, indices, values, db_sum, start, stop, metric, out):  # type: ignore[no-untyped-def]
+def score_tile_counts(q_dense, q_sum, indptr, indices, values, db_sum, start, stop, metric, alpha, beta, out):  # type: ignore[no-untyped-def]
     """Count-fingerprint scores (sum of minima) of dense queries against CSR rows ``start:stop``."""
     nq = q_dense.shape[0]
     for r in prange(start, stop):
         b = float(db_sum[r])
         for q in range(nq):
             c = _common_counts(q_dense, q, indptr, indices, values, r)
-            out[q, r - start] = _score(metric, float(c), float(q_sum[q]), b, 1.0, 1.0)
+            out[q, r - start] = _score(metric, float(c), float(q_sum[q]), b, alpha, beta)
 
 
 @njit(inline="always", cache=True)
@@ -163,6 +163,8 @@ def threshold_tile_counts(
     start,
     stop,
     metric,
+    alpha,
+    beta,
     threshold,
     first_col,
     nchunks,
@@ -172,7 +174,11 @@ def threshold_tile_counts(
     out_score,
     counts,
 ):  # type: ignore[no-untyped-def]
-    """Count-fingerprint version of :func:`threshold_tile_bits`."""
+    """Count-fingerprint version of :func:`threshold_tile_bits` (same arguments after the data).
+
+    Bits and counts keep separate kernels on purpose: each is specialised by numba for its
+    data layout, and passing the pair scorer as a function argument would cost inlining.
+    """
     nq = q_dense.shape[0]
     n = stop - start
     size = (n + nchunks - 1) // nchunks
@@ -188,7 +194,7 @@ def threshold_tile_counts(
                 if col < first_col[q]:
                     continue
                 c = _common_counts(q_dense, q, indptr, indices, values, r)
-                s = _score(metric, float(c), float(q_sum[q]), b, 1.0, 1.0)
+                s = _score(metric, float(c), float(q_sum[q]), b, alpha, beta)
                 if s >= threshold:
                     if found < capacity:
                         out_q[base + found] = q

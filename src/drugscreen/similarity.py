@@ -165,6 +165,16 @@ class _QueryBlock:
         self._tile: np.ndarray | None = None
         self._hit_buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
+    def _data(self, seg: Segment) -> tuple[Any, ...]:
+        """Query and database arrays in the order the bits or counts kernels take them."""
+        if self.counts:
+            d = seg.data
+            return (self.dense, self.pop, d.indptr, d.indices, d.data, seg.pop)
+        return (self.bits, self.pop, seg.data, seg.pop)
+
+    def _metric(self) -> tuple[int, float, float]:
+        return self.code, float(self.params.alpha), float(self.params.beta)
+
     def score(self, seg: Segment, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
         """Dense scores ``[Q, stop - start]`` of rows ``start:stop`` into ``out`` (default: the
         block's reusable tile, which holds ``tile_rows`` columns)."""
@@ -174,14 +184,8 @@ class _QueryBlock:
             if self._tile is None:
                 self._tile = np.empty((self.n, self.tile_rows))
             out = self._tile
-        if self.counts:
-            d = seg.data
-            score_tile_counts(
-                self.dense, self.pop, d.indptr, d.indices, d.data, seg.pop, start, stop, self.code, out
-            )
-        else:
-            alpha, beta = float(self.params.alpha), float(self.params.beta)
-            score_tile_bits(self.bits, self.pop, seg.data, seg.pop, start, stop, self.code, alpha, beta, out)
+        kernel = score_tile_counts if self.counts else score_tile_bits
+        kernel(*self._data(seg), start, stop, *self._metric(), out)
         return out
 
     def threshold(
@@ -196,6 +200,7 @@ class _QueryBlock:
 
         from drugscreen.kernels.cpu import threshold_tile_bits, threshold_tile_counts
 
+        kernel = threshold_tile_counts if self.counts else threshold_tile_bits
         n = stop - start
         # several chunks per thread balance the load when hits cluster; each chunk >= 256 rows
         nchunks = max(1, min(8 * numba.get_num_threads(), n // 256))
@@ -211,48 +216,20 @@ class _QueryBlock:
                 )
             out_q, out_col, out_s = self._hit_buffers
             counts = np.zeros(nchunks, dtype=np.int64)
-            if self.counts:
-                d = seg.data
-                threshold_tile_counts(
-                    self.dense,
-                    self.pop,
-                    d.indptr,
-                    d.indices,
-                    d.data,
-                    seg.pop,
-                    start,
-                    stop,
-                    self.code,
-                    threshold,
-                    first_col,
-                    nchunks,
-                    capacity,
-                    out_q,
-                    out_col,
-                    out_s,
-                    counts,
-                )
-            else:
-                alpha, beta = float(self.params.alpha), float(self.params.beta)
-                threshold_tile_bits(
-                    self.bits,
-                    self.pop,
-                    seg.data,
-                    seg.pop,
-                    start,
-                    stop,
-                    self.code,
-                    alpha,
-                    beta,
-                    threshold,
-                    first_col,
-                    nchunks,
-                    capacity,
-                    out_q,
-                    out_col,
-                    out_s,
-                    counts,
-                )
+            kernel(
+                *self._data(seg),
+                start,
+                stop,
+                *self._metric(),
+                threshold,
+                first_col,
+                nchunks,
+                capacity,
+                out_q,
+                out_col,
+                out_s,
+                counts,
+            )
             if counts.max(initial=0) <= capacity:
                 break
             capacity = int(counts.max())
@@ -275,22 +252,8 @@ class _QueryBlock:
         """Update per-chunk top-k heaps ``[chunks, Q, k]`` with rows ``start:stop`` (bits only)."""
         from drugscreen.kernels.cpu import topk_tile_bits
 
-        alpha, beta = float(self.params.alpha), float(self.params.beta)
         topk_tile_bits(
-            self.bits,
-            self.pop,
-            seg.data,
-            seg.pop,
-            seg.rows,
-            start,
-            stop,
-            self.code,
-            alpha,
-            beta,
-            threshold,
-            heap_s,
-            heap_r,
-            heap_n,
+            *self._data(seg), seg.rows, start, stop, *self._metric(), threshold, heap_s, heap_r, heap_n
         )
 
 
