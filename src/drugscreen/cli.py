@@ -307,6 +307,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         query_ids=labels,
         with_smiles=True,
         n_jobs=args.jobs,
+        progress=not args.quiet,
     )
     if args.output:
         write_table(hits, args.output)

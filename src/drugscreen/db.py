@@ -496,6 +496,7 @@ class FingerprintDB:
         with_smiles: bool = False,
         n_jobs: int | None = -1,
         device: str = "cpu",
+        progress: bool = False,
     ) -> pd.DataFrame:
         """Search the database with one or many queries.
 
@@ -521,6 +522,10 @@ class FingerprintDB:
             Add the hit's ``smiles`` column.
         n_jobs : int
             Threads (-1 = all cores).
+        device : {"cpu", "auto"}
+            Where to run; ``"cuda"`` is not available in this release.
+        progress : bool
+            Show a progress bar over blocks of 128 queries (useful for thousands of queries).
 
         Returns
         -------
@@ -532,7 +537,7 @@ class FingerprintDB:
         qfps = as_fingerprints(queries, self.spec)
         if query_ids is not None and len(query_ids) != len(qfps):
             raise InputError(f"query_ids has {len(query_ids)} labels for {len(qfps)} queries")
-        q, rows, scores = search_segments(qfps, self.segments(), params, n_jobs=n_jobs)
+        q, rows, scores = search_segments(qfps, self.segments(), params, n_jobs=n_jobs, progress=progress)
         ids, smiles = self._lookup(rows)
         if fusion is not None:
             labels: Any = np.full(len(q), "fused", dtype=object)

@@ -303,6 +303,7 @@ def search_segments(
     params: SearchParams,
     *,
     n_jobs: int | None = -1,
+    progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Search ``queries`` against segments; returns sorted ``(query, row, score)`` arrays.
 
@@ -321,8 +322,13 @@ def search_segments(
     block = max(1, n_q) if fused else QUERY_BLOCK
     k = params.k
     hits = _Hits()
+    blocks = range(0, n_q, block)
+    if progress and len(blocks) > 1:
+        from tqdm.auto import tqdm
+
+        blocks = tqdm(blocks, desc="searching", unit=" query block")  # type: ignore[assignment]
     with numba_threads(n_jobs):
-        for b0 in range(0, n_q, block):
+        for b0 in blocks:
             qb = _QueryBlock(queries.take(np.arange(b0, min(n_q, b0 + block))), params)
             lo, hi = popcount_bounds(params, qb.pop)
             n_sel = 1 if fused else qb.n
