@@ -178,6 +178,29 @@ def test_group_fusion(rng, mode):
     npt.assert_allclose(got[2], np.sort(fused)[::-1][:10])
     got = search_segments(FingerprintArray(spec, q), seg, SearchParams(threshold=0.1, fusion=mode))
     assert sorted(got[1].tolist()) == np.nonzero(fused >= 0.1)[0].tolist()
+    npt.assert_allclose(got[2], fused[got[1]])
+
+
+@pytest.mark.parametrize("metric", ["cosine", "dice"])
+def test_symmetric_matrix_other_metrics_and_counts(rng, metric):
+    import scipy.sparse as sp
+
+    fps = random_fps(rng, 150, 256, 0.1)
+    m = similarity_matrix(FingerprintArray(_spec(256), fps), threshold=0.2, metric=metric)
+    dense = ref.bit_similarity(fps, fps, metric)
+    expected = np.where(dense >= 0.2, dense, 0.0)
+    np.fill_diagonal(expected, 0.0)
+    npt.assert_array_equal(m.toarray(), expected)
+    counts = (rng.random((120, 128)) < 0.08) * rng.integers(1, 20, (120, 128))
+    m = similarity_matrix(
+        FingerprintArray(_spec(128, counts=True), sp.csr_matrix(counts)),
+        threshold=0.15,
+        metric=metric if metric == "dice" else "tanimoto",
+    )
+    dense = ref.count_similarity(counts, counts, metric if metric == "dice" else "tanimoto")
+    expected = np.where(dense >= 0.15, dense, 0.0)
+    np.fill_diagonal(expected, 0.0)
+    npt.assert_array_equal(m.toarray(), expected)
 
 
 @pytest.mark.parametrize("metric", ["tanimoto", "dice"])

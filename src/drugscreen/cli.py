@@ -292,6 +292,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
     if not args.smiles and not args.queries:
         raise InputError("no queries: give SMILES arguments or --queries FILE")
+    if args.output and not args.output.lower().endswith((".csv", ".tsv", ".parquet")):
+        raise InputError(f"cannot write {args.output!r}: use a .csv, .tsv or .parquet file name")
     db = FingerprintDB.open(args.database)
     mols, labels = _read_queries(args)
     if not mols:
@@ -343,7 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"fingerprint": _cmd_fingerprint, "db": _cmd_db, "search": _cmd_search, "demo": _cmd_demo}
     try:
         return handlers[args.command](args)
-    except (DrugscreenError, OSError) as exc:
+    except (DrugscreenError, OSError, ValueError) as exc:
+        # ValueError covers malformed inputs reported by pandas/pyarrow/RDKit
         print(f"drugscreen: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

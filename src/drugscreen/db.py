@@ -103,6 +103,28 @@ def _write_json_atomic(path: Path, obj: Any) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make renames and new files in ``path`` durable (so a power cut cannot lose them)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _is_database(path: Path) -> bool:
+    try:
+        return json.loads((path / MANIFEST).read_text()).get("format") == FORMAT_NAME
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 class _ShardWriter:
@@ -172,10 +194,11 @@ class _ShardWriter:
             }
         )
         meta.to_parquet(tmp / "meta.parquet", index=False)
-        files = {
-            f: {"sha256": _sha256(tmp / f), "bytes": (tmp / f).stat().st_size}
-            for f in (COUNT_FILES if counts else BIT_FILES)
-        }
+        names = COUNT_FILES if counts else BIT_FILES
+        for fname in names:
+            _fsync_file(tmp / fname)
+        _fsync_dir(tmp)
+        files = {f: {"sha256": _sha256(tmp / f), "bytes": (tmp / f).stat().st_size} for f in names}
         os.rename(tmp, final)
         self.entries.append({"name": name, "row_start": self.next_row, "n_rows": n, "files": files})
         self.next_index += 1
@@ -192,6 +215,24 @@ def _with_ids(records: Iterable[RawRecord], ids: list[Any] | None) -> Iterator[R
         if rec.row >= len(ids):
             raise InputError(f"ids has {len(ids)} entries but the input has more records")
         yield RawRecord(rec.row, rec.line, str(ids[rec.row]), rec.text, rec.fmt)
+
+
+def _check_manifest(manifest: dict[str, Any], mpath: Path) -> None:
+    """Keys present and shard row ranges contiguous, else a DatabaseError naming the manifest."""
+    try:
+        FingerprintSpec.from_dict(manifest["spec"])
+        expected = 0
+        for shard in manifest["shards"]:
+            if shard["row_start"] != expected or shard["n_rows"] < 0 or not isinstance(shard["files"], dict):
+                raise DatabaseError(f"{mpath}: shard {shard['name']} does not start at row {expected}")
+            expected += shard["n_rows"]
+        if manifest["n_rows"] != expected:
+            raise DatabaseError(
+                f"{mpath}: n_rows is {manifest['n_rows']} but the shards hold {expected} rows"
+            )
+        manifest["batches"], manifest["created"]  # noqa: B018 - presence check
+    except (KeyError, TypeError) as exc:
+        raise DatabaseError(f"{mpath} is incomplete or malformed (missing or bad {exc})") from exc
 
 
 class FingerprintDB:
@@ -268,6 +309,8 @@ class FingerprintDB:
         path = Path(path)
         if path.exists() and not overwrite:
             raise DatabaseError(f"{path} already exists; pass overwrite=True to replace it")
+        if path.exists() and not _is_database(path):
+            raise DatabaseError(f"{path} exists and is not a drugscreen database: refusing to overwrite it")
         path.parent.mkdir(parents=True, exist_ok=True)
         for stale in path.parent.glob(f".{path.name}.tmp-*"):
             logger.info("removing %s left by an interrupted build", stale)
@@ -295,10 +338,15 @@ class FingerprintDB:
             if path.exists():
                 trash = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
                 os.rename(path, trash)
-                os.rename(tmp, path)
+                try:
+                    os.rename(tmp, path)
+                except BaseException:
+                    os.rename(trash, path)  # put the old database back
+                    raise
                 shutil.rmtree(trash, ignore_errors=True)
             else:
                 os.rename(tmp, path)
+            _fsync_dir(path.parent)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -361,13 +409,14 @@ class FingerprintDB:
             manifest = json.loads(mpath.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DatabaseError(f"{mpath} is corrupted: {exc}") from exc
-        if manifest.get("format") != FORMAT_NAME:
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
             raise DatabaseError(f"{mpath} is not a {FORMAT_NAME} manifest")
         if manifest.get("format_version") != FORMAT_VERSION:
             raise DatabaseError(
                 f"{mpath}: format version {manifest.get('format_version')} is not supported "
                 f"(this drugscreen reads version {FORMAT_VERSION})"
             )
+        _check_manifest(manifest, mpath)
         for shard in manifest["shards"]:
             for name, info in shard["files"].items():
                 fpath = path / shard["name"] / name
@@ -582,10 +631,12 @@ def _ingest(
                     "line": rec.line,
                     "id": rec.id,
                     "reason": reason,
-                    "text": rec.text if rec.fmt == "smiles" else rec.text.splitlines()[0],
+                    "text": rec.text if rec.fmt == "smiles" else (rec.text.splitlines() or [""])[0],
                 }
             )
         writer.add(chunk)
+    if ids is not None and len(ids) != n_records:
+        raise InputError(f"ids has {len(ids)} entries but the input has {n_records} records")
     writer.flush()
     batch_no = len(manifest["batches"])
     rejects_df = pd.DataFrame(rejects, columns=_REJECT_COLUMNS)

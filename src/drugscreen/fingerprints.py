@@ -92,8 +92,6 @@ def _generator(spec: FingerprintSpec) -> Any:
             radius=spec.radius, fpSize=spec.nbits, includeChirality=spec.chirality, **extra
         )
     if spec.kind == "rdkit":
-        if spec.chirality:
-            raise SpecError("the RDKit path fingerprint has no chirality option")
         return gen.GetRDKitFPGenerator(minPath=spec.min_path, maxPath=spec.max_path, fpSize=spec.nbits)
     if spec.kind == "atom-pair":
         return gen.GetAtomPairGenerator(fpSize=spec.nbits, includeChirality=spec.chirality)
@@ -238,11 +236,11 @@ def iter_fingerprint_chunks(
         for batch in batches:
             pending.append(batch)
             fmt = batch[0].fmt
-            yield delayed(_fingerprint_texts)(spec_dict, [r.text for r in batch], fmt)
+            yield delayed(_fingerprint_texts)(spec_dict, _texts(batch), fmt)
 
     if workers == 1:
         results: Iterable[Any] = (
-            _fingerprint_texts(spec_dict, [r.text for r in b], b[0].fmt) for b in _track(batches, pending)
+            _fingerprint_texts(spec_dict, _texts(b), b[0].fmt) for b in _track(batches, pending)
         )
     else:
         results = Parallel(n_jobs=workers, return_as="generator", pre_dispatch="2*n_jobs")(tasks())
@@ -253,6 +251,12 @@ def iter_fingerprint_chunks(
             yield _chunk(batch, result)
     finally:
         bar.close()
+
+
+def _texts(records: list[RawRecord]) -> list[str]:
+    # a record the reader already rejected goes as empty text: it fails in the worker and is
+    # reported with the reader's reason, keeping positions aligned
+    return ["" if r.error else r.text for r in records]
 
 
 def _fmt(records: list[RawRecord]) -> str:
@@ -270,7 +274,7 @@ def _chunk(
         ids=[r.id for r in good],
         smiles=smiles if _fmt(batch) != "smiles" else [r.text for r in good],
         data=data,
-        errors=[(batch[i], reason) for i, reason in errors],
+        errors=[(batch[i], batch[i].error or reason) for i, reason in errors],
     )
 
 
@@ -325,7 +329,7 @@ def fingerprint(
     records = list(iter_records(source, **reader_kwargs))
     if len(records) < 20_000 or resolve_n_jobs(n_jobs) == 1:
         # process start-up outweighs small inputs: fingerprint here, in one batch
-        chunks = [_chunk(records, _fingerprint_batch(spec, [r.text for r in records], _fmt(records)))]
+        chunks = [_chunk(records, _fingerprint_batch(spec, _texts(records), _fmt(records)))]
     else:
         chunks = list(iter_fingerprint_chunks(records, spec, n_jobs=n_jobs, progress=progress))
     errors = [e for c in chunks for e in c.errors]

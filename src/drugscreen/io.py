@@ -14,6 +14,7 @@ Two levels:
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import os
@@ -45,6 +46,8 @@ class RawRecord:
         SMILES string or MDL mol block.
     fmt : str
         ``"smiles"`` or ``"molblock"``.
+    error : str or None
+        Why the record is unusable before any parsing (e.g. a malformed CSV row).
     """
 
     row: int
@@ -52,6 +55,7 @@ class RawRecord:
     id: str | None
     text: str
     fmt: str = "smiles"
+    error: str | None = None
 
     @property
     def where(self) -> str:
@@ -132,24 +136,31 @@ def _iter_smi(path: Path) -> Iterator[RawRecord]:
 def _iter_table(
     path: Path, sep: str, smiles_column: str | None, id_column: str | None
 ) -> Iterator[RawRecord]:
-    import pandas as pd
-
-    try:
-        reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, chunksize=_CHUNK_ROWS)
-    except pd.errors.EmptyDataError as exc:
-        raise InputError(f"{path}: file is empty") from exc
-    row = 0
-    for chunk in reader:
-        columns = list(chunk.columns)
-        smi_col = _pick_smiles_column(columns, smiles_column, str(path))
-        if id_column is not None and id_column not in columns:
-            raise InputError(f"{path}: no id column {id_column!r}; columns are {columns}")
-        smiles = chunk[smi_col].tolist()
-        ids = chunk[id_column].tolist() if id_column is not None else [None] * len(smiles)
-        for smi, ident in zip(smiles, ids, strict=True):
-            # line numbers assume one line per record (no quoted newlines) and one header line
-            yield RawRecord(row, row + 2, ident, smi.strip())
+    # The csv module (C-accelerated) streams rows with their true line numbers, and lets a
+    # malformed row become one bad record instead of an exception that stops the job.
+    with _open_text(path) as handle:
+        reader = csv.reader(handle, delimiter=sep)
+        header = next(reader, None)
+        if not header:
+            raise InputError(f"{path}: file is empty")
+        smi_idx = header.index(_pick_smiles_column(header, smiles_column, str(path)))
+        if id_column is not None and id_column not in header:
+            raise InputError(f"{path}: no id column {id_column!r}; columns are {header}")
+        id_idx = header.index(id_column) if id_column is not None else None
+        row = 0
+        start = reader.line_num + 1
+        for fields in reader:
+            if not fields:  # blank line
+                start = reader.line_num + 1
+                continue
+            ident = fields[id_idx] if id_idx is not None and id_idx < len(fields) else None
+            if len(fields) != len(header):
+                error = f"malformed row: {len(fields)} fields, the header has {len(header)}"
+                yield RawRecord(row, start, ident, sep.join(fields), error=error)
+            else:
+                yield RawRecord(row, start, ident, fields[smi_idx].strip())
             row += 1
+            start = reader.line_num + 1
 
 
 def _iter_sdf(path: Path, id_property: str | None) -> Iterator[RawRecord]:
@@ -266,11 +277,17 @@ def parse_record(text: str, fmt: str = "smiles") -> tuple[Any, str | None]:
     The fast path is RDKit's normal parse. Only when it fails is the record parsed again
     without sanitisation to find out *why* (syntax error vs. chemistry problem).
     """
-    from rdkit import Chem, RDLogger
+    from rdkit import Chem, rdBase
 
-    RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]
     if not text:
         return None, "empty record"
+    # RDKit logs parse errors to stderr; we report them per record instead. BlockLogs silences
+    # them only for this call, so the host's own RDKit logging is left as it was.
+    with rdBase.BlockLogs():
+        return _parse(Chem, text, fmt)
+
+
+def _parse(Chem: Any, text: str, fmt: str) -> tuple[Any, str | None]:
     if fmt == "smiles":
         mol = Chem.MolFromSmiles(text)
         if mol is not None:
@@ -301,7 +318,7 @@ def read_molecules(source: str | os.PathLike[str] | Iterable[str], **kwargs: Any
     [None, 'unparseable SMILES']
     """
     for rec in iter_records(source, **kwargs):
-        mol, error = parse_record(rec.text, rec.fmt)
+        mol, error = (None, rec.error) if rec.error else parse_record(rec.text, rec.fmt)
         yield MolRecord(rec.row, rec.line, rec.id, mol, error)
 
 

@@ -41,6 +41,8 @@ TILE_SCORES = 2**18
 #: Query-row pairs per call of the fused threshold kernel (fewer calls, less overhead).
 SCAN_PAIRS = 2**22
 QUERY_BLOCK = 128
+#: Memory allowed for the per-chunk top-k heaps of one query block.
+HEAP_BYTES = 2**27
 
 
 @dataclass
@@ -92,8 +94,13 @@ class SearchParams:
             raise DrugscreenError(f"threshold must be between 0 and 1, got {self.threshold}")
         if self.k is not None and self.k < 1:
             raise DrugscreenError(f"k must be a positive number of hits, got {self.k}")
-        if self.alpha < 0 or self.beta < 0:
-            raise DrugscreenError("Tversky alpha and beta must be >= 0")
+        if self.metric == "tversky" and not (
+            0 <= self.alpha <= 1 and 0 <= self.beta <= 1 and self.alpha + self.beta > 0
+        ):
+            # RDKit's range; alpha = beta = 0 would make the score 0/0 for disjoint fingerprints
+            raise DrugscreenError(
+                f"Tversky weights must be in [0, 1] and not both 0, got alpha={self.alpha}, beta={self.beta}"
+            )
         if self.fusion is not None and self.fusion not in FUSIONS:
             raise DrugscreenError(f"unknown fusion {self.fusion!r}; choose 'max' or 'mean'")
 
@@ -123,8 +130,9 @@ def popcount_bounds(params: SearchParams, a: npt.NDArray[np.int64]) -> tuple[np.
     if params.metric == "cosine":
         return t * t * a, a / (t * t)
     alpha, beta = params.weights
-    lo = t * alpha * a / (1.0 - t + t * alpha)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # 1 - t + t*alpha is 0 only for t = 1, alpha = 0, where no lower bound exists (0/0)
+        lo = np.nan_to_num(t * alpha * a / (1.0 - t + t * alpha), nan=0.0, posinf=0.0)
         hi = a * (1.0 - t + t * beta) / (t * beta) if beta > 0 else np.full_like(a, np.inf)
     return lo, hi
 
@@ -320,7 +328,8 @@ def search_segments(
     threshold = -np.inf if params.threshold is None else float(params.threshold)
     fused = params.fusion is not None
     block = max(1, n_q) if fused else QUERY_BLOCK
-    k = params.k
+    # no query can have more hits than there are rows: keeps heaps small for huge k
+    k = None if params.k is None else max(1, min(params.k, sum(len(seg) for seg in segments)))
     hits = _Hits()
     blocks = range(0, n_q, block)
     if progress and len(blocks) > 1:
@@ -336,8 +345,13 @@ def search_segments(
             # fused one-pass kernels: threshold scans, and top-k on bits with per-chunk heaps;
             # tiles of dense scores otherwise (group fusion, top-k on counts)
             scan = k is None and not fused
-            fused_topk = k is not None and not fused and not qb.counts
-            chunks = 8 * numba.get_num_threads() if fused_topk else 1
+            chunks = 8 * numba.get_num_threads()
+            # per-chunk heaps hold chunks * Q * k (score, row) pairs; beyond the budget, and for
+            # counts, top-k goes through score tiles and one heap per query instead
+            fused_topk = (
+                k is not None and not fused and not qb.counts and chunks * qb.n * k * 16 <= HEAP_BYTES
+            )
+            chunks = chunks if fused_topk else 1
             heap_s = np.full((chunks, n_sel, k or 1), -np.inf)
             heap_r = np.full((chunks, n_sel, k or 1), -1, dtype=np.int64)
             heap_n = np.zeros((chunks, n_sel), dtype=np.int64)
@@ -493,24 +507,36 @@ def search(
     n_jobs: int | None = -1,
     device: str = "cpu",
 ) -> pd.DataFrame:
-    """Search an in-memory :class:`FingerprintArray` (see :meth:`FingerprintDB.search`).
+    """Search an in-memory :class:`FingerprintArray`.
 
-    Returns a DataFrame with ``query`` (position), ``row`` (target position) and ``score``,
-    sorted by query, score descending, row.
+    Parameters
+    ----------
+    queries : list of str, list of Mol, FingerprintArray or ndarray
+        Query molecules or fingerprints of ``targets.spec``.
+    targets : FingerprintArray
+        The fingerprints to search.
+    threshold, k, metric, alpha, beta, fusion, n_jobs, device
+        As in :meth:`drugscreen.FingerprintDB.search`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``query`` (position), ``id`` and ``row`` (both the target's position) and ``score``,
+        sorted by query, score descending, row.
 
     Examples
     --------
     >>> targets = fingerprint(["CCO", "CCCO", "c1ccccc1"])
     >>> search(["CCO"], targets, threshold=0.5)
-       query  row     score
-    0      0    0  1.000000
-    1      0    1  0.555556
+       query  id  row     score
+    0      0   0    0  1.000000
+    1      0   1    1  0.555556
     """
     check_device(device)
     params = SearchParams(metric=metric, threshold=threshold, k=k, alpha=alpha, beta=beta, fusion=fusion)
     qfps = as_fingerprints(queries, targets.spec)
     q, r, s = search_segments(qfps, [Segment.from_array(targets)], params, n_jobs=n_jobs)
-    return pd.DataFrame({"query": q, "row": r, "score": s})
+    return pd.DataFrame({"query": q, "id": r, "row": r, "score": s})
 
 
 def bulk_similarity(
@@ -527,6 +553,24 @@ def bulk_similarity(
     Scores are equal to RDKit's (same formulas and operation order). Memory is
     ``8 * n_queries * n_targets`` bytes: for large libraries use :func:`search` with a threshold
     or ``k`` instead.
+
+    Parameters
+    ----------
+    queries : list of str, list of Mol, FingerprintArray or ndarray
+        Query molecules or fingerprints of ``targets.spec``.
+    targets : FingerprintArray
+        The fingerprints to score against.
+    metric : {"tanimoto", "dice", "cosine", "tversky"}
+        Count fingerprints support tanimoto and dice.
+    alpha, beta : float
+        Tversky weights of the query and the target.
+    n_jobs : int
+        Threads (-1 = all cores).
+
+    Returns
+    -------
+    ndarray
+        ``float64[n_queries, n_targets]``.
 
     Examples
     --------

@@ -81,6 +81,8 @@ class FingerprintSpec:
         if kind != "rdkit":
             set_(self, "min_path", 0)
             set_(self, "max_path", 0)
+        elif self.chirality:
+            raise SpecError("the RDKit path fingerprint has no chirality option")
         elif not 1 <= int(self.min_path) <= int(self.max_path):
             raise SpecError(f"need 1 <= min_path <= max_path, got {self.min_path}, {self.max_path}")
         if kind == "maccs":
