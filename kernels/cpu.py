@@ -20,6 +20,9 @@ from numba import njit, prange
 from drugscreen.kernels import COSINE, DICE, TANIMOTO
 from drugscreen.kernels.popcount import popcount64
 
+#: Query-block size from which the kernels score two database rows per pass.
+PAIR_MIN_QUERIES = 4
+
 
 @njit(inline="always", cache=True)
 def _score(metric: int, c: float, a: float, b: float, alpha: float, beta: float) -> float:
@@ -159,7 +162,9 @@ def threshold_tile_bits(
         base = ch * capacity
         found = 0
         r = r0
-        while r + 1 < r1:  # rows in pairs (see _common_bits_pair)
+        # rows in pairs for query batches (see _common_bits_pair); a lone query is faster one
+        # row at a time, handled with the odd tail row by the loop below
+        while nq >= PAIR_MIN_QUERIES and r + 1 < r1:
             b1 = float(db_pop[r])
             b2 = float(db_pop[r + 1])
             col = r - start
@@ -175,13 +180,13 @@ def threshold_tile_bits(
                 if s >= threshold:
                     found = _emit_hit(q, col + 1, s, base, found, capacity, out_q, out_col, out_score)
             r += 2
-        if r < r1:  # odd row left
-            b1 = float(db_pop[r])
-            col = r - start
+        for rt in range(r, r1):
+            b1 = float(db_pop[rt])
+            col = rt - start
             for q in range(nq):
                 if col < first_col[q]:
                     continue
-                s = _score(metric, float(_common_bits(queries, q, db, r)), float(q_pop[q]), b1, alpha, beta)
+                s = _score(metric, float(_common_bits(queries, q, db, rt)), float(q_pop[q]), b1, alpha, beta)
                 if s >= threshold:
                     found = _emit_hit(q, col, s, base, found, capacity, out_q, out_col, out_score)
         counts[ch] = found
@@ -343,7 +348,9 @@ def topk_tile_bits(
         r0 = start + ch * size
         r1 = min(stop, r0 + size)
         r = r0
-        while r + 1 < r1:  # rows in pairs (see _common_bits_pair)
+        # rows in pairs for query batches (see _common_bits_pair); a lone query is faster one
+        # row at a time, handled with the odd tail row by the loop below
+        while nq >= PAIR_MIN_QUERIES and r + 1 < r1:
             b1 = float(db_pop[r])
             b2 = float(db_pop[r + 1])
             for q in range(nq):
@@ -360,12 +367,12 @@ def topk_tile_bits(
                     if hn[q] == k:
                         floor[q] = max(threshold, hs[q, 0])
             r += 2
-        if r < r1:  # odd row left
-            b1 = float(db_pop[r])
+        for rt in range(r, r1):
+            b1 = float(db_pop[rt])
             for q in range(nq):
-                s = _score(metric, float(_common_bits(queries, q, db, r)), float(q_pop[q]), b1, alpha, beta)
+                s = _score(metric, float(_common_bits(queries, q, db, rt)), float(q_pop[q]), b1, alpha, beta)
                 if s >= floor[q]:
-                    hn[q] = _heap_offer(hs, hr, q, hn[q], s, rows[r])
+                    hn[q] = _heap_offer(hs, hr, q, hn[q], s, rows[rt])
                     if hn[q] == k:
                         floor[q] = max(threshold, hs[q, 0])
 
