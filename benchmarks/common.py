@@ -43,6 +43,30 @@ def timeit(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1) -> dict[str,
     return {"median_s": statistics.median(times), "best_s": min(times), "repeat": repeat}
 
 
+def alternate(
+    fn_a: Callable[[], Any], fn_b: Callable[[], Any], repeat: int = 5, warmup: int = 1
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Time two functions in alternation (a, b, a, b, ...) so both see the same machine noise.
+
+    On a shared virtual machine the speed drifts by 20 % and more within minutes; timing one
+    tool completely before the other would turn that drift into a false ratio. Each timed call
+    follows an untimed call of the same function, so what the other tool left behind (OpenMP
+    threads still spinning, cold caches) is not charged to it.
+    """
+    times_a, times_b = [], []
+    for _ in range(repeat):
+        for fn, times in ((fn_a, times_a), (fn_b, times_b)):
+            for _ in range(warmup):
+                fn()
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    return (
+        {"median_s": statistics.median(times_a), "best_s": min(times_a), "repeat": repeat},
+        {"median_s": statistics.median(times_b), "best_s": min(times_b), "repeat": repeat},
+    )
+
+
 def machine() -> dict[str, Any]:
     """CPU model, cores and library versions, recorded with every result."""
     import numba
