@@ -12,6 +12,12 @@ Scoring kernels write a dense tile ``out[Q, stop - start]`` of float64 scores fo
 rows ``start:stop``; selection kernels turn tiles into hits (threshold) or update per-query
 top-k heaps. Scores are computed in float64 with the same formulas as RDKit's
 ``DataStructs`` so that they are bit-identical to it.
+
+Word popcounts (``uint8[n, words]``, the popcount of each 64-bit word of a row) bound the
+common bits of a pair from above: ``c <= sum_w min(pop(q_w), pop(d_w))``. The fused threshold
+kernel tests that bound first and read a row's full fingerprint only when the
+bound can still reach the threshold: 32 bytes instead of 256 per row for 2048 bits. For
+Morgan r2 2048 at T >= 0.7 the bound rejects all but ~0.003 % of pairs (MOSES, measured).
 """
 
 import numpy as np
@@ -54,6 +60,53 @@ def popcounts(fps):  # type: ignore[no-untyped-def]
             c += popcount64(fps[i, w])
         out[i] = c
     return out
+
+
+@njit(parallel=True, cache=True)
+def word_popcounts(fps):  # type: ignore[no-untyped-def]
+    """Popcount of every 64-bit word of a ``uint64[n, words]`` array, as ``uint8[n, words]``."""
+    n, words = fps.shape
+    out = np.empty((n, words), dtype=np.uint8)
+    for i in prange(n):
+        for w in range(words):
+            out[i, w] = popcount64(fps[i, w])
+    return out
+
+
+@njit(cache=True)
+def min_common_table(q_pop, max_pop, metric, alpha, beta, threshold):  # type: ignore[no-untyped-def]
+    """``out[b, q]``: the fewest common bits with which query ``q`` can score >= ``threshold``
+    against a row of popcount ``b`` (``0 <= b <= max_pop``); ``min(a, b) + 1`` when none can.
+
+    Found by binary search on the score itself (it grows with the common count for every
+    metric), so the table agrees with the exact test to the last bit.
+    """
+    nq = q_pop.shape[0]
+    out = np.empty((max_pop + 1, nq), dtype=np.int64)
+    for q in range(nq):
+        a = float(q_pop[q])
+        for b in range(max_pop + 1):
+            lo = 0
+            hi = min(q_pop[q], b) + 1  # answer in [lo, hi]; hi means "no count reaches it"
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if _score(metric, float(mid), a, float(b), alpha, beta) >= threshold:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            out[b, q] = lo
+    return out
+
+
+@njit(inline="always", cache=True)
+def _common_bound(q_words, q, db_words, r):  # type: ignore[no-untyped-def]
+    # Upper bound on the common bits of query q and row r from their word popcounts.
+    c = 0
+    for w in range(q_words.shape[1]):
+        x = q_words[q, w]
+        y = db_words[r, w]
+        c += x if x < y else y
+    return c
 
 
 @njit(parallel=True, cache=True)
@@ -130,6 +183,9 @@ def threshold_tile_bits(
     q_pop,
     db,
     db_pop,
+    q_words,
+    db_words,
+    min_common,
     start,
     stop,
     metric,
@@ -152,19 +208,24 @@ def threshold_tile_bits(
     memory. A chunk with more than ``capacity`` hits keeps counting without writing: the
     caller sees ``counts[c] > capacity`` and reruns with larger buffers. Query ``q`` only
     considers columns ``>= first_col[q]`` (the upper triangle of a symmetric matrix).
+
+    With word popcounts (``db_words`` has rows; ``q_words`` those of the queries) a pair is
+    scored only if its bound reaches ``min_common[db_pop[r], q]`` (see
+    :func:`min_common_table`); pass a ``db_words`` of zero rows to score every pair.
     """
     nq = queries.shape[0]
     n = stop - start
     size = (n + nchunks - 1) // nchunks
+    bounded = db_words.shape[0] > 0
     for ch in prange(nchunks):
         r0 = start + ch * size
         r1 = min(stop, r0 + size)
         base = ch * capacity
         found = 0
         r = r0
-        # rows in pairs for query batches (see _common_bits_pair); a lone query is faster one
-        # row at a time, handled with the odd tail row by the loop below
-        while nq >= PAIR_MIN_QUERIES and r + 1 < r1:
+        # without bounds, rows in pairs for query batches (see _common_bits_pair); a lone
+        # query is faster one row at a time, handled with the odd tail row by the loop below
+        while not bounded and nq >= PAIR_MIN_QUERIES and r + 1 < r1:
             b1 = float(db_pop[r])
             b2 = float(db_pop[r + 1])
             col = r - start
@@ -185,6 +246,8 @@ def threshold_tile_bits(
             col = rt - start
             for q in range(nq):
                 if col < first_col[q]:
+                    continue
+                if bounded and _common_bound(q_words, q, db_words, rt) < min_common[db_pop[rt], q]:
                     continue
                 s = _score(metric, float(_common_bits(queries, q, db, rt)), float(q_pop[q]), b1, alpha, beta)
                 if s >= threshold:
@@ -330,6 +393,10 @@ def topk_tile_bits(
     Rows are split into ``nchunks = heap_score.shape[0]`` parallel chunks, each with private
     heaps ``heap_*[c, Q, k]`` that persist across calls; the caller merges the chunks' heaps
     at the end. ``rows[r]`` is the database row of position ``r`` (for the tie rule).
+
+    No word-popcount bound here: a chunk's heap floor (its k-th best score) stays low, around
+    0.4 for k = 100 on 1 M MOSES rows, where the bound rejects too few pairs to pay for itself
+    (measured 1.7x slower than scoring every pair).
     """
     nq = queries.shape[0]
     nchunks = heap_score.shape[0]

@@ -46,6 +46,23 @@ def test_build_search_matches_in_memory(tmp_path, smiles):
     pd.testing.assert_frame_equal(reopened.search(queries, k=3), db.search(queries, k=3))
 
 
+def test_database_without_word_popcounts_searches_the_same(tmp_path, smiles):
+    """Databases written before word popcounts existed have no word_pop.npy: still readable,
+    searched without the bound, same results."""
+    db = _build(tmp_path / "a.dsdb", smiles, shard_size=1000)
+    assert all(seg.word_pop is not None for seg in db.segments())
+    expected = db.search(smiles[:20], threshold=0.5)
+    manifest = json.loads((db.path / "manifest.json").read_text())
+    for shard in manifest["shards"]:
+        del shard["files"]["word_pop.npy"]
+        (db.path / shard["name"] / "word_pop.npy").unlink()
+    (db.path / "manifest.json").write_text(json.dumps(manifest))
+    old = FingerprintDB.open(db.path)
+    assert all(seg.word_pop is None for seg in old.segments())
+    pd.testing.assert_frame_equal(old.search(smiles[:20], threshold=0.5), expected)
+    assert len(expected) > 20
+
+
 def test_ids_smiles_and_rejects(tmp_path):
     src = tmp_path / "lib.smi"
     src.write_text("CCO ethanol\nC1CC bad\nc1ccccc1 benzene\nCCN ethylamine\n")

@@ -9,7 +9,7 @@ from conftest import random_fps
 
 import drugscreen.similarity as search_mod
 from drugscreen.fingerprints import FingerprintArray
-from drugscreen.kernels import cpu
+from drugscreen.kernels import METRIC_CODES, cpu
 from drugscreen.kernels import reference as ref
 from drugscreen.similarity import SearchParams, Segment, search_segments, similarity_matrix
 from drugscreen.spec import FingerprintSpec
@@ -258,3 +258,56 @@ def test_bounds_never_exclude_a_hit(rng):
                 SearchParams(metric=metric, threshold=t, alpha=alpha, beta=beta),
             )
             assert len(got[0]) == int((scores >= t).sum()), (metric, t)
+
+
+def test_word_popcounts_bound_the_common_bits(rng):
+    fps = random_fps(rng, 301, 2048, 0.05)
+    fps[0] = np.uint64(2**64 - 1)
+    fps[1] = 0
+    words = cpu.word_popcounts(fps)
+    assert words.dtype == np.uint8
+    npt.assert_array_equal(words.astype(int).sum(axis=1), cpu.popcounts(fps))
+    npt.assert_array_equal(words[0], 64)
+    bits = ref.unpack_bits(fps).astype(int)
+    common = bits @ bits.T
+    bound = np.minimum(words[:, None, :], words[None, :, :]).astype(int).sum(axis=2)
+    assert (bound >= common).all()
+    npt.assert_array_equal(np.diag(bound), np.diag(common))
+
+
+@pytest.mark.parametrize("metric,alpha,beta", METRIC_ARGS)
+@pytest.mark.parametrize("threshold", [0.0, 0.3, 1 / 3, 0.7, 0.75, 1.0])
+def test_min_common_table_matches_linear_scan(metric, alpha, beta, threshold):
+    q_pop = np.array([0, 1, 7, 45, 64, 130], dtype=np.int64)
+    max_pop = 140
+    table = cpu.min_common_table(q_pop, max_pop, METRIC_CODES[metric], alpha, beta, threshold)
+    assert table.shape == (max_pop + 1, len(q_pop))
+    for qi, a in enumerate(q_pop):
+        for b in range(max_pop + 1):
+            c = np.arange(min(a, b) + 1)
+            ok = ref._score(metric, c, np.full_like(c, a), np.full_like(c, b), alpha, beta) >= threshold
+            expected = int(np.argmax(ok)) if ok.any() else min(a, b) + 1
+            assert table[b, qi] == expected, (a, b)
+
+
+@pytest.mark.parametrize("metric,alpha,beta", METRIC_ARGS)
+def test_word_popcount_bound_changes_no_result(rng, metric, alpha, beta):
+    """Structured data where the bound rejects most rows: hits at high thresholds, thresholds
+    equal to scores that occur (boundary), results equal with and without the bound."""
+    base = random_fps(rng, 40, 1024, 0.04)
+    # database rows are queries with a few bits flipped, plus unrelated rows
+    flips = random_fps(rng, 2000, 1024, 0.004)
+    db = np.concatenate([base[rng.integers(0, 40, 2000)] ^ flips, random_fps(rng, 1001, 1024, 0.04)])
+    q = base[:9]
+    spec = _spec(1024)
+    scores = ref.bit_similarity(q, db, metric, alpha, beta)
+    with_bound = Segment.from_array(FingerprintArray(spec, db))
+    without = Segment(with_bound.data, with_bound.pop, with_bound.rows)
+    assert with_bound.word_pop is not None and without.word_pop is None
+    boundary = float(np.sort(scores.ravel())[-200])
+    for t in (0.5, 0.8, boundary):
+        params = SearchParams(metric=metric, threshold=t, alpha=alpha, beta=beta)
+        got = search_segments(FingerprintArray(spec, q), [with_bound], params)
+        assert _as_table(*got) == _expected_threshold(scores, t)
+        assert _as_table(*got) == _as_table(*search_segments(FingerprintArray(spec, q), [without], params))
+    assert (scores >= boundary).sum() >= 200

@@ -7,6 +7,7 @@ Layout of ``library.dsdb/``::
         fps.npy            uint64[n, words] in popcount order  (counts: indptr/indices/values.npy)
         pop.npy            int64[n] popcounts, ascending
         rows.npy           int64[n] database row of each position
+        word_pop.npy       uint8[n, words] popcount of each 64-bit word (bits; search bounds)
         meta.parquet       row, id, smiles, source_row -- in row order
     rejects-00000.csv      records of batch 0 that could not be parsed (line and reason)
 
@@ -50,7 +51,10 @@ logger = logging.getLogger("drugscreen")
 FORMAT_NAME = "drugscreen-fpdb"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-BIT_FILES = ("fps.npy", "pop.npy", "rows.npy", "meta.parquet")
+BIT_FILES = ("fps.npy", "pop.npy", "rows.npy", "word_pop.npy", "meta.parquet")
+#: Written by every build since word popcounts were added; databases without it are searched
+#: without the bound (same results, reads every fingerprint in the popcount range).
+WORD_POP = "word_pop.npy"
 COUNT_FILES = ("indptr.npy", "indices.npy", "values.npy", "pop.npy", "rows.npy", "meta.parquet")
 
 _REJECT_COLUMNS = ["row", "line", "id", "reason", "text"]
@@ -181,6 +185,8 @@ class _ShardWriter:
             np.save(tmp / "values.npy", seg.data.data.astype(np.uint32))
         else:
             np.save(tmp / "fps.npy", seg.data)
+            assert seg.word_pop is not None  # from_array computes them for bits
+            np.save(tmp / WORD_POP, seg.word_pop)
         np.save(tmp / "pop.npy", seg.pop)
         np.save(tmp / "rows.npy", seg.rows)
         ids = [i for c in self.chunks for i in c.ids]
@@ -471,8 +477,13 @@ class FingerprintDB:
                     )
                 else:
                     data = np.load(d / "fps.npy", mmap_mode="r")
-                seg = Segment(data, np.load(d / "pop.npy"), np.load(d / "rows.npy", mmap_mode="r"))
-                if len(seg) != shard["n_rows"] or data.shape[0] != shard["n_rows"]:
+                word_pop = np.load(d / WORD_POP, mmap_mode="r") if WORD_POP in shard["files"] else None
+                seg = Segment(data, np.load(d / "pop.npy"), np.load(d / "rows.npy", mmap_mode="r"), word_pop)
+                if (
+                    len(seg) != shard["n_rows"]
+                    or data.shape[0] != shard["n_rows"]
+                    or (word_pop is not None and word_pop.shape != data.shape)
+                ):
                     raise DatabaseError(
                         f"{d}: arrays hold {len(seg)} rows, the manifest says {shard['n_rows']}"
                     )

@@ -57,21 +57,40 @@ class Segment:
         ``int64[n]`` popcounts (count sums), ascending.
     rows : ndarray
         ``int64[n]`` global row number of each position.
+    word_pop : ndarray or None
+        ``uint8[n, words]`` popcount of each 64-bit word (bits only): lets threshold searches
+        skip rows whose bound on the common bits cannot reach the threshold without
+        reading their fingerprints. ``None`` scores every row in the popcount range.
     """
 
     data: Any
     pop: npt.NDArray[np.int64]
     rows: npt.NDArray[np.int64]
+    word_pop: npt.NDArray[np.uint8] | None = None
 
     def __len__(self) -> int:
         return int(self.pop.shape[0])
+
+    @property
+    def max_pop(self) -> int:
+        """Largest popcount in the segment (0 if empty)."""
+        return int(self.pop[-1]) if len(self) else 0
 
     @classmethod
     def from_array(cls, fps: FingerprintArray, row_offset: int = 0) -> Segment:
         """Sort an in-memory fingerprint array into a segment (stable: ties keep row order)."""
         pop = fps.popcounts()
         order = np.argsort(pop, kind="stable")
-        return cls(fps.data[order], pop[order], order.astype(np.int64) + row_offset)
+        data = fps.data[order]
+        return cls(data, pop[order], order.astype(np.int64) + row_offset, _word_popcounts(fps.spec, data))
+
+
+def _word_popcounts(spec: FingerprintSpec, data: Any) -> npt.NDArray[np.uint8] | None:
+    if spec.counts:
+        return None
+    from drugscreen.kernels.cpu import word_popcounts
+
+    return word_popcounts(np.ascontiguousarray(data))  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -167,6 +186,10 @@ class _QueryBlock:
             self.dense = np.ascontiguousarray(fps.data.toarray(), dtype=np.uint32)
         else:
             self.bits = np.ascontiguousarray(fps.data)
+            self.word_pop = _word_popcounts(fps.spec, self.bits)
+            self._no_words = np.zeros((0, self.bits.shape[1]), dtype=np.uint8)
+            # min_common_table for (threshold, largest popcount covered)
+            self._min_common: tuple[float, int, np.ndarray] | None = None
         self.tile_rows = max(1024, TILE_SCORES // max(1, self.n))
         # threshold scans store only hits, so one kernel call can cover many more rows
         self.scan_rows = max(4096, SCAN_PAIRS // max(1, self.n))
@@ -182,6 +205,23 @@ class _QueryBlock:
 
     def _metric(self) -> tuple[int, float, float]:
         return self.code, float(self.params.alpha), float(self.params.beta)
+
+    def _bounds(self, seg: Segment, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        """Word popcounts of the queries and the segment, or zero rows (no bound) when the
+        segment has none or the threshold (0 or below) cannot reject anything."""
+        if seg.word_pop is None or not threshold > 0.0:
+            return self.word_pop, self._no_words  # type: ignore[return-value]
+        return self.word_pop, seg.word_pop  # type: ignore[return-value]
+
+    def min_common(self, seg: Segment, threshold: float) -> np.ndarray:
+        """``min_common_table`` of the block's queries, covering the segment's popcounts."""
+        from drugscreen.kernels.cpu import min_common_table
+
+        cached = self._min_common
+        if cached is None or cached[0] != threshold or cached[1] < seg.max_pop:
+            table = min_common_table(self.pop, seg.max_pop, *self._metric(), threshold)
+            self._min_common = cached = (threshold, seg.max_pop, table)
+        return cached[2]
 
     def score(self, seg: Segment, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
         """Dense scores ``[Q, stop - start]`` of rows ``start:stop`` into ``out`` (default: the
@@ -208,7 +248,11 @@ class _QueryBlock:
 
         from drugscreen.kernels.cpu import threshold_tile_bits, threshold_tile_counts
 
-        kernel = threshold_tile_counts if self.counts else threshold_tile_bits
+        if self.counts:
+            kernel, data = threshold_tile_counts, self._data(seg)
+        else:
+            kernel = threshold_tile_bits
+            data = (*self._data(seg), *self._bounds(seg, threshold), self.min_common(seg, threshold))
         n = stop - start
         # several chunks per thread balance the load when hits cluster; each chunk >= 256 rows
         nchunks = max(1, min(8 * numba.get_num_threads(), n // 256))
@@ -225,7 +269,7 @@ class _QueryBlock:
             out_q, out_col, out_s = self._hit_buffers
             counts = np.zeros(nchunks, dtype=np.int64)
             kernel(
-                *self._data(seg),
+                *data,
                 start,
                 stop,
                 *self._metric(),
