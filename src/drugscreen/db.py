@@ -51,10 +51,10 @@ logger = logging.getLogger("drugscreen")
 FORMAT_NAME = "drugscreen-fpdb"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-BIT_FILES = ("fps.npy", "pop.npy", "rows.npy", "word_pop.npy", "meta.parquet")
 #: Written by every build since word popcounts were added; databases without it are searched
 #: without the bound (same results, reads every fingerprint in the popcount range).
 WORD_POP = "word_pop.npy"
+BIT_FILES = ("fps.npy", "pop.npy", "rows.npy", WORD_POP, "meta.parquet")
 COUNT_FILES = ("indptr.npy", "indices.npy", "values.npy", "pop.npy", "rows.npy", "meta.parquet")
 
 _REJECT_COLUMNS = ["row", "line", "id", "reason", "text"]
