@@ -14,7 +14,7 @@ mkdir -p "$workdir"
 echo "== working in $workdir"
 
 # The bundled 25,000-molecule MOSES subset (.smi.gz, SMILES + id per line).
-library="$(python -c "from drugscreen.demo import demo_library; print(demo_library())")"
+library="$(python -c "from drugscreen.screen.demo import demo_library; print(demo_library())")"
 db="$workdir/moses-25k.dsdb"
 
 echo "== building $db from $library"

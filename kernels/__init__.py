@@ -3,7 +3,7 @@
 Installed as ``drugscreen.kernels``. Modules here take and return numeric arrays only
 (no RDKit, torch or pandas), never allocate per-row Python objects and never print.
 
-- :mod:`drugscreen.kernels.cpu` -- ``@njit(parallel=True)`` similarity kernels.
+- :mod:`drugscreen.kernels.search_cpu` -- ``@njit(parallel=True)`` similarity kernels.
 - :mod:`drugscreen.kernels.reference` -- slow, obviously-correct NumPy versions that the
   tests compare every kernel against.
 """

@@ -33,7 +33,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def demo_smiles() -> list[str]:
     """The bundled 25,000-molecule MOSES subset (always available)."""
-    from drugscreen.demo import demo_library
+    from drugscreen.screen.demo import demo_library
 
     with gzip.open(demo_library(), "rt") as handle:
         lines = handle.read().splitlines()[1:]

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_kernels_import_from_the_installed_package():
-    import drugscreen.kernels.cpu as cpu
+    import drugscreen.kernels.search_cpu as cpu
 
     assert hasattr(cpu, "score_tile_bits")
     assert Path(cpu.__file__).parent.name == "kernels"
@@ -39,7 +39,7 @@ def test_wheel_contains_kernels_and_data(tmp_path):
     (wheel,) = tmp_path.glob("drugscreen-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for member in (
-        "drugscreen/kernels/cpu.py",
+        "drugscreen/kernels/search_cpu.py",
         "drugscreen/kernels/reference.py",
         "drugscreen/kernels/popcount.py",
         "drugscreen/data/moses_25k.smi.gz",

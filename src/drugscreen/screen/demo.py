@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from drugscreen.db import FingerprintDB
-from drugscreen.io import write_table
-from drugscreen.spec import FingerprintSpec
+from drugscreen.chem.io import write_table
+from drugscreen.chem.spec import FingerprintSpec
+from drugscreen.similarity.db import FingerprintDB
 
 #: Known drugs used as demo queries (name -> SMILES).
 DEMO_DRUGS = {

@@ -19,10 +19,10 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from drugscreen.backends.parallel import resolve_n_jobs
+from drugscreen.chem.io import RawRecord, iter_records, parse_record
+from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import MoleculeError, SpecError
-from drugscreen.io import RawRecord, iter_records, parse_record
-from drugscreen.parallel import resolve_n_jobs
-from drugscreen.spec import FingerprintSpec
 
 logger = logging.getLogger("drugscreen")
 
@@ -72,7 +72,7 @@ class FingerprintArray:
         """Set bits per row (bits) or sum of counts per row (counts), as int64."""
         if self.spec.counts:
             return np.asarray(self.data.sum(axis=1), dtype=np.int64).ravel()
-        from drugscreen.kernels.cpu import popcounts
+        from drugscreen.kernels.search_cpu import popcounts
 
         return popcounts(self.data)  # type: ignore[no-any-return]
 
@@ -298,7 +298,7 @@ def fingerprint(
     Parameters
     ----------
     source : list of str, list of rdkit Mol, or path
-        Molecules. Files are read with :func:`drugscreen.io.iter_records` (``reader_kwargs``
+        Molecules. Files are read with :func:`drugscreen.chem.io.iter_records` (``reader_kwargs``
         such as ``smiles_column=`` are passed on).
     spec : FingerprintSpec, optional
         Defaults to Morgan radius 2, 2048 bits.
@@ -358,15 +358,21 @@ class Fingerprinter:
     matrix for counts; use ``unpack=True`` for a 0/1 ``uint8[n, nbits]`` feature matrix that
     scikit-learn models can take directly.
 
+    A whole :class:`FingerprintSpec` can be given instead of its fields, as ``spec=`` or as
+    the first argument; its fields become the transformer's parameters (so ``get_params``,
+    ``set_params`` and ``sklearn.base.clone`` see them as usual).
+
     Examples
     --------
     >>> Fingerprinter(kind="maccs").transform(["CCO"]).shape
     (1, 3)
+    >>> Fingerprinter(spec=FingerprintSpec("morgan", radius=3, nbits=1024)).get_params()["radius"]
+    3
     """
 
     def __init__(
         self,
-        kind: str = "morgan",
+        kind: str | FingerprintSpec = "morgan",
         radius: int = 2,
         nbits: int = 2048,
         counts: bool = False,
@@ -376,7 +382,18 @@ class Fingerprinter:
         unpack: bool = False,
         n_jobs: int | None = 1,
         on_error: str = "raise",
+        *,
+        spec: FingerprintSpec | None = None,
     ):
+        if isinstance(kind, FingerprintSpec):
+            if spec is not None:
+                raise SpecError("give the fingerprint spec once: as the first argument or as spec=")
+            spec = kind
+        if spec is not None:
+            if not isinstance(spec, FingerprintSpec):
+                raise SpecError(f"spec must be a FingerprintSpec, got {type(spec).__name__}")
+            kind, radius, nbits, counts = spec.kind, spec.radius, spec.nbits, spec.counts
+            chirality, min_path, max_path = spec.chirality, spec.min_path, spec.max_path
         self.kind = kind
         self.radius = radius
         self.nbits = nbits
@@ -394,7 +411,7 @@ class Fingerprinter:
         from rdkit import __version__ as rdkit_version
 
         return FingerprintSpec(
-            kind=self.kind,
+            kind=str(self.kind),
             radius=self.radius,
             nbits=self.nbits,
             counts=self.counts,

@@ -12,10 +12,10 @@ from rdkit.Chem import rdFingerprintGenerator as gen
 from rdkit.Chem import rdMolDescriptors
 
 import drugscreen as ds
-import drugscreen.similarity as sim
+import drugscreen.similarity.engine as sim
+from drugscreen.chem.io import read_molecules
 from drugscreen.cli import main
 from drugscreen.errors import DatabaseError, DrugscreenError, InputError, SpecError
-from drugscreen.io import read_molecules
 
 SMILES = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "CCN(CC)CC", "O=C(O)c1ccccc1", "C1CCCCC1N", ""]
 

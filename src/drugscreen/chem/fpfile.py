@@ -2,8 +2,8 @@
 
 Binary fingerprints are stored as a fixed-size binary column ``fp`` holding the little-endian
 ``uint64`` words (RDKit bit order); count fingerprints as ``fp_indices`` / ``fp_counts`` list
-columns. The :class:`~drugscreen.spec.FingerprintSpec` is kept in the schema metadata under
-``drugscreen.spec``, so a file can never be compared against fingerprints of another spec.
+columns. The :class:`~drugscreen.chem.spec.FingerprintSpec` is kept in the schema metadata under
+``drugscreen.chem.spec``, so a file can never be compared against fingerprints of another spec.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from drugscreen.chem.fingerprints import FingerprintArray, FingerprintChunk
+from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import InputError
-from drugscreen.fingerprints import FingerprintArray, FingerprintChunk
-from drugscreen.spec import FingerprintSpec
 
-SPEC_KEY = b"drugscreen.spec"
+SPEC_KEY = b"drugscreen.chem.spec"
 
 
 def _table(chunk: FingerprintChunk, spec: FingerprintSpec) -> Any:

@@ -8,8 +8,8 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator as gen
 
 import drugscreen as ds
+from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import DrugscreenError, SpecError
-from drugscreen.spec import FingerprintSpec
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator as gen
 from rdkit.Chem import rdMolDescriptors
 
+from drugscreen.chem.fingerprints import Fingerprinter, fingerprint
+from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import MoleculeError, SpecError
-from drugscreen.fingerprints import Fingerprinter, fingerprint
 from drugscreen.kernels.reference import unpack_bits
-from drugscreen.spec import FingerprintSpec
 
 SPECS = [
     (FingerprintSpec("morgan", 2, 2048), lambda: gen.GetMorganGenerator(radius=2, fpSize=2048)),

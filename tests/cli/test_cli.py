@@ -8,8 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
+from drugscreen.chem.fpfile import read_fingerprints
 from drugscreen.cli import main
-from drugscreen.fpfile import read_fingerprints
 
 
 @pytest.fixture

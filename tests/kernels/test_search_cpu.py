@@ -7,12 +7,16 @@ import numpy.testing as npt
 import pytest
 from conftest import random_fps
 
-import drugscreen.similarity as search_mod
-from drugscreen.fingerprints import FingerprintArray
-from drugscreen.kernels import METRIC_CODES, cpu
+import drugscreen.similarity.engine as search_mod
+from drugscreen.chem.fingerprints import FingerprintArray
+from drugscreen.chem.spec import FingerprintSpec
+from drugscreen.kernels import METRIC_CODES
 from drugscreen.kernels import reference as ref
-from drugscreen.similarity import SearchParams, Segment, search_segments, similarity_matrix
-from drugscreen.spec import FingerprintSpec
+from drugscreen.kernels import search_cpu as cpu
+from drugscreen.similarity.engine import search_segments
+from drugscreen.similarity.matrix import similarity_matrix
+from drugscreen.similarity.params import SearchParams
+from drugscreen.similarity.segment import Segment
 
 METRIC_ARGS = [
     ("tanimoto", 0.5, 0.5),

@@ -9,7 +9,7 @@ import numpy.testing as npt
 import pandas as pd
 import pytest
 
-import drugscreen.db as db_mod
+import drugscreen.similarity.ingest as ingest_mod
 from drugscreen import FingerprintDB, FingerprintSpec, fingerprint, search
 from drugscreen.errors import DatabaseError, SpecError
 
@@ -124,7 +124,7 @@ def test_spec_mismatch_and_existing_path(tmp_path, smiles):
 
 def test_interrupted_build_leaves_nothing_and_can_rerun(tmp_path, smiles, monkeypatch):
     calls = {"n": 0}
-    original = db_mod._ShardWriter.flush
+    original = ingest_mod.ShardWriter.flush
 
     def failing_flush(self):
         calls["n"] += 1
@@ -132,11 +132,11 @@ def test_interrupted_build_leaves_nothing_and_can_rerun(tmp_path, smiles, monkey
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-build
         original(self)
 
-    monkeypatch.setattr(db_mod._ShardWriter, "flush", failing_flush)
+    monkeypatch.setattr(ingest_mod.ShardWriter, "flush", failing_flush)
     with pytest.raises(KeyboardInterrupt):
         _build(tmp_path / "a.dsdb", smiles[:900], shard_size=300)
     assert list(tmp_path.iterdir()) == []
-    monkeypatch.setattr(db_mod._ShardWriter, "flush", original)
+    monkeypatch.setattr(ingest_mod.ShardWriter, "flush", original)
     assert len(_build(tmp_path / "a.dsdb", smiles[:900], shard_size=300)) == 900
 
 
@@ -144,7 +144,7 @@ def test_interrupted_append_keeps_previous_state(tmp_path, smiles, monkeypatch):
     db = _build(tmp_path / "a.dsdb", smiles[:500], shard_size=200)
     before = db.search(smiles[:2], k=5)
     manifest_before = (db.path / "manifest.json").read_text()
-    original = db_mod._ShardWriter.flush
+    original = ingest_mod.ShardWriter.flush
     calls = {"n": 0}
 
     def failing_flush(self):
@@ -153,14 +153,14 @@ def test_interrupted_append_keeps_previous_state(tmp_path, smiles, monkeypatch):
             raise RuntimeError("power cut")
         original(self)
 
-    monkeypatch.setattr(db_mod._ShardWriter, "flush", failing_flush)
+    monkeypatch.setattr(ingest_mod.ShardWriter, "flush", failing_flush)
     with pytest.raises(RuntimeError):
         db.append(smiles[500:1000], progress=False, n_jobs=1)
     assert (db.path / "manifest.json").read_text() == manifest_before
     reopened = FingerprintDB.open(db.path)
     assert len(reopened) == 500
     pd.testing.assert_frame_equal(reopened.search(smiles[:2], k=5), before)
-    monkeypatch.setattr(db_mod._ShardWriter, "flush", original)
+    monkeypatch.setattr(ingest_mod.ShardWriter, "flush", original)
     reopened.append(smiles[500:1000], progress=False, n_jobs=1)
     assert len(FingerprintDB.open(db.path)) == 1000
 

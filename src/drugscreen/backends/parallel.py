@@ -1,0 +1,129 @@
+"""Where work runs: one switch (``device``, ``n_jobs``, ``client``) resolved the same way everywhere.
+
+Every capability that computes calls :func:`resolve_backend` once with the user's arguments
+and passes the resulting :class:`Backend` down, so a wrong ``device`` or ``n_jobs`` gives the
+same one-line error from ``db.search``, ``ds.similarity_matrix`` or a build.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from drugscreen.errors import DrugscreenError
+
+DEVICES = ("cpu", "cuda", "auto")
+
+
+def available_cores() -> int:
+    """CPU cores this process may use (respects affinity masks and cgroup-limited sched sets)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def resolve_n_jobs(n_jobs: int | None) -> int:
+    """Turn a joblib-style ``n_jobs`` into a positive worker count.
+
+    ``None`` and ``-1`` mean all cores, ``-2`` all but one, and so on.
+
+    Examples
+    --------
+    >>> resolve_n_jobs(1)
+    1
+    >>> resolve_n_jobs(-1) == available_cores()
+    True
+    """
+    cores = available_cores()
+    if n_jobs is None:
+        return cores
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
+        raise DrugscreenError(f"n_jobs must be an integer (-1 = all cores), got {n_jobs!r}")
+    if n_jobs == 0:
+        raise DrugscreenError("n_jobs=0 is not valid: use a positive count or -1 for all cores")
+    if n_jobs < 0:
+        return max(1, cores + 1 + int(n_jobs))
+    return int(n_jobs)
+
+
+def check_device(device: str) -> str:
+    """Validate the ``device`` switch; returns the device work will run on.
+
+    Only the CPU backend exists in this release: ``"auto"`` resolves to ``"cpu"`` and
+    ``"cuda"`` is a clear error.
+    """
+    if device in ("cpu", "auto"):
+        return "cpu"
+    if device == "cuda":
+        raise DrugscreenError(
+            "device='cuda' is not available in this release of drugscreen: the CUDA kernels are not "
+            "implemented yet. Use device='cpu' (numba threads on all cores)."
+        )
+    raise DrugscreenError(f"unknown device {device!r}: expected one of {', '.join(map(repr, DEVICES))}")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Resolved execution settings.
+
+    Attributes
+    ----------
+    device : str
+        ``"cpu"`` (the only device in this release).
+    n_jobs : int
+        Positive number of threads or processes.
+    client : object or None
+        A ``dask.distributed.Client`` once the Dask backend exists; always ``None`` today.
+    """
+
+    device: str
+    n_jobs: int
+    client: Any = None
+
+
+def resolve_backend(device: str = "cpu", n_jobs: int | None = -1, client: Any = None) -> Backend:
+    """Resolve the ``device`` / ``n_jobs`` / ``client`` switch shared by every capability.
+
+    Parameters
+    ----------
+    device : {"cpu", "cuda", "auto"}
+        Where numeric kernels run.
+    n_jobs : int or None
+        joblib convention: ``-1`` (or ``None``) all cores, ``-2`` all but one, ``n > 0`` exactly n.
+    client : dask.distributed.Client, optional
+        Distribution over a Dask cluster; not available in this release (a clear error).
+
+    Returns
+    -------
+    Backend
+
+    Examples
+    --------
+    >>> resolve_backend("auto", n_jobs=1)
+    Backend(device='cpu', n_jobs=1, client=None)
+    """
+    if client is not None:
+        raise DrugscreenError(
+            "client= (Dask distribution) is not available in this release of drugscreen; "
+            "run without client= to use all local cores"
+        )
+    return Backend(check_device(device), resolve_n_jobs(n_jobs))
+
+
+@contextmanager
+def numba_threads(n_jobs: int | None) -> Iterator[int]:
+    """Run the enclosed numba kernels on ``n_jobs`` threads, restoring the previous count after."""
+    import numba
+
+    wanted = min(resolve_n_jobs(n_jobs), numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    previous = numba.get_num_threads()
+    numba.set_num_threads(wanted)
+    try:
+        yield wanted
+    finally:
+        numba.set_num_threads(previous)

@@ -1,0 +1,1 @@
+"""Everything RDKit touches: molecule readers, fingerprint specs, fingerprints, fingerprint files."""

@@ -1,0 +1,68 @@
+"""Command line: ``drugscreen fingerprint | db build|append|info | search | demo``.
+
+Thin by design: parse arguments, call the library, write results. Each command lives in its
+own module (``drugscreen.cli.<command>``) with a ``register`` function that adds its parser.
+Errors from the library end the program with exit status 1 and a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from drugscreen.cli import db, demo, fingerprint, search
+
+EPILOG = """examples:
+  drugscreen db build library.smi library.dsdb --kind morgan --radius 2 --nbits 2048
+  drugscreen search library.dsdb "CC(=O)Oc1ccccc1C(=O)O" --top-k 10
+  drugscreen search library.dsdb --queries actives.smi --threshold 0.7 -o hits.parquet
+"""
+
+#: Command modules in the order ``--help`` lists them.
+COMMANDS = (fingerprint, db, search, demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``drugscreen`` argument parser with every command registered."""
+    from drugscreen import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="drugscreen",
+        description="Fingerprint similarity screening of compound libraries.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"drugscreen {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars, warnings and errors only"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``drugscreen`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("drugscreen").setLevel(level)
+    from drugscreen.errors import DrugscreenError
+
+    try:
+        return int(args.handler(args))
+    except (DrugscreenError, OSError, ValueError) as exc:
+        # ValueError covers malformed inputs reported by pandas/pyarrow/RDKit
+        print(f"drugscreen: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("drugscreen: interrupted; no partial output was left behind", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

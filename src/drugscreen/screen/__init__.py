@@ -1,0 +1,1 @@
+"""End-to-end screening jobs (today: the demo job on bundled data)."""

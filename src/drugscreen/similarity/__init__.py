@@ -1,0 +1,1 @@
+"""Similarity search: the fingerprint database (storage), the search engine, similarity matrices."""

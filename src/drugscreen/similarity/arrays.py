@@ -1,0 +1,60 @@
+"""Search of in-memory fingerprint arrays (the database's search without the database)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from drugscreen.backends.parallel import resolve_backend
+from drugscreen.chem.fingerprints import FingerprintArray
+from drugscreen.similarity.engine import search_segments
+from drugscreen.similarity.params import SearchParams
+from drugscreen.similarity.queries import as_fingerprints
+from drugscreen.similarity.segment import Segment
+
+
+def search(
+    queries: Any,
+    targets: FingerprintArray,
+    threshold: float | None = None,
+    k: int | None = None,
+    metric: str = "tanimoto",
+    *,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    fusion: str | None = None,
+    n_jobs: int | None = -1,
+    device: str = "cpu",
+) -> pd.DataFrame:
+    """Search an in-memory :class:`FingerprintArray`.
+
+    Parameters
+    ----------
+    queries : list of str, list of Mol, FingerprintArray or ndarray
+        Query molecules or fingerprints of ``targets.spec``.
+    targets : FingerprintArray
+        The fingerprints to search.
+    threshold, k, metric, alpha, beta, fusion, n_jobs, device
+        As in :meth:`drugscreen.FingerprintDB.search`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``query`` (position), ``id`` and ``row`` (both the target's position) and ``score``,
+        sorted by query, score descending, row.
+
+    Examples
+    --------
+    >>> import drugscreen as ds
+    >>> targets = ds.fingerprint(["CCO", "CCCO", "c1ccccc1"])
+    >>> ds.search(["CCO"], targets, threshold=0.5)
+       query  id  row     score
+    0      0   0    0  1.000000
+    1      0   1    1  0.555556
+    """
+    backend = resolve_backend(device, n_jobs)
+    params = SearchParams(metric=metric, threshold=threshold, k=k, alpha=alpha, beta=beta, fusion=fusion)
+    qfps = as_fingerprints(queries, targets.spec)
+    q, r, s = search_segments(qfps, [Segment.from_array(targets)], params, n_jobs=backend.n_jobs)
+    return pd.DataFrame({"query": q, "id": r, "row": r, "score": s})

@@ -1,0 +1,373 @@
+"""The fingerprint database: build once, append, open memory-mapped, search.
+
+A database is a directory (format in :mod:`drugscreen.similarity.manifest`) visible only through
+its manifest. ``build`` writes everything into a hidden sibling directory and renames it into
+place at the end; ``append`` writes new shard directories first and then replaces the manifest
+atomically (``os.replace``). An interrupted build or append therefore leaves the previous state
+intact, and can be rerun. Searching is delegated to :mod:`drugscreen.similarity.engine`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from drugscreen.backends.parallel import resolve_backend
+from drugscreen.chem.fingerprints import FingerprintArray
+from drugscreen.chem.spec import FingerprintSpec
+from drugscreen.errors import DatabaseError, InputError
+from drugscreen.similarity.engine import search_segments
+from drugscreen.similarity.ingest import BuildReport, ingest
+from drugscreen.similarity.manifest import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    MANIFEST,
+    check_files,
+    fsync_dir,
+    is_database,
+    load_segment,
+    read_manifest,
+    utc_now,
+    write_json_atomic,
+)
+from drugscreen.similarity.params import SearchParams
+from drugscreen.similarity.queries import as_fingerprints
+from drugscreen.similarity.segment import Segment
+
+logger = logging.getLogger("drugscreen")
+
+__all__ = ["BuildReport", "FingerprintDB"]
+
+
+class FingerprintDB:
+    """A fingerprint database directory (see the module docstring for the layout).
+
+    Create one with :meth:`build`, open an existing one with :meth:`open`.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> db = FingerprintDB.build(os.path.join(d, "lib.dsdb"), ["CCO", "CCCO", "c1ccccc1"],
+    ...                          ids=["ethanol", "propanol", "benzene"], progress=False)
+    >>> db.search(["CCO"], k=2)[["query", "id", "score"]].round(3)
+       query        id  score
+    0      0   ethanol  1.000
+    1      0  propanol  0.556
+    """
+
+    def __init__(self, path: Path, manifest: dict[str, Any]):
+        self.path = path
+        self.manifest = manifest
+        self.spec = FingerprintSpec.from_dict(manifest["spec"])
+        self._segments: list[Segment] | None = None
+        self._meta: dict[int, Any] = {}
+        self.last_report: BuildReport | None = None
+
+    # ------------------------------------------------------------------ creation
+    @classmethod
+    def build(
+        cls,
+        path: str | os.PathLike[str],
+        source: Any,
+        spec: FingerprintSpec | None = None,
+        *,
+        ids: list[Any] | None = None,
+        n_jobs: int | None = -1,
+        shard_size: int = 250_000,
+        chunk_size: int = 10_000,
+        overwrite: bool = False,
+        progress: bool = True,
+        **reader_kwargs: Any,
+    ) -> FingerprintDB:
+        """Build a database from molecules.
+
+        Parameters
+        ----------
+        path : path
+            Directory to create (conventionally ``*.dsdb``).
+        source : path or list of str
+            Molecules: a ``.smi/.csv/.tsv/.sdf(.gz)/.parquet`` file or SMILES strings.
+        spec : FingerprintSpec, optional
+            Defaults to Morgan radius 2, 2048 bits.
+        ids : list, optional
+            Identifiers, one per input record (default: from the file, else the row number).
+        n_jobs : int
+            Worker processes for parsing and fingerprinting (-1 = all cores).
+        shard_size : int
+            Rows per shard; a shard is the unit of memory use while building and of
+            distribution when searching on a cluster.
+        overwrite : bool
+            Replace an existing database at ``path`` (only once the new one is complete).
+        reader_kwargs
+            ``smiles_column``, ``id_column``, ``id_property``, ``fmt`` (see
+            :func:`drugscreen.chem.io.iter_records`).
+
+        Returns
+        -------
+        FingerprintDB
+            The open database; ``db.last_report`` says how many records failed and why.
+        """
+        from rdkit import __version__ as rdkit_version
+
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise DatabaseError(f"{path} already exists; pass overwrite=True to replace it")
+        if path.exists() and not is_database(path):
+            raise DatabaseError(f"{path} exists and is not a drugscreen database: refusing to overwrite it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob(f".{path.name}.tmp-*"):
+            logger.info("removing %s left by an interrupted build", stale)
+            shutil.rmtree(stale, ignore_errors=True)
+        spec = spec or FingerprintSpec()
+        if spec.rdkit_version is None:
+            spec = FingerprintSpec.from_dict({**spec.to_dict(), "rdkit_version": rdkit_version})
+        tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            manifest: dict[str, Any] = {
+                "format": FORMAT_NAME,
+                "format_version": FORMAT_VERSION,
+                "spec": spec.to_dict(),
+                "n_rows": 0,
+                "shard_size": shard_size,
+                "shards": [],
+                "batches": [],
+                "created": utc_now(),
+            }
+            report = ingest(
+                tmp, manifest, spec, source, ids, n_jobs, shard_size, chunk_size, progress, reader_kwargs
+            )
+            write_json_atomic(tmp / MANIFEST, manifest)
+            if path.exists():
+                trash = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
+                os.rename(path, trash)
+                try:
+                    os.rename(tmp, path)
+                except BaseException:
+                    os.rename(trash, path)  # put the old database back
+                    raise
+                shutil.rmtree(trash, ignore_errors=True)
+            else:
+                os.rename(tmp, path)
+            fsync_dir(path.parent)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        db = cls.open(path, verify=False)
+        db.last_report = report
+        return db
+
+    def append(
+        self,
+        source: Any,
+        *,
+        ids: list[Any] | None = None,
+        n_jobs: int | None = -1,
+        shard_size: int | None = None,
+        chunk_size: int = 10_000,
+        progress: bool = True,
+        **reader_kwargs: Any,
+    ) -> BuildReport:
+        """Add molecules as new shards; visible only once the manifest is replaced at the end.
+
+        Takes the arguments of :meth:`build` (the spec is the database's own).
+        """
+        with self._lock():
+            manifest = json.loads((self.path / MANIFEST).read_text())
+            size = shard_size or int(manifest.get("shard_size", 250_000))
+            report = ingest(
+                self.path, manifest, self.spec, source, ids, n_jobs, size, chunk_size, progress, reader_kwargs
+            )
+            write_json_atomic(self.path / MANIFEST, manifest)
+        self.manifest = manifest
+        self._segments = None
+        self._meta = {}
+        self.last_report = report
+        return report
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        with open(self.path / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], verify: bool = True) -> FingerprintDB:
+        """Open a database, checking its manifest and (``verify=True``) every file's sha256.
+
+        Raises
+        ------
+        DatabaseError
+            Naming the missing, truncated or corrupted file.
+        """
+        path = Path(path)
+        manifest = read_manifest(path)
+        check_files(path, manifest, verify)
+        return cls(path, manifest)
+
+    # ------------------------------------------------------------------ contents
+    def __len__(self) -> int:
+        return int(self.manifest["n_rows"])
+
+    def __repr__(self) -> str:
+        return f"FingerprintDB({str(self.path)!r}, {len(self)} rows, {self.spec.label})"
+
+    def info(self) -> dict[str, Any]:
+        """Summary: path, rows, spec, shards, bytes on disk, failed records, creation time."""
+        return {
+            "path": str(self.path),
+            "n_rows": len(self),
+            "spec": self.spec.to_dict(),
+            "spec_label": self.spec.label,
+            "n_shards": len(self.manifest["shards"]),
+            "bytes": sum(f["bytes"] for s in self.manifest["shards"] for f in s["files"].values()),
+            "n_batches": len(self.manifest["batches"]),
+            "n_rejected": sum(b["n_failed"] for b in self.manifest["batches"]),
+            "created": self.manifest["created"],
+            "format_version": self.manifest["format_version"],
+        }
+
+    def segments(self) -> list[Segment]:
+        """The shards as memory-mapped :class:`~drugscreen.similarity.segment.Segment` objects."""
+        if self._segments is None:
+            self._segments = [load_segment(self.path, shard, self.spec) for shard in self.manifest["shards"]]
+        return self._segments
+
+    def metadata(self, rows: npt.ArrayLike) -> pd.DataFrame:
+        """``row``, ``id``, ``smiles`` of database rows (in the order given)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        ids, smiles = self._lookup(rows)
+        return pd.DataFrame({"row": rows, "id": ids, "smiles": smiles})
+
+    def _lookup(self, rows: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.empty(len(rows), dtype=object)
+        smiles = np.empty(len(rows), dtype=object)
+        if len(rows) == 0:
+            return ids, smiles
+        starts = np.array([s["row_start"] for s in self.manifest["shards"]], dtype=np.int64)
+        which = np.searchsorted(starts, rows, side="right") - 1
+        for s in np.unique(which):
+            meta = self._shard_meta(int(s))
+            sel = which == s
+            local = rows[sel] - starts[s]
+            # take() touches only the requested rows of the Arrow columns; converting a whole
+            # column to Python strings would cost ~100 ms per million rows on every search
+            ids[sel] = meta.column("id").take(local).to_pylist()
+            smiles[sel] = meta.column("smiles").take(local).to_pylist()
+        return ids, smiles
+
+    def _shard_meta(self, index: int) -> Any:
+        """The shard's ``id`` and ``smiles`` columns as a pyarrow Table (read once, then cached)."""
+        import pyarrow.parquet as pq
+
+        if index not in self._meta:
+            shard = self.manifest["shards"][index]
+            self._meta[index] = pq.read_table(
+                self.path / shard["name"] / "meta.parquet", columns=["id", "smiles"]
+            )
+        return self._meta[index]
+
+    def fingerprints(self) -> FingerprintArray:
+        """All fingerprints in row order, loaded into memory."""
+        parts = []
+        order = []
+        for seg in self.segments():
+            parts.append(seg.data)
+            order.append(np.asarray(seg.rows))
+        rows = np.concatenate(order) if order else np.zeros(0, np.int64)
+        inverse = np.empty_like(rows)
+        inverse[rows] = np.arange(len(rows))
+        if self.spec.counts:
+            data: Any = sp.vstack(parts).tocsr() if parts else sp.csr_matrix((0, self.spec.nbits))
+        else:
+            data = np.concatenate(parts) if parts else np.zeros((0, self.spec.words), np.uint64)
+        return FingerprintArray(self.spec, data[inverse])
+
+    # ------------------------------------------------------------------ search
+    def search(
+        self,
+        queries: Any,
+        threshold: float | None = None,
+        k: int | None = None,
+        metric: str = "tanimoto",
+        *,
+        alpha: float = 0.5,
+        beta: float = 0.5,
+        fusion: str | None = None,
+        query_ids: list[Any] | None = None,
+        with_smiles: bool = False,
+        n_jobs: int | None = -1,
+        device: str = "cpu",
+        progress: bool = False,
+    ) -> pd.DataFrame:
+        """Search the database with one or many queries.
+
+        Parameters
+        ----------
+        queries : list of str, list of Mol, FingerprintArray or ndarray
+            SMILES, RDKit molecules, or fingerprints of the database's spec (a different spec
+            is an error).
+        threshold : float, optional
+            Keep hits scoring at least this.
+        k : int, optional
+            Keep the best ``k`` hits per query (with ``threshold``: the best ``k`` above it).
+        metric : {"tanimoto", "dice", "cosine", "tversky"}
+            Count databases support tanimoto and dice.
+        alpha, beta : float
+            Tversky weights of the query and database fingerprint.
+        fusion : {"max", "mean"}, optional
+            Group fusion: score every row once by the max or mean over all queries; the
+            result then has one "query" (label ``"fused"``).
+        query_ids : list, optional
+            Labels for the ``query`` column (default: the query's position).
+        with_smiles : bool
+            Add the hit's ``smiles`` column.
+        n_jobs : int
+            Threads (-1 = all cores).
+        device : {"cpu", "auto"}
+            Where to run; ``"cuda"`` is not available in this release.
+        progress : bool
+            Show a progress bar over blocks of 128 queries (useful for thousands of queries).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``query``, ``id``, ``row``, ``score`` sorted by query, score descending, row.
+        """
+        backend = resolve_backend(device, n_jobs)
+        params = SearchParams(metric=metric, threshold=threshold, k=k, alpha=alpha, beta=beta, fusion=fusion)
+        qfps = as_fingerprints(queries, self.spec)
+        if query_ids is not None and len(query_ids) != len(qfps):
+            raise InputError(f"query_ids has {len(query_ids)} labels for {len(qfps)} queries")
+        q, rows, scores = search_segments(
+            qfps, self.segments(), params, n_jobs=backend.n_jobs, progress=progress
+        )
+        ids, smiles = self._lookup(rows)
+        if fusion is not None:
+            labels: Any = np.full(len(q), "fused", dtype=object)
+        elif query_ids is not None:
+            labels = np.asarray(query_ids, dtype=object)[q]
+        else:
+            labels = q
+        columns = {"query": labels, "id": ids, "row": rows, "score": scores}
+        if with_smiles:
+            columns["smiles"] = smiles
+        return pd.DataFrame(columns)

@@ -1,0 +1,233 @@
+"""Writing molecules into a database directory: fingerprint, sort into shards, record rejects.
+
+Used by :meth:`FingerprintDB.build <drugscreen.FingerprintDB.build>` (into a hidden working
+directory) and :meth:`FingerprintDB.append <drugscreen.FingerprintDB.append>` (into the live
+directory, new shard names only); neither touches the manifest on disk -- the caller publishes
+the updated manifest once everything is durable.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from drugscreen.chem.fingerprints import FingerprintArray, FingerprintChunk, iter_fingerprint_chunks
+from drugscreen.chem.io import RawRecord, iter_records
+from drugscreen.chem.spec import FingerprintSpec
+from drugscreen.errors import InputError
+from drugscreen.similarity.manifest import (
+    BIT_FILES,
+    COUNT_FILES,
+    WORD_POP,
+    fsync_dir,
+    fsync_file,
+    sha256_file,
+    utc_now,
+)
+from drugscreen.similarity.segment import Segment
+
+logger = logging.getLogger("drugscreen")
+
+REJECT_COLUMNS = ["row", "line", "id", "reason", "text"]
+#: Bad records logged one by one; all of them always go to the rejects file.
+LOGGED_REJECTS = 20
+
+
+@dataclass
+class BuildReport:
+    """What a build or append did.
+
+    Attributes
+    ----------
+    n_records : int
+        Input records read (good and bad).
+    n_added : int
+        Molecules added to the database.
+    rejects : pandas.DataFrame
+        One row per record that could not be used: ``row``, ``line``, ``id``, ``reason``, ``text``.
+    seconds : float
+        Wall-clock time.
+    """
+
+    n_records: int = 0
+    n_added: int = 0
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    seconds: float = 0.0
+
+    @property
+    def n_failed(self) -> int:
+        return len(self.rejects)
+
+
+class ShardWriter:
+    """Collects fingerprint chunks and writes popcount-sorted shards of ``shard_size`` rows."""
+
+    def __init__(self, root: Path, spec: FingerprintSpec, first_shard: int, first_row: int, shard_size: int):
+        self.root = root
+        self.spec = spec
+        self.next_index = first_shard
+        self.next_row = first_row
+        self.shard_size = shard_size
+        self.chunks: list[FingerprintChunk] = []
+        self.buffered = 0
+        self.entries: list[dict[str, Any]] = []
+
+    def add(self, chunk: FingerprintChunk) -> None:
+        offset = 0
+        n = len(chunk.rows)
+        while offset < n:
+            take = min(n - offset, self.shard_size - self.buffered)
+            part = FingerprintChunk(
+                chunk.rows[offset : offset + take],
+                chunk.ids[offset : offset + take],
+                chunk.smiles[offset : offset + take],
+                chunk.data[offset : offset + take],
+            )
+            self.chunks.append(part)
+            self.buffered += take
+            offset += take
+            if self.buffered == self.shard_size:
+                self.flush()
+
+    def flush(self) -> None:
+        if not self.buffered:
+            return
+        name = f"shard-{self.next_index:05d}"
+        final = self.root / name
+        if final.exists():  # left over by an interrupted append: never listed in the manifest
+            shutil.rmtree(final)
+        tmp = self.root / f".{name}.tmp-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        counts = self.spec.counts
+        data: Any = (
+            sp.vstack([c.data for c in self.chunks]).tocsr()
+            if counts
+            else np.concatenate([c.data for c in self.chunks])
+        )
+        fps = FingerprintArray(self.spec, data)
+        n = len(fps)
+        seg = Segment.from_array(fps, row_offset=self.next_row)
+        if counts:
+            np.save(tmp / "indptr.npy", seg.data.indptr.astype(np.int64))
+            np.save(tmp / "indices.npy", seg.data.indices.astype(np.int32))
+            np.save(tmp / "values.npy", seg.data.data.astype(np.uint32))
+        else:
+            np.save(tmp / "fps.npy", seg.data)
+            assert seg.word_pop is not None  # from_array computes them for bits
+            np.save(tmp / WORD_POP, seg.word_pop)
+        np.save(tmp / "pop.npy", seg.pop)
+        np.save(tmp / "rows.npy", seg.rows)
+        ids = [i for c in self.chunks for i in c.ids]
+        rows = np.arange(self.next_row, self.next_row + n, dtype=np.int64)
+        meta = pd.DataFrame(
+            {
+                "row": rows,
+                "id": [str(r) if i is None else str(i) for i, r in zip(ids, rows, strict=True)],
+                "smiles": [s for c in self.chunks for s in c.smiles],
+                "source_row": np.concatenate([c.rows for c in self.chunks]),
+            }
+        )
+        meta.to_parquet(tmp / "meta.parquet", index=False)
+        names = COUNT_FILES if counts else BIT_FILES
+        for fname in names:
+            fsync_file(tmp / fname)
+        fsync_dir(tmp)
+        files = {f: {"sha256": sha256_file(tmp / f), "bytes": (tmp / f).stat().st_size} for f in names}
+        os.rename(tmp, final)
+        self.entries.append({"name": name, "row_start": self.next_row, "n_rows": n, "files": files})
+        self.next_index += 1
+        self.next_row += n
+        self.chunks = []
+        self.buffered = 0
+
+
+def _with_ids(records: Iterable[RawRecord], ids: list[Any] | None) -> Iterator[RawRecord]:
+    if ids is None:
+        yield from records
+        return
+    for rec in records:
+        if rec.row >= len(ids):
+            raise InputError(f"ids has {len(ids)} entries but the input has more records")
+        yield RawRecord(rec.row, rec.line, str(ids[rec.row]), rec.text, rec.fmt)
+
+
+def ingest(
+    root: Path,
+    manifest: dict[str, Any],
+    spec: FingerprintSpec,
+    source: Any,
+    ids: list[Any] | None,
+    n_jobs: int | None,
+    shard_size: int,
+    chunk_size: int,
+    progress: bool,
+    reader_kwargs: dict[str, Any],
+) -> BuildReport:
+    """Fingerprint ``source`` into new shards under ``root`` and record them in ``manifest``."""
+    start = time.perf_counter()
+    writer = ShardWriter(root, spec, len(manifest["shards"]), manifest["n_rows"], shard_size)
+    records = _with_ids(iter_records(source, **reader_kwargs), ids)
+    n_records = 0
+    rejects: list[dict[str, Any]] = []
+    for chunk in iter_fingerprint_chunks(
+        records, spec, n_jobs=n_jobs, chunk_size=chunk_size, progress=progress
+    ):
+        n_records += len(chunk.rows) + len(chunk.errors)
+        for rec, reason in chunk.errors:
+            if len(rejects) < LOGGED_REJECTS:
+                logger.warning("skipping %s: %s", rec.where, reason)
+            rejects.append(
+                {
+                    "row": rec.row,
+                    "line": rec.line,
+                    "id": rec.id,
+                    "reason": reason,
+                    "text": rec.text if rec.fmt == "smiles" else (rec.text.splitlines() or [""])[0],
+                }
+            )
+        writer.add(chunk)
+    if ids is not None and len(ids) != n_records:
+        raise InputError(f"ids has {len(ids)} entries but the input has {n_records} records")
+    writer.flush()
+    batch_no = len(manifest["batches"])
+    rejects_df = pd.DataFrame(rejects, columns=REJECT_COLUMNS)
+    rejects_name = None
+    if rejects:
+        rejects_name = f"rejects-{batch_no:05d}.csv"
+        tmp = root / f".{rejects_name}.tmp"
+        rejects_df.to_csv(tmp, index=False)
+        os.replace(tmp, root / rejects_name)
+    n_added = writer.next_row - manifest["n_rows"]
+    manifest["shards"].extend(writer.entries)
+    manifest["n_rows"] = writer.next_row
+    manifest["batches"].append(
+        {
+            "source": str(source)
+            if isinstance(source, str | os.PathLike)
+            else f"<{len(ids or []) or n_records} in-memory records>",
+            "n_records": n_records,
+            "n_added": n_added,
+            "n_failed": len(rejects),
+            "rejects": rejects_name,
+            "created": utc_now(),
+        }
+    )
+    if rejects:
+        logger.warning(
+            "%d of %d records could not be parsed; see %s in the database directory",
+            len(rejects),
+            n_records,
+            rejects_name,
+        )
+    return BuildReport(n_records, n_added, rejects_df, time.perf_counter() - start)
