@@ -21,3 +21,20 @@ def test_public_api_resolves():
     for name in ds.__all__:
         assert getattr(ds, name) is not None
     assert callable(ds.search) and callable(ds.similarity_matrix)
+
+
+def test_search_function_survives_subpackage_imports():
+    # importing drugscreen.similarity.* must not shadow ds.search (why the subpackage is not
+    # called ``search``)
+    code = "import drugscreen as ds, drugscreen.similarity.db; assert callable(ds.search); print(ds.search.__module__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "drugscreen.similarity.arrays"
+
+
+def test_import_time_is_small():
+    code = "import time; t = time.perf_counter(); import drugscreen; print(time.perf_counter() - t)"
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(3)
+    ]
+    assert min(runs) < 0.5, runs

@@ -162,3 +162,17 @@ def test_spec_validation_and_roundtrip():
         FingerprintSpec().check_compatible(FingerprintSpec(radius=3))
     with pytest.raises(SpecError, match="unknown fingerprint spec field"):
         FingerprintSpec.from_dict({"kind": "morgan", "colour": 1})
+
+
+def test_fingerprinter_accepts_a_whole_spec():
+    from sklearn.base import clone
+
+    spec = FingerprintSpec("morgan", radius=3, nbits=1024, counts=True)
+    by_fields = Fingerprinter(kind="morgan", radius=3, nbits=1024, counts=True)
+    for fp in (Fingerprinter(spec=spec), Fingerprinter(spec), clone(Fingerprinter(spec=spec))):
+        assert fp.spec == spec
+        assert (fp.transform(["CCO", "c1ccccc1O"]) != by_fields.transform(["CCO", "c1ccccc1O"])).nnz == 0
+    with pytest.raises(SpecError, match="once"):
+        Fingerprinter(spec, spec=spec)
+    with pytest.raises(SpecError, match="FingerprintSpec"):
+        Fingerprinter(spec="morgan")  # type: ignore[arg-type]

@@ -298,7 +298,7 @@ def fingerprint(
     Parameters
     ----------
     source : list of str, list of rdkit Mol, or path
-        Molecules. Files are read with :func:`drugscreen.chem.io.iter_records` (``reader_kwargs``
+        Molecules. Files are read with :func:`drugscreen.iter_records` (``reader_kwargs``
         such as ``smiles_column=`` are passed on).
     spec : FingerprintSpec, optional
         Defaults to Morgan radius 2, 2048 bits.

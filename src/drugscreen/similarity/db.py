@@ -114,7 +114,7 @@ class FingerprintDB:
             Replace an existing database at ``path`` (only once the new one is complete).
         reader_kwargs
             ``smiles_column``, ``id_column``, ``id_property``, ``fmt`` (see
-            :func:`drugscreen.chem.io.iter_records`).
+            :func:`drugscreen.iter_records`).
 
         Returns
         -------
@@ -246,7 +246,7 @@ class FingerprintDB:
         }
 
     def segments(self) -> list[Segment]:
-        """The shards as memory-mapped :class:`~drugscreen.similarity.segment.Segment` objects."""
+        """The shards as memory-mapped ``Segment`` objects (``drugscreen.similarity.segment``)."""
         if self._segments is None:
             self._segments = [load_segment(self.path, shard, self.spec) for shard in self.manifest["shards"]]
         return self._segments
