@@ -172,8 +172,11 @@ def test_corruption_is_detected_and_named(tmp_path, smiles):
     data = bytearray(original)
     data[-5] ^= 0xFF
     fps_file.write_bytes(bytes(data))
+    FingerprintDB.open(db.path)  # structural checks only: the bytes are not read
     with pytest.raises(DatabaseError, match=r"shard-00000/fps\.npy is corrupted"):
-        FingerprintDB.open(db.path)
+        FingerprintDB.open(db.path, verify=True)
+    with pytest.raises(DatabaseError, match=r"shard-00000/fps\.npy is corrupted"):
+        FingerprintDB.open(db.path).verify()
     fps_file.write_bytes(bytes(data[:-8]))
     with pytest.raises(DatabaseError, match=r"fps\.npy has .* bytes"):
         FingerprintDB.open(db.path)

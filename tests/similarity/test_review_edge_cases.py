@@ -67,13 +67,17 @@ def test_malformed_manifest_is_a_database_error(tmp_path):
     manifest = json.loads((db.path / "manifest.json").read_text())
     del manifest["shards"][0]["files"]
     (db.path / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(DatabaseError, match="incomplete or malformed"):
+    with pytest.raises(DatabaseError, match="malformed: shard shard-00000: 'files' must be an object"):
         ds.FingerprintDB.open(db.path)
     manifest = json.loads((tmp_path / "x.dsdb" / "manifest.json").read_text())
     manifest["shards"][0]["files"] = {}
+    (db.path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DatabaseError, match="does not list fps.npy, which every shard needs"):
+        ds.FingerprintDB.open(db.path)
+    manifest = ds.FingerprintDB.build(tmp_path / "y.dsdb", ["CCO", "CCC"], progress=False, n_jobs=1).manifest
     manifest["n_rows"] = 5
     (db.path / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(DatabaseError, match="n_rows is 5 but the shards hold 2"):
+    with pytest.raises(DatabaseError, match="'n_rows' is 5 but the shards hold 2"):
         ds.FingerprintDB.open(db.path)
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -29,6 +32,24 @@ logger = logging.getLogger("drugscreen")
 #: ``uint64[n, words]`` ndarray (bits) or ``scipy.sparse.csr_matrix`` (counts); typed loosely
 #: because scipy sparse matrices have no useful static types.
 FingerprintData = Any
+
+
+def _packed_words(data: Any) -> npt.NDArray[np.uint64]:
+    """``data`` as packed ``uint64`` words; anything that cannot be such words is an error.
+
+    Unsigned integers and non-negative signed integers are converted; floats, booleans,
+    negative numbers and objects would silently become other fingerprints (all scores 0).
+    """
+    arr = np.asarray(data)
+    if arr.dtype == np.uint64:
+        return arr
+    if arr.dtype.kind == "u" or (arr.dtype.kind == "i" and (arr.size == 0 or int(arr.min()) >= 0)):
+        return arr.astype(np.uint64)
+    what = "negative integers" if arr.dtype.kind == "i" else f"dtype {arr.dtype}"
+    raise SpecError(
+        f"binary fingerprints must be packed uint64 words (RDKit bit order), got {what}; "
+        "pass SMILES, RDKit molecules or the output of ds.fingerprint()"
+    )
 
 
 @dataclass
@@ -57,7 +78,7 @@ class FingerprintArray:
                 )
             self.data = csr
         else:
-            arr = np.ascontiguousarray(self.data, dtype=np.uint64)
+            arr = np.ascontiguousarray(_packed_words(self.data))
             if arr.ndim != 2 or arr.shape[1] != self.spec.words:
                 raise SpecError(
                     f"binary fingerprints must be uint64[n, {self.spec.words}] for {self.spec.label}, "
@@ -173,6 +194,29 @@ def _fingerprint_texts(
     return _fingerprint_batch(FingerprintSpec.from_dict(spec_dict), texts, fmt)
 
 
+_WATCHDOG: list[int] = []
+
+
+def _worker_task(
+    spec_dict: dict[str, Any], texts: list[str], fmt: str
+) -> tuple[Any, list[int], list[str], list[tuple[int, str]]]:
+    """:func:`_fingerprint_texts` in a worker process that exits when its parent dies.
+
+    joblib's workers otherwise outlive a SIGKILLed parent for many minutes (~100 MB each).
+    """
+    if not _WATCHDOG:
+        _WATCHDOG.append(os.getppid())
+        threading.Thread(target=_exit_with_parent, args=(_WATCHDOG[0],), daemon=True).start()
+    return _fingerprint_texts(spec_dict, texts, fmt)
+
+
+def _exit_with_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:  # reparented: the process that started us is gone
+            os._exit(1)
+
+
 def _fingerprint_batch(
     spec: FingerprintSpec, texts: list[str], fmt: str
 ) -> tuple[Any, list[int], list[str], list[tuple[int, str]]]:
@@ -236,7 +280,7 @@ def iter_fingerprint_chunks(
         for batch in batches:
             pending.append(batch)
             fmt = batch[0].fmt
-            yield delayed(_fingerprint_texts)(spec_dict, _texts(batch), fmt)
+            yield delayed(_worker_task)(spec_dict, _texts(batch), fmt)
 
     if workers == 1:
         results: Iterable[Any] = (

@@ -57,6 +57,7 @@ def write_fingerprints(
     path = Path(path)
     if not path.name.endswith(".parquet"):
         raise InputError(f"fingerprint files are Parquet: {str(path)!r} should end in .parquet")
+    path.parent.mkdir(parents=True, exist_ok=True)  # as write_table does for search -o
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     writer = None
     n = 0

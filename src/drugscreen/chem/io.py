@@ -14,10 +14,13 @@ Two levels:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
 import os
+import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +31,12 @@ from drugscreen.errors import InputError
 SMILES_COLUMN_NAMES = ("smiles", "smi", "canonical_smiles", "isomeric_smiles", "mol")
 FORMATS = ("smi", "csv", "tsv", "sdf", "parquet")
 _CHUNK_ROWS = 50_000
+#: ``source`` that means standard input (a pipeline's ``... | drugscreen db build - lib.dsdb``).
+STDIN = "-"
+#: Control characters (tab, newline and carriage return excepted) and U+FFFD, which stands for
+#: bytes that were not UTF-8: no SMILES or mol block contains them; a binary file read as
+#: text does.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
 @dataclass(frozen=True)
@@ -101,10 +110,39 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     return mapping[suffix]
 
 
-def _open_text(path: Path) -> IO[str]:
-    if str(path).lower().endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")
+@contextlib.contextmanager
+def _open_text(path: Path) -> Iterator[IO[str]]:
+    """Text of a file (``.gz`` decompressed) or of standard input; a binary file is an error."""
+    raw: Any
+    if str(path) == STDIN:
+        raw = sys.stdin.buffer
+        if str(path).lower().endswith(".gz"):  # pragma: no cover - "-" has no suffix
+            raw = gzip.GzipFile(fileobj=raw)
+    elif str(path).lower().endswith(".gz"):
+        raw = gzip.open(path, "rb")
+    else:
+        raw = open(path, "rb")
+    try:
+        head = raw.peek(8192)[:8192] if hasattr(raw, "peek") else b""
+        if b"\0" in head:
+            name = "standard input" if str(path) == STDIN else str(path)
+            raise InputError(f"{name} looks like a binary file (it has NUL bytes), not a molecule text file")
+        text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
+        try:
+            yield text
+        finally:
+            text.detach()  # leave the byte stream (standard input) open; closed below for files
+    finally:
+        if raw is not sys.stdin.buffer:
+            raw.close()
+
+
+def _text_error(text: str) -> str | None:
+    """Why ``text`` cannot be a molecule record (binary bytes), or None."""
+    bad = _NOT_TEXT.search(text)
+    if bad is None:
+        return None
+    return f"not text: character {bad.group()!r} at position {bad.start()} (binary data or not UTF-8)"
 
 
 def _pick_smiles_column(columns: list[str], smiles_column: str | None, where: str) -> str:
@@ -129,7 +167,14 @@ def _iter_smi(path: Path) -> Iterator[RawRecord]:
             parts = stripped.split(None, 1)
             if lineno == 1 and parts[0].lower() in ("smiles", "smi"):
                 continue  # header line
-            yield RawRecord(row, lineno, parts[1].strip() if len(parts) > 1 else None, parts[0])
+            ident = parts[1].strip() if len(parts) > 1 else None
+            error = _text_error(stripped)
+            if error:  # keep binary junk out of the database's SMILES and id columns
+                yield RawRecord(
+                    row, lineno, None, stripped[:80].encode("unicode_escape").decode(), error=error
+                )
+            else:
+                yield RawRecord(row, lineno, ident, parts[0])
             row += 1
 
 
@@ -154,7 +199,12 @@ def _iter_table(
                 start = reader.line_num + 1
                 continue
             ident = fields[id_idx] if id_idx is not None and id_idx < len(fields) else None
-            if len(fields) != len(header):
+            error = _text_error(sep.join(fields))
+            if error:
+                yield RawRecord(
+                    row, start, None, sep.join(fields)[:80].encode("unicode_escape").decode(), error=error
+                )
+            elif len(fields) != len(header):
                 error = f"malformed row: {len(fields)} fields, the header has {len(header)}"
                 yield RawRecord(row, start, ident, sep.join(fields), error=error)
             else:
@@ -230,7 +280,8 @@ def iter_records(
     ----------
     source : path or iterable of str
         A ``.smi``, ``.csv``, ``.tsv``, ``.sdf`` (each optionally ``.gz``) or ``.parquet`` file,
-        or SMILES strings (list, tuple, NumPy array, pandas Series).
+        ``"-"`` for standard input (SMILES lines unless ``fmt`` says otherwise), or SMILES
+        strings (list, tuple, NumPy array, pandas Series).
     fmt : str, optional
         Override the format detected from the file name (``smi``, ``csv``, ``tsv``, ``sdf``,
         ``parquet``).
@@ -249,11 +300,20 @@ def iter_records(
     InputError
         If the file is missing, of unknown format, or lacks the requested columns.
     """
+    if source is None:
+        raise InputError("no molecules given (source is None): pass a file path, '-' or a list of SMILES")
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        if not path.is_file():
+        if str(source) == STDIN:
+            kind = fmt or "smi"
+            if kind == "parquet":
+                raise InputError("Parquet cannot be read from standard input; give the file's path")
+        elif path.is_dir():
+            raise InputError(f"input {str(path)!r} is a directory, not a molecule file")
+        elif not path.is_file():
             raise InputError(f"input file {str(path)!r} does not exist")
-        kind = fmt or detect_format(path)
+        else:
+            kind = fmt or detect_format(path)
         if kind == "smi":
             yield from _iter_smi(path)
         elif kind in ("csv", "tsv"):
@@ -265,6 +325,10 @@ def iter_records(
         else:
             raise InputError(f"unknown input format {kind!r}; choose one of {', '.join(FORMATS)}")
         return
+    if not isinstance(source, Iterable):
+        raise InputError(
+            f"molecules must be a file path, '-' or a list of SMILES, got {type(source).__name__}"
+        )
     for row, smi in enumerate(source):
         if not isinstance(smi, str):
             raise InputError(f"in-memory input must be SMILES strings; row {row} is {type(smi).__name__}")

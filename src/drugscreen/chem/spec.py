@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import numbers
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+import numpy as np
 
 from drugscreen.errors import SpecError
 
@@ -69,6 +72,17 @@ class FingerprintSpec:
     rdkit_version: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        for name in ("radius", "nbits", "min_path", "max_path"):
+            value = getattr(self, name)
+            # 2.5 or "2048" would otherwise be truncated or parsed silently
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise SpecError(f"FingerprintSpec {name} must be an integer, got {value!r}")
+        for name in ("counts", "chirality"):
+            value = getattr(self, name)
+            if not isinstance(value, bool | np.bool_):
+                raise SpecError(f"FingerprintSpec {name} must be True or False, got {value!r}")
+        if not isinstance(self.kind, str):
+            raise SpecError(f"FingerprintSpec kind must be a string such as 'morgan', got {self.kind!r}")
         kind = KIND_ALIASES.get(str(self.kind).lower())
         if kind is None:
             raise SpecError(f"unknown fingerprint kind {self.kind!r}; choose one of {', '.join(KINDS)}")
@@ -122,6 +136,8 @@ class FingerprintSpec:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FingerprintSpec:
         """Build a spec from :meth:`to_dict` output; unknown keys are an error."""
+        if not isinstance(data, dict):
+            raise SpecError(f"a fingerprint spec must be a mapping of its fields, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:

@@ -31,7 +31,9 @@ def register(sub: Any) -> None:
         description="Build a fingerprint database. The database appears only when "
         "complete; an interrupted build leaves nothing behind.",
     )
-    build.add_argument("input", help="molecules: .smi, .csv, .tsv, .sdf(.gz) or .parquet")
+    build.add_argument(
+        "input", help="molecules: .smi, .csv, .tsv, .sdf(.gz) or .parquet; '-' reads standard input"
+    )
     build.add_argument("database", help="database directory to create")
     build.add_argument("--shard-size", type=int, default=250_000, help="rows per shard [250000]")
     build.add_argument("--overwrite", action="store_true", help="replace an existing database")
@@ -46,7 +48,12 @@ def register(sub: Any) -> None:
         description="Append molecules as new shards (atomic: all or nothing).",
     )
     append.add_argument("database", help="existing database directory")
-    append.add_argument("input", help="molecules to add")
+    append.add_argument("input", help="molecules to add ('-' reads standard input)")
+    append.add_argument(
+        "--allow-duplicate",
+        action="store_true",
+        help="add the input even if the database already holds a batch with the same content",
+    )
     add_input_args(append)
     add_jobs(append)
     append.set_defaults(handler=run_append)
@@ -54,8 +61,22 @@ def register(sub: Any) -> None:
     info = dbsub.add_parser("info", help="describe a database", description="Print a database's summary.")
     info.add_argument("database", help="database directory")
     info.add_argument("--json", action="store_true", help="print JSON")
-    info.add_argument("--no-verify", action="store_true", help="skip the sha256 check of the shard files")
+    info.add_argument(
+        "--verify", action="store_true", help="also check the sha256 of every file (reads the whole database)"
+    )
+    # before 0.2 info verified by default; the flag is accepted so old scripts keep working
+    info.add_argument("--no-verify", action="store_true", help=argparse.SUPPRESS)
     info.set_defaults(handler=run_info)
+
+    verify = dbsub.add_parser(
+        "verify",
+        help="check every file of a database against its manifest's sha256",
+        description="Read every file of the database and compare its sha256 with the manifest. "
+        "Exit status 0 when all match, 1 with the name of the first bad file otherwise. "
+        "(Opening a database for search checks structure only: files, sizes, array shapes.)",
+    )
+    verify.add_argument("database", help="database directory")
+    verify.set_defaults(handler=run_verify)
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -80,7 +101,13 @@ def run_append(args: argparse.Namespace) -> int:
     from drugscreen.similarity.db import FingerprintDB
 
     db = FingerprintDB.open(args.database, verify=False)
-    report = db.append(args.input, n_jobs=args.jobs, progress=not args.quiet, **reader_kwargs(args))
+    report = db.append(
+        args.input,
+        n_jobs=args.jobs,
+        progress=not args.quiet,
+        allow_duplicate_input=args.allow_duplicate,
+        **reader_kwargs(args),
+    )
     log_report(report, f"appended to {db.path}")
     return 0
 
@@ -88,10 +115,19 @@ def run_append(args: argparse.Namespace) -> int:
 def run_info(args: argparse.Namespace) -> int:
     from drugscreen.similarity.db import FingerprintDB
 
-    info = FingerprintDB.open(args.database, verify=not args.no_verify).info()
+    info = FingerprintDB.open(args.database, verify=args.verify).info()
     if args.json:
         print(json.dumps(info, indent=1))
     else:
         for key in INFO_KEYS:
             print(f"{key:12s} {info[key]}")
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from drugscreen.similarity.db import FingerprintDB
+
+    db = FingerprintDB.open(args.database)
+    db.verify()
+    print(f"{db.path}: {len(db)} rows in {len(db.manifest['shards'])} shards, every file matches its sha256")
     return 0

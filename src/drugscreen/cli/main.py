@@ -1,4 +1,4 @@
-"""Command line: ``drugscreen fingerprint | db build|append|info | search | demo``.
+"""Command line: ``drugscreen fingerprint | db build|append|info|verify | search | demo``.
 
 Thin by design: parse arguments, call the library, write results. Each command lives in its
 own module (``drugscreen.cli.<command>``) with a ``register`` function that adds its parser.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -53,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("drugscreen").setLevel(level)
     from drugscreen.errors import DrugscreenError
 
+    # SIGTERM (a scheduler's kill, a pipeline's timeout) unwinds like Ctrl-C, so working files
+    # are removed; worker processes also exit when they see their parent gone
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return int(args.handler(args))
     except (DrugscreenError, OSError, ValueError) as exc:
@@ -62,6 +66,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("drugscreen: interrupted; no partial output was left behind", file=sys.stderr)
         return 130
+    except Terminated:
+        print("drugscreen: terminated; no partial output was left behind", file=sys.stderr)
+        return 143
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM (a BaseException, like KeyboardInterrupt)."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 if __name__ == "__main__":  # pragma: no cover

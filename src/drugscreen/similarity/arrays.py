@@ -10,7 +10,7 @@ from drugscreen.backends.parallel import resolve_backend
 from drugscreen.chem.fingerprints import FingerprintArray
 from drugscreen.similarity.engine import search_segments
 from drugscreen.similarity.params import SearchParams
-from drugscreen.similarity.queries import as_fingerprints
+from drugscreen.similarity.queries import as_fingerprints, require_fingerprint_array
 from drugscreen.similarity.segment import Segment
 
 
@@ -54,6 +54,7 @@ def search(
     1      0   1    1  0.555556
     """
     backend = resolve_backend(device, n_jobs)
+    targets = require_fingerprint_array(targets, "targets")
     params = SearchParams(metric=metric, threshold=threshold, k=k, alpha=alpha, beta=beta, fusion=fusion)
     qfps = as_fingerprints(queries, targets.spec)
     q, r, s = search_segments(qfps, [Segment.from_array(targets)], params, n_jobs=backend.n_jobs)

@@ -9,14 +9,11 @@ intact, and can be rerun. Searching is delegated to :mod:`drugscreen.similarity.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
 import logging
+import numbers
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ import scipy.sparse as sp
 
 from drugscreen.backends.parallel import resolve_backend
 from drugscreen.chem.fingerprints import FingerprintArray
+from drugscreen.chem.io import STDIN
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import DatabaseError, InputError
 from drugscreen.similarity.engine import search_segments
@@ -40,8 +38,11 @@ from drugscreen.similarity.manifest import (
     is_database,
     load_segment,
     read_manifest,
+    remove_unlisted,
+    sha256_file,
     utc_now,
     write_json_atomic,
+    writer_lock,
 )
 from drugscreen.similarity.params import SearchParams
 from drugscreen.similarity.queries import as_fingerprints
@@ -50,6 +51,61 @@ from drugscreen.similarity.segment import Segment
 logger = logging.getLogger("drugscreen")
 
 __all__ = ["BuildReport", "FingerprintDB"]
+
+
+def _check_sizes(shard_size: Any, chunk_size: Any) -> tuple[int, int]:
+    """Positive whole numbers, else an error (0 or -1 used to loop forever)."""
+    for name, value in (("shard_size", shard_size), ("chunk_size", chunk_size)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise InputError(f"{name} must be a positive number of rows, got {value!r}")
+    return int(shard_size), int(chunk_size)
+
+
+def _input_sha256(source: Any) -> str | None:
+    """sha256 of an input file's bytes (None for in-memory input and standard input)."""
+    if isinstance(source, str | os.PathLike) and str(source) != STDIN and Path(source).is_file():
+        return sha256_file(Path(source))
+    return None
+
+
+def _refuse_known_input(manifest: dict[str, Any], key: str, digest: str | None, source: Any) -> None:
+    for number, batch in enumerate(manifest["batches"]):
+        if digest is not None and batch.get(key) == digest:
+            raise DatabaseError(
+                f"{source} is already in the database (batch {number}, added {batch.get('created')} "
+                f"from {batch.get('source')}); pass allow_duplicate_input=True (CLI: --allow-duplicate) "
+                "to add its molecules again"
+            )
+
+
+def _remove_stale_siblings(path: Path) -> None:
+    """Working directories of builds that died (only called under the writer lock)."""
+    for pattern in (f".{path.name}.tmp-*", f".{path.name}.old-*"):
+        for stale in path.parent.glob(pattern):
+            logger.warning("removing %s, left by an interrupted build", stale)
+            shutil.rmtree(stale, ignore_errors=True)
+    if path.exists():
+        remove_unlisted(path, read_manifest(path))
+
+
+def _publish_generation(path: Path, tmp: Path, manifest: dict[str, Any]) -> None:
+    """Replace the database at ``path`` by the one built in ``tmp`` in one atomic step.
+
+    The new shards move into ``path`` as a generation directory first (invisible: no
+    manifest lists it), then the manifest that lists them replaces the old one with
+    ``os.replace`` -- the only step readers can see. The old generation is removed last; a
+    crash anywhere leaves a complete old or new database, and the next writer removes the rest.
+    """
+    generation = f"gen-{uuid.uuid4().hex[:8]}"
+    os.rename(tmp, path / generation)
+    fsync_dir(path)
+    for shard in manifest["shards"]:
+        shard["name"] = f"{generation}/{shard['name']}"
+    for batch in manifest["batches"]:
+        if batch.get("rejects"):
+            batch["rejects"] = f"{generation}/{batch['rejects']}"
+    write_json_atomic(path / MANIFEST, manifest)
+    remove_unlisted(path, manifest)
 
 
 class FingerprintDB:
@@ -100,7 +156,8 @@ class FingerprintDB:
         path : path
             Directory to create (conventionally ``*.dsdb``).
         source : path or list of str
-            Molecules: a ``.smi/.csv/.tsv/.sdf(.gz)/.parquet`` file or SMILES strings.
+            Molecules: a ``.smi/.csv/.tsv/.sdf(.gz)/.parquet`` file, ``"-"`` for standard
+            input, or SMILES strings.
         spec : FingerprintSpec, optional
             Defaults to Morgan radius 2, 2048 bits.
         ids : list, optional
@@ -110,8 +167,14 @@ class FingerprintDB:
         shard_size : int
             Rows per shard; a shard is the unit of memory use while building and of
             distribution when searching on a cluster.
+        chunk_size : int
+            Records per task sent to a worker process.
         overwrite : bool
-            Replace an existing database at ``path`` (only once the new one is complete).
+            Replace an existing database at ``path``; the switch to the new one is a single
+            atomic rename of the manifest, so readers see the old or the new database, never
+            a mixture or nothing.
+        progress : bool
+            Show a progress bar.
         reader_kwargs
             ``smiles_column``, ``id_column``, ``id_property``, ``fmt`` (see
             :func:`drugscreen.iter_records`).
@@ -120,54 +183,57 @@ class FingerprintDB:
         -------
         FingerprintDB
             The open database; ``db.last_report`` says how many records failed and why.
+
+        Raises
+        ------
+        DatabaseError
+            If ``path`` exists (without ``overwrite``) or is not a database, or another build
+            or append of ``path`` is running, or writing fails (the message names the file).
         """
         from rdkit import __version__ as rdkit_version
 
         path = Path(path)
-        if path.exists() and not overwrite:
-            raise DatabaseError(f"{path} already exists; pass overwrite=True to replace it")
-        if path.exists() and not is_database(path):
-            raise DatabaseError(f"{path} exists and is not a drugscreen database: refusing to overwrite it")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in path.parent.glob(f".{path.name}.tmp-*"):
-            logger.info("removing %s left by an interrupted build", stale)
-            shutil.rmtree(stale, ignore_errors=True)
+        sizes = _check_sizes(shard_size, chunk_size)
         spec = spec or FingerprintSpec()
+        if not isinstance(spec, FingerprintSpec):
+            raise InputError(f"spec must be a FingerprintSpec, got {type(spec).__name__}")
         if spec.rdkit_version is None:
             spec = FingerprintSpec.from_dict({**spec.to_dict(), "rdkit_version": rdkit_version})
-        tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-        try:
-            manifest: dict[str, Any] = {
-                "format": FORMAT_NAME,
-                "format_version": FORMAT_VERSION,
-                "spec": spec.to_dict(),
-                "n_rows": 0,
-                "shard_size": shard_size,
-                "shards": [],
-                "batches": [],
-                "created": utc_now(),
-            }
-            report = ingest(
-                tmp, manifest, spec, source, ids, n_jobs, shard_size, chunk_size, progress, reader_kwargs
-            )
-            write_json_atomic(tmp / MANIFEST, manifest)
-            if path.exists():
-                trash = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
-                os.rename(path, trash)
-                try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with writer_lock(path):
+            if path.exists() and not overwrite:
+                raise DatabaseError(f"{path} already exists; pass overwrite=True to replace it")
+            if path.exists() and not is_database(path):
+                raise DatabaseError(
+                    f"{path} exists and is not a drugscreen database: refusing to overwrite it"
+                )
+            _remove_stale_siblings(path)
+            input_sha = _input_sha256(source)
+            tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+            tmp.mkdir()
+            try:
+                manifest: dict[str, Any] = {
+                    "format": FORMAT_NAME,
+                    "format_version": FORMAT_VERSION,
+                    "spec": spec.to_dict(),
+                    "n_rows": 0,
+                    "shard_size": sizes[0],
+                    "shards": [],
+                    "batches": [],
+                    "created": utc_now(),
+                }
+                report = ingest(tmp, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs)
+                manifest["batches"][-1]["input_sha256"] = input_sha
+                if path.exists():
+                    _publish_generation(path, tmp, manifest)
+                else:
+                    write_json_atomic(tmp / MANIFEST, manifest)
                     os.rename(tmp, path)
-                except BaseException:
-                    os.rename(trash, path)  # put the old database back
-                    raise
-                shutil.rmtree(trash, ignore_errors=True)
-            else:
-                os.rename(tmp, path)
-            fsync_dir(path.parent)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        db = cls.open(path, verify=False)
+                    fsync_dir(path.parent)
+            finally:
+                if tmp.exists():
+                    shutil.rmtree(tmp, ignore_errors=True)
+        db = cls.open(path)
         db.last_report = report
         return db
 
@@ -180,48 +246,93 @@ class FingerprintDB:
         shard_size: int | None = None,
         chunk_size: int = 10_000,
         progress: bool = True,
+        allow_duplicate_input: bool = False,
         **reader_kwargs: Any,
     ) -> BuildReport:
         """Add molecules as new shards; visible only once the manifest is replaced at the end.
 
-        Takes the arguments of :meth:`build` (the spec is the database's own).
+        Takes the arguments of :meth:`build` (the spec is the database's own). Before writing,
+        the database is verified in full (sha256 of every file) and whatever no manifest lists
+        (left by an interrupted write) is removed.
+
+        Parameters
+        ----------
+        allow_duplicate_input : bool
+            The manifest records a sha256 of every batch's input; appending an input that is
+            already in the database (a rerun of an append that had finished) is an error
+            unless this is True.
+
+        Raises
+        ------
+        DatabaseError
+            If the same input was appended before, another writer holds the database, the
+            database fails verification, or writing fails (the message names the file).
         """
-        with self._lock():
-            manifest = json.loads((self.path / MANIFEST).read_text())
-            size = shard_size or int(manifest.get("shard_size", 250_000))
-            report = ingest(
-                self.path, manifest, self.spec, source, ids, n_jobs, size, chunk_size, progress, reader_kwargs
-            )
-            write_json_atomic(self.path / MANIFEST, manifest)
+        with writer_lock(self.path):
+            # re-read: another process may have appended to or replaced the database since open
+            manifest = read_manifest(self.path)
+            check_files(self.path, manifest, verify=True)
+            remove_unlisted(self.path, manifest)
+            spec = FingerprintSpec.from_dict(manifest["spec"])
+            sizes = _check_sizes(shard_size or int(manifest.get("shard_size", 250_000)), chunk_size)
+            input_sha = _input_sha256(source)
+            if not allow_duplicate_input:
+                _refuse_known_input(manifest, "input_sha256", input_sha, source)
+            try:
+                report = ingest(
+                    self.path, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs
+                )
+                batch = manifest["batches"][-1]
+                batch["input_sha256"] = input_sha
+                if not allow_duplicate_input:
+                    _refuse_known_input(
+                        {"batches": manifest["batches"][:-1]},
+                        "records_sha256",
+                        batch["records_sha256"],
+                        source,
+                    )
+                write_json_atomic(self.path / MANIFEST, manifest)
+            except BaseException:
+                # shards this append wrote are listed nowhere: remove them now, not at the next write
+                remove_unlisted(self.path, read_manifest(self.path))
+                raise
         self.manifest = manifest
+        self.spec = spec
         self._segments = None
         self._meta = {}
         self.last_report = report
         return report
 
-    @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
-        with open(self.path / ".lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
     # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, path: str | os.PathLike[str], verify: bool = True) -> FingerprintDB:
-        """Open a database, checking its manifest and (``verify=True``) every file's sha256.
+    def open(cls, path: str | os.PathLike[str], verify: bool = False) -> FingerprintDB:
+        """Open a database, checking its structure and (``verify=True``) every file's sha256.
+
+        The structural checks always run and cost a few hundred bytes of reading per file:
+        every file a shard needs is listed, present and of the recorded size, ``.npy`` headers
+        match the spec's width and the row counts, Parquet row counts match. The full sha256
+        reads every byte (seconds per 10 M rows), so it runs on build and append, on request
+        here, and in :meth:`verify` / ``drugscreen db verify``.
 
         Raises
         ------
         DatabaseError
-            Naming the missing, truncated or corrupted file.
+            Naming the missing, truncated, inconsistent or corrupted file.
         """
         path = Path(path)
         manifest = read_manifest(path)
         check_files(path, manifest, verify)
         return cls(path, manifest)
+
+    def verify(self) -> None:
+        """Check the sha256 of every file against the manifest (reads the whole database).
+
+        Raises
+        ------
+        DatabaseError
+            Naming the first corrupted file.
+        """
+        check_files(self.path, self.manifest, verify=True)
 
     # ------------------------------------------------------------------ contents
     def __len__(self) -> int:

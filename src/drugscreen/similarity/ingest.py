@@ -8,6 +8,8 @@ the updated manifest once everything is durable.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import os
 import shutil
@@ -25,7 +27,7 @@ import scipy.sparse as sp
 from drugscreen.chem.fingerprints import FingerprintArray, FingerprintChunk, iter_fingerprint_chunks
 from drugscreen.chem.io import RawRecord, iter_records
 from drugscreen.chem.spec import FingerprintSpec
-from drugscreen.errors import InputError
+from drugscreen.errors import DatabaseError, InputError
 from drugscreen.similarity.manifest import (
     BIT_FILES,
     COUNT_FILES,
@@ -118,16 +120,16 @@ class ShardWriter:
         fps = FingerprintArray(self.spec, data)
         n = len(fps)
         seg = Segment.from_array(fps, row_offset=self.next_row)
-        if counts:
-            np.save(tmp / "indptr.npy", seg.data.indptr.astype(np.int64))
-            np.save(tmp / "indices.npy", seg.data.indices.astype(np.int32))
-            np.save(tmp / "values.npy", seg.data.data.astype(np.uint32))
-        else:
-            np.save(tmp / "fps.npy", seg.data)
-            assert seg.word_pop is not None  # from_array computes them for bits
-            np.save(tmp / WORD_POP, seg.word_pop)
-        np.save(tmp / "pop.npy", seg.pop)
-        np.save(tmp / "rows.npy", seg.rows)
+        arrays: dict[str, Any] = (
+            {
+                "indptr.npy": seg.data.indptr.astype(np.int64),
+                "indices.npy": seg.data.indices.astype(np.int32),
+                "values.npy": seg.data.data.astype(np.uint32),
+            }
+            if counts
+            else {"fps.npy": seg.data, WORD_POP: seg.word_pop}
+        )
+        arrays |= {"pop.npy": seg.pop, "rows.npy": seg.rows}
         ids = [i for c in self.chunks for i in c.ids]
         rows = np.arange(self.next_row, self.next_row + n, dtype=np.int64)
         meta = pd.DataFrame(
@@ -138,11 +140,16 @@ class ShardWriter:
                 "source_row": np.concatenate([c.rows for c in self.chunks]),
             }
         )
-        meta.to_parquet(tmp / "meta.parquet", index=False)
+        for fname, array in arrays.items():
+            with write_errors(tmp / fname):
+                np.save(tmp / fname, array)
+        with write_errors(tmp / "meta.parquet"):
+            meta.to_parquet(tmp / "meta.parquet", index=False)
         names = COUNT_FILES if counts else BIT_FILES
-        for fname in names:
-            fsync_file(tmp / fname)
-        fsync_dir(tmp)
+        with write_errors(tmp):
+            for fname in names:
+                fsync_file(tmp / fname)
+            fsync_dir(tmp)
         files = {f: {"sha256": sha256_file(tmp / f), "bytes": (tmp / f).stat().st_size} for f in names}
         os.rename(tmp, final)
         self.entries.append({"name": name, "row_start": self.next_row, "n_rows": n, "files": files})
@@ -150,6 +157,33 @@ class ShardWriter:
         self.next_row += n
         self.chunks = []
         self.buffered = 0
+
+
+@contextlib.contextmanager
+def write_errors(target: Path) -> Iterator[None]:
+    """Turn a failed write into one line naming the file, the cause and the free space.
+
+    numpy reports a full disk as "160000 requested and 159616 written", without the file.
+    """
+    try:
+        yield
+    except OSError as exc:
+        try:
+            free = f"{shutil.disk_usage(target.parent).free / 2**20:.0f} MiB free"
+        except OSError:
+            free = "free space unknown"
+        cause = exc.strerror or str(exc)
+        raise DatabaseError(
+            f"writing {target} failed: {cause} ({free} on that file system); nothing was added -- "
+            "free some space and run again"
+        ) from exc
+
+
+def _hashed(records: Iterable[RawRecord], digest: Any) -> Iterator[RawRecord]:
+    """Pass records through, feeding their text and id into ``digest`` (the batch's identity)."""
+    for rec in records:
+        digest.update(f"{rec.id}\0{rec.text}\n".encode())
+        yield rec
 
 
 def _with_ids(records: Iterable[RawRecord], ids: list[Any] | None) -> Iterator[RawRecord]:
@@ -177,7 +211,8 @@ def ingest(
     """Fingerprint ``source`` into new shards under ``root`` and record them in ``manifest``."""
     start = time.perf_counter()
     writer = ShardWriter(root, spec, len(manifest["shards"]), manifest["n_rows"], shard_size)
-    records = _with_ids(iter_records(source, **reader_kwargs), ids)
+    digest = hashlib.sha256()
+    records = _hashed(_with_ids(iter_records(source, **reader_kwargs), ids), digest)
     n_records = 0
     rejects: list[dict[str, Any]] = []
     for chunk in iter_fingerprint_chunks(
@@ -206,8 +241,9 @@ def ingest(
     if rejects:
         rejects_name = f"rejects-{batch_no:05d}.csv"
         tmp = root / f".{rejects_name}.tmp"
-        rejects_df.to_csv(tmp, index=False)
-        os.replace(tmp, root / rejects_name)
+        with write_errors(tmp):
+            rejects_df.to_csv(tmp, index=False)
+            os.replace(tmp, root / rejects_name)
     n_added = writer.next_row - manifest["n_rows"]
     manifest["shards"].extend(writer.entries)
     manifest["n_rows"] = writer.next_row
@@ -219,7 +255,9 @@ def ingest(
             "n_records": n_records,
             "n_added": n_added,
             "n_failed": len(rejects),
+            "n_duplicate_ids": _count_duplicate_ids(root, writer.entries),
             "rejects": rejects_name,
+            "records_sha256": digest.hexdigest(),
             "created": utc_now(),
         }
     )
@@ -231,3 +269,29 @@ def ingest(
             rejects_name,
         )
     return BuildReport(n_records, n_added, rejects_df, time.perf_counter() - start)
+
+
+def _count_duplicate_ids(root: Path, entries: list[dict[str, Any]]) -> int:
+    """Ids of this batch that appear more than once (warned about, with an example)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    if not entries:
+        return 0
+    ids = pa.chunked_array(
+        [pq.read_table(root / e["name"] / "meta.parquet", columns=["id"]).column("id") for e in entries]
+    )
+    counts = pc.value_counts(ids)
+    repeated = counts.filter(pc.greater(counts.field("counts"), 1))
+    n_dup = int(pc.sum(repeated.field("counts")).as_py() or 0) - len(repeated)
+    if n_dup:
+        example = repeated[0].as_py()
+        logger.warning(
+            "%d rows have an id that another row of this batch has too (e.g. %r appears %d times); "
+            "each row keeps its own row number, but searches will show the same id more than once",
+            n_dup,
+            example["values"],
+            example["counts"],
+        )
+    return n_dup

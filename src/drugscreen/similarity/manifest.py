@@ -17,11 +17,17 @@ atomicity rules of build and append.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import fcntl
 import hashlib
 import json
+import logging
 import os
+import shutil
+import string
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from drugscreen.chem.spec import FingerprintSpec
-from drugscreen.errors import DatabaseError
+from drugscreen.errors import DatabaseError, DrugscreenError
 from drugscreen.similarity.segment import Segment
 
 FORMAT_NAME = "drugscreen-fpdb"
@@ -40,6 +46,11 @@ MANIFEST = "manifest.json"
 WORD_POP = "word_pop.npy"
 BIT_FILES = ("fps.npy", "pop.npy", "rows.npy", WORD_POP, "meta.parquet")
 COUNT_FILES = ("indptr.npy", "indices.npy", "values.npy", "pop.npy", "rows.npy", "meta.parquet")
+#: Lock file inside the directory used by drugscreen 0.1 appends; kept so cleanup leaves it alone.
+LEGACY_LOCK = ".lock"
+HEX = frozenset(string.hexdigits.lower())
+
+logger = logging.getLogger("drugscreen")
 
 
 def sha256_file(path: Path) -> str:
@@ -85,22 +96,67 @@ def is_database(path: Path) -> bool:
         return False
 
 
+def _fail(mpath: Path, what: str) -> DatabaseError:
+    return DatabaseError(f"{mpath} is malformed: {what}; rebuild the database or restore the manifest")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def required_files(spec: FingerprintSpec) -> tuple[str, ...]:
+    """Files every shard of a database of ``spec`` must list (``word_pop.npy`` is optional:
+    databases written before it existed are searched without the word bound)."""
+    return COUNT_FILES if spec.counts else tuple(f for f in BIT_FILES if f != WORD_POP)
+
+
 def _check_manifest(manifest: dict[str, Any], mpath: Path) -> None:
-    """Keys present and shard row ranges contiguous, else a DatabaseError naming the manifest."""
+    """Every key present with the right type, every required file listed with size and sha256,
+    shard row ranges contiguous; else a DatabaseError that names the manifest and the problem."""
+    for key, kind, label in (
+        ("spec", dict, "an object"),
+        ("n_rows", int, "an integer"),
+        ("shards", list, "a list"),
+        ("batches", list, "a list"),
+        ("created", str, "a string"),
+    ):
+        if key not in manifest:
+            raise _fail(mpath, f"'{key}' is missing")
+        if not isinstance(manifest[key], kind) or (kind is int and not _is_int(manifest[key])):
+            raise _fail(mpath, f"'{key}' must be {label}, got {type(manifest[key]).__name__}")
     try:
-        FingerprintSpec.from_dict(manifest["spec"])
-        expected = 0
-        for shard in manifest["shards"]:
-            if shard["row_start"] != expected or shard["n_rows"] < 0 or not isinstance(shard["files"], dict):
-                raise DatabaseError(f"{mpath}: shard {shard['name']} does not start at row {expected}")
-            expected += shard["n_rows"]
-        if manifest["n_rows"] != expected:
-            raise DatabaseError(
-                f"{mpath}: n_rows is {manifest['n_rows']} but the shards hold {expected} rows"
-            )
-        manifest["batches"], manifest["created"]  # noqa: B018 - presence check
-    except (KeyError, TypeError) as exc:
-        raise DatabaseError(f"{mpath} is incomplete or malformed (missing or bad {exc})") from exc
+        spec = FingerprintSpec.from_dict(manifest["spec"])
+    except DrugscreenError as exc:
+        raise _fail(mpath, f"bad 'spec' ({exc})") from exc
+    expected = 0
+    for i, shard in enumerate(manifest["shards"]):
+        if not isinstance(shard, dict):
+            raise _fail(mpath, f"shard {i} must be an object")
+        name = shard.get("name")
+        if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name.split("/"):
+            raise _fail(mpath, f"shard {i} has no valid 'name' (got {name!r})")
+        for key in ("row_start", "n_rows"):
+            if not _is_int(shard.get(key)) or shard[key] < 0:
+                raise _fail(
+                    mpath, f"shard {name}: '{key}' must be a non-negative integer, got {shard.get(key)!r}"
+                )
+        if shard["row_start"] != expected:
+            raise _fail(mpath, f"shard {name} starts at row {shard['row_start']}, expected {expected}")
+        files = shard.get("files")
+        if not isinstance(files, dict):
+            raise _fail(mpath, f"shard {name}: 'files' must be an object of file name -> sha256 and bytes")
+        for fname in required_files(spec):
+            if fname not in files:
+                raise _fail(mpath, f"shard {name} does not list {fname}, which every shard needs")
+        for fname, info in files.items():
+            if not isinstance(info, dict) or not _is_int(info.get("bytes")) or info["bytes"] < 0:
+                raise _fail(mpath, f"shard {name}/{fname}: 'bytes' must be a non-negative integer")
+            digest = info.get("sha256")
+            if not isinstance(digest, str) or len(digest) != 64 or not all(c in HEX for c in digest):
+                raise _fail(mpath, f"shard {name}/{fname}: 'sha256' must be 64 hex digits")
+        expected += shard["n_rows"]
+    if manifest["n_rows"] != expected:
+        raise _fail(mpath, f"'n_rows' is {manifest['n_rows']} but the shards hold {expected} rows")
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -123,20 +179,179 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
+def _npy_header(fpath: Path) -> tuple[tuple[int, ...], np.dtype[Any], int]:
+    """Shape, dtype and data offset from a ``.npy`` header, without reading the data."""
+    try:
+        with open(fpath, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            reader = {
+                (1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0,
+            }
+            shape, fortran, dtype = reader[version](handle)  # type: ignore[operator]
+            offset = handle.tell()
+    except (ValueError, KeyError, OSError) as exc:
+        raise DatabaseError(f"{fpath} is not a valid .npy file ({exc}): the file is corrupted") from exc
+    if fortran:
+        raise DatabaseError(
+            f"{fpath} is stored in Fortran order; drugscreen writes C order: the file was replaced"
+        )
+    return shape, dtype, offset
+
+
+def _expected_arrays(spec: FingerprintSpec, n: int) -> dict[str, tuple[Any, tuple[int, ...] | None]]:
+    """dtype and shape (None: checked otherwise) of each ``.npy`` file of a shard of ``n`` rows."""
+    arrays: dict[str, tuple[Any, tuple[int, ...] | None]] = {
+        "pop.npy": (np.int64, (n,)),
+        "rows.npy": (np.int64, (n,)),
+    }
+    if spec.counts:
+        arrays |= {
+            "indptr.npy": (np.int64, (n + 1,)),
+            "indices.npy": (np.int32, None),
+            "values.npy": (np.uint32, None),
+        }
+    else:
+        arrays |= {"fps.npy": (np.uint64, (n, spec.words)), WORD_POP: (np.uint8, (n, spec.words))}
+    return arrays
+
+
 def check_files(path: Path, manifest: dict[str, Any], verify: bool) -> None:
-    """Every listed shard file present with its recorded size, and (``verify``) its sha256."""
+    """Structural checks of every listed shard file, always; the full sha256 when ``verify``.
+
+    Structural: present, the recorded size, a valid ``.npy`` header whose dtype and shape match
+    the spec and the shard's row count (a manifest whose ``nbits`` was edited fails here), and
+    the Parquet metadata's row count. These read a few hundred bytes per file, so opening a
+    100 M-row database stays instant; the sha256 reads every byte.
+    """
+    import pyarrow.parquet as pq
+
+    spec = FingerprintSpec.from_dict(manifest["spec"])
     for shard in manifest["shards"]:
+        n = shard["n_rows"]
+        expected = _expected_arrays(spec, n)
+        nnz = None
         for name, info in shard["files"].items():
             fpath = path / shard["name"] / name
             if not fpath.is_file():
                 raise DatabaseError(f"{fpath} is missing (listed in {MANIFEST})")
-            if fpath.stat().st_size != info["bytes"]:
+            size = fpath.stat().st_size
+            if size != info["bytes"]:
                 raise DatabaseError(
-                    f"{fpath} has {fpath.stat().st_size} bytes, the manifest says {info['bytes']}: "
+                    f"{fpath} has {size} bytes, the manifest says {info['bytes']}: "
                     "the file is truncated or was modified"
                 )
+            if name in expected:
+                shape, dtype, offset = _npy_header(fpath)
+                want_dtype, want_shape = expected[name]
+                if dtype != np.dtype(want_dtype) or (want_shape is not None and shape != want_shape):
+                    raise DatabaseError(
+                        f"{fpath} holds {dtype}{list(shape)}, but the manifest ({spec.label}, {n} rows) "
+                        f"needs {np.dtype(want_dtype)}{list(want_shape or ['nnz'])}: the manifest or the file was edited"
+                    )
+                if name in ("indices.npy", "values.npy"):
+                    if nnz is not None and shape != nnz:
+                        raise DatabaseError(
+                            f"{fpath}: {shape[0]} entries, the other count array has {nnz[0]}"
+                        )
+                    nnz = shape
+                if size != offset + int(np.prod(shape)) * dtype.itemsize:
+                    raise DatabaseError(f"{fpath} is truncated: its header promises {list(shape)} {dtype}")
+            elif name == "meta.parquet":
+                try:
+                    rows = pq.ParquetFile(fpath).metadata.num_rows
+                except Exception as exc:  # pyarrow raises several types for corrupt files
+                    raise DatabaseError(f"{fpath} is not a readable Parquet file: {exc}") from exc
+                if rows != n:
+                    raise DatabaseError(f"{fpath} has {rows} rows, the manifest says {n}")
             if verify and sha256_file(fpath) != info["sha256"]:
                 raise DatabaseError(f"{fpath} is corrupted: its sha256 does not match the manifest")
+        if verify and spec.counts and n:
+            indices = np.load(path / shard["name"] / "indices.npy", mmap_mode="r")
+            indptr = np.load(path / shard["name"] / "indptr.npy", mmap_mode="r")
+            if len(indices) and (int(indices.max()) >= spec.nbits or int(indices.min()) < 0):
+                raise DatabaseError(
+                    f"{path / shard['name']}: count indices exceed the spec's {spec.nbits} bits"
+                )
+            if int(indptr[-1]) != len(indices) or int(indptr[0]) != 0:
+                raise DatabaseError(f"{path / shard['name']}/indptr.npy does not match indices.npy")
+
+
+def listed_entries(manifest: dict[str, Any]) -> set[str]:
+    """Top-level names in the database directory that ``manifest`` needs."""
+    names = {MANIFEST}
+    names.update(shard["name"].split("/")[0] for shard in manifest["shards"])
+    names.update(str(b["rejects"]).split("/")[0] for b in manifest["batches"] if b.get("rejects"))
+    return names
+
+
+def remove_unlisted(path: Path, manifest: dict[str, Any]) -> list[str]:
+    """Delete what no manifest lists: shards of interrupted or failed appends, hidden working
+    directories, an older generation. Only a writer holding the lock may call this."""
+    keep = listed_entries(manifest) | {LEGACY_LOCK}
+    removed = []
+    for entry in sorted(path.iterdir()):
+        if entry.name in keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+        removed.append(entry.name)
+    if removed:
+        logger.warning(
+            "removed %d entr%s of %s that no manifest lists (left by an interrupted or failed write): %s",
+            len(removed),
+            "y" if len(removed) == 1 else "ies",
+            path,
+            ", ".join(removed[:10]) + (" ..." if len(removed) > 10 else ""),
+        )
+    return removed
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file of the database at ``path``: beside it, so it survives an overwrite."""
+    return path.parent / f".{path.name}.lock"
+
+
+@contextlib.contextmanager
+def writer_lock(path: Path) -> Iterator[None]:
+    """Hold the one lock that builds, overwrites and appends of ``path`` share.
+
+    A second writer fails at once with a clear error instead of waiting for hours or, as
+    before the lock, deleting the first one's files. The kernel releases the lock when the
+    holder dies, so a killed job never leaves the database locked.
+    """
+    lock = lock_path(path)
+    while True:
+        try:
+            handle = open(lock, "a")
+        except OSError as exc:
+            raise DatabaseError(f"cannot create the lock file {lock}: {exc.strerror}") from exc
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise DatabaseError(
+                f"another build or append is writing {path} right now (lock {lock}); "
+                "wait for it to finish, then run this again"
+            ) from None
+        # the holder before us may have removed the file between our open and our flock: then
+        # we hold a lock nobody else can see, and must take the new file's lock instead
+        try:
+            same = os.stat(lock).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        handle.close()
+    try:
+        yield
+    finally:
+        # removed while still held, so the next writer never finds a stale file to trip on
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock)
+        handle.close()
 
 
 def load_segment(path: Path, shard: dict[str, Any], spec: FingerprintSpec) -> Segment:

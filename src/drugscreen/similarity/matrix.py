@@ -20,7 +20,7 @@ from drugscreen.similarity.engine import (
     search_segments,
 )
 from drugscreen.similarity.params import SearchParams
-from drugscreen.similarity.queries import as_fingerprints
+from drugscreen.similarity.queries import as_fingerprints, require_fingerprint_array
 from drugscreen.similarity.segment import Segment
 
 
@@ -61,6 +61,9 @@ def similarity_matrix(
     ((3, 3), 2)
     """
     backend = resolve_backend(device, n_jobs)
+    a = require_fingerprint_array(a, "a")
+    if b is not None:
+        b = require_fingerprint_array(b, "b")
     params = SearchParams(metric=metric, threshold=threshold, alpha=alpha, beta=beta)
     params.check_spec(a.spec)
     if b is not None:
@@ -148,6 +151,7 @@ def bulk_similarity(
     >>> ds.bulk_similarity(["CCO"], ds.fingerprint(["CCO", "CCCO"])).round(3)
     array([[1.   , 0.556]])
     """
+    targets = require_fingerprint_array(targets, "targets")
     params = SearchParams(metric=metric, threshold=0.0, alpha=alpha, beta=beta)
     qfps = as_fingerprints(queries, targets.spec)
     params.check_spec(targets.spec)

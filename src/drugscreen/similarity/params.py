@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
 from drugscreen.chem.spec import FingerprintSpec
-from drugscreen.errors import DrugscreenError
+from drugscreen.errors import DrugscreenError, InputError
 
 METRICS = ("tanimoto", "dice", "cosine", "tversky")
 COUNT_METRICS = ("tanimoto", "dice")
@@ -24,7 +26,16 @@ class SearchParams:
     fusion: str | None = None
 
     def __post_init__(self) -> None:
-        if self.metric not in METRICS:
+        # types first: k=2.5, k="5", threshold="0.5" and k=True are mistakes, not values
+        if self.k is not None and (isinstance(self.k, bool) or not isinstance(self.k, numbers.Integral)):
+            raise InputError(f"k must be a whole number of hits per query, got {self.k!r}")
+        for name in ("threshold", "alpha", "beta"):
+            value = getattr(self, name)
+            if value is None and name == "threshold":
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+                raise InputError(f"{name} must be a number between 0 and 1, got {value!r}")
+        if not isinstance(self.metric, str) or self.metric not in METRICS:
             raise DrugscreenError(f"unknown metric {self.metric!r}; choose one of {', '.join(METRICS)}")
         if self.threshold is None and self.k is None:
             raise DrugscreenError("give a threshold, a top-k (k=), or both")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from drugscreen.chem.fingerprints import FingerprintArray, fingerprint
 from drugscreen.chem.spec import FingerprintSpec
-from drugscreen.errors import SpecError
+from drugscreen.errors import InputError, SpecError
 
 
 def as_fingerprints(obj: Any, spec: FingerprintSpec, what: str = "queries") -> FingerprintArray:
@@ -23,6 +23,8 @@ def as_fingerprints(obj: Any, spec: FingerprintSpec, what: str = "queries") -> F
     if isinstance(obj, FingerprintArray):
         spec.check_compatible(obj.spec, what)
         return obj
+    if obj is None:
+        raise InputError(f"{what} is None: give SMILES strings, RDKit molecules or fingerprints")
     if isinstance(obj, str):
         obj = [obj]
     if isinstance(obj, np.ndarray) and obj.dtype != object and obj.dtype.kind != "U":
@@ -37,4 +39,39 @@ def as_fingerprints(obj: Any, spec: FingerprintSpec, what: str = "queries") -> F
         obj = obj.tolist()
     if hasattr(obj, "tolist") and not isinstance(obj, Sequence):
         obj = obj.tolist()
-    return fingerprint(list(obj), spec, n_jobs=1)
+    if not isinstance(obj, Iterable):
+        raise InputError(
+            f"{what} must be SMILES strings, RDKit molecules or fingerprints, got {type(obj).__name__}"
+        )
+    items = list(obj)
+    if items:
+        _check_items(items, what)
+    return fingerprint(items, spec, n_jobs=1)
+
+
+def _check_items(items: list[Any], what: str) -> None:
+    """All SMILES strings or all RDKit molecules, else an error naming the first odd item."""
+    from rdkit import Chem
+
+    expected = "SMILES strings or RDKit molecules"
+    kind: type | None = None
+    if isinstance(items[0], str):
+        kind, expected = str, "SMILES strings"
+    elif isinstance(items[0], Chem.Mol):
+        kind, expected = Chem.Mol, "RDKit molecules"
+    for i, item in enumerate(items):
+        if kind is None or not isinstance(item, kind):
+            raise InputError(
+                f"{what}[{i}] is {type(item).__name__} ({item!r:.40}); expected {expected}, "
+                "or pass fingerprints as a FingerprintArray"
+            )
+
+
+def require_fingerprint_array(obj: Any, what: str) -> FingerprintArray:
+    """``obj`` itself if it is a :class:`FingerprintArray`, else an error saying how to make one."""
+    if not isinstance(obj, FingerprintArray):
+        raise InputError(
+            f"{what} must be a FingerprintArray (it carries the fingerprint spec), got "
+            f"{type(obj).__name__}: make one with ds.fingerprint(smiles, spec)"
+        )
+    return obj
