@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-LINT_PATHS := src kernels tests benchmarks examples docs
+LINT_PATHS := src kernels tests benchmarks examples docs tools
 
 .PHONY: install demo test lint typecheck docs pytest bench clean
 

@@ -1,0 +1,130 @@
+"""Put small realistic bugs into the code one at a time and check that the tests catch each.
+
+The bugs are the ones issue 13 named (a mutation check of the tests found that half of the
+README's claims survived them). Each mutation is a literal text replacement; the file is
+restored afterwards whatever happens. Run from the repository root::
+
+    CI=true .venv/bin/python tools/mutation_check.py           # all
+    CI=true .venv/bin/python tools/mutation_check.py tie-rule   # one, by name
+
+Exit status 0 when every mutation makes its tests fail ("killed"), 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    file: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+MUTATIONS = [
+    Mutation(
+        "bound-margin",
+        "src/drugscreen/similarity/engine.py",
+        "low = int(np.ceil(lo.min() - 1e-6))\n    high = hi.max() + 1e-6",
+        "low = int(np.ceil(lo.min()))\n    high = hi.max()",
+        ("tests/similarity/test_readme_claims.py",),
+    ),
+    Mutation(
+        "tie-rule",
+        "kernels/search_cpu.py",
+        "return s1 < s2 or (s1 == s2 and r1 > r2)",
+        "return s1 < s2 or (s1 == s2 and r1 < r2)",
+        ("tests/similarity/test_readme_claims.py",),
+    ),
+    Mutation(
+        "heap-floor-strict",
+        "kernels/search_cpu.py",
+        "                if s >= floor[q]:\n                    hn[q] = _heap_offer(hs, hr, q, hn[q], s, rows[rt])",
+        "                if s > floor[q]:\n                    hn[q] = _heap_offer(hs, hr, q, hn[q], s, rows[rt])",
+        ("tests/similarity/test_readme_claims.py",),
+    ),
+    Mutation(
+        "chunk-merge-order",
+        "src/drugscreen/similarity/engine.py",
+        "best = np.lexsort((r, -s))[:k]",
+        "best = np.lexsort((-r, -s))[:k]",
+        ("tests/similarity/test_readme_claims.py",),
+    ),
+    Mutation(
+        "sdf-last-record",
+        "src/drugscreen/chem/io.py",
+        "if any(part.strip() for part in block):  # last record without a terminating $$$$",
+        "if False:  # last record without a terminating $$$$",
+        ("tests/chem/test_readers_hostile.py", "tests/chem/test_chem_io.py"),
+    ),
+    Mutation(
+        "verify-first-shard-only",
+        "src/drugscreen/similarity/manifest.py",
+        'if verify and sha256_file(fpath) != info["sha256"]:',
+        'if verify and shard is manifest["shards"][0] and sha256_file(fpath) != info["sha256"]:',
+        ("tests/similarity/test_db_reliability.py", "-k", "every_shard"),
+    ),
+    Mutation(
+        "build-in-place",
+        "src/drugscreen/similarity/db.py",
+        'tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"\n            tmp.mkdir()',
+        "tmp = path\n            tmp.mkdir(exist_ok=True)",
+        ("tests/similarity/test_db_reliability.py", "-k", "sigkill and fresh"),
+    ),
+    Mutation(
+        "upper-triangle-pair-path",
+        "kernels/search_cpu.py",
+        "if s >= threshold and col >= first_col[q]:",
+        "if s >= threshold:",
+        ("tests/similarity/test_readme_claims.py", "-k", "symmetric"),
+    ),
+]
+
+
+def run(mutation: Mutation) -> tuple[bool, float]:
+    path = REPO / mutation.file
+    original = path.read_text()
+    if original.count(mutation.old) != 1:
+        raise SystemExit(f"{mutation.name}: the text to mutate is not found exactly once in {mutation.file}")
+    start = time.perf_counter()
+    try:
+        path.write_text(original.replace(mutation.old, mutation.new))
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *mutation.tests],
+            cwd=REPO,
+            env={**os.environ, "CI": "true", "NUMBA_CACHE_DIR": str(REPO / ".mutation-numba-cache")},
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        path.write_text(original)
+    return result.returncode != 0, time.perf_counter() - start
+
+
+def main(argv: list[str]) -> int:
+    chosen = [m for m in MUTATIONS if not argv or m.name in argv]
+    survived = []
+    print("| mutation | file | tests | result | seconds |\n|---|---|---|---|---|")
+    for mutation in chosen:
+        killed, seconds = run(mutation)
+        if not killed:
+            survived.append(mutation.name)
+        tests = " ".join(mutation.tests)
+        print(
+            f"| {mutation.name} | `{mutation.file}` | `{tests}` | {'killed' if killed else 'SURVIVED'} | {seconds:.0f} |"
+        )
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
