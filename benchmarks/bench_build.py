@@ -1,10 +1,12 @@
 """Database build from SMILES: drugscreen vs FPSim2 ``create_db_file``; scaling; memory.
 
-Usage: python benchmarks/bench_build.py [--n 1000000] [--scaling-n 200000] [--skip-full]
+Usage: python benchmarks/bench_build.py [--n 1000000] [--scaling-n 200000] [--repeat 3] [--parts ...]
 
 1. build of the first ``--n`` MOSES train molecules (Morgan r2, 2048 bits): drugscreen with all
-   cores vs FPSim2 (which has no parallel build: one process);
-2. scaling: drugscreen on ``--scaling-n`` molecules with 1 and with 2 worker processes;
+   cores vs FPSim2 (which has no parallel build: one process), ``--repeat`` rounds in
+   alternation (drugscreen, FPSim2, drugscreen, ...) so both see the same machine drift;
+2. scaling: drugscreen on ``--scaling-n`` molecules with 1 and with 2 worker processes, also
+   alternated over ``--repeat`` rounds;
 3. memory: drugscreen build of the whole 1.58 M train split, peak RSS of the main process
    and of its workers (sampled every 0.2 s) -- it should not grow with the input.
 The FPSim2 file of step 1 is kept in benchmarks/.cache for bench_search.py.
@@ -18,7 +20,7 @@ import threading
 import time
 
 import psutil
-from common import CACHE, MOSES, moses_smiles, write_report
+from common import CACHE, MOSES, moses_smiles, summary, write_report
 
 from drugscreen import FingerprintDB, FingerprintSpec
 
@@ -65,6 +67,9 @@ def build_ds(smiles: list[str], name: str, n_jobs: int) -> float:
 def build_fpsim2(smiles: list[str], filename: str) -> float:
     from FPSim2.io import create_db_file
 
+    target = CACHE / filename
+    if target.exists():
+        target.unlink()
     t0 = time.perf_counter()
     create_db_file(
         [[s, i] for i, s in enumerate(smiles)],
@@ -82,6 +87,7 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--scaling-n", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3, help="alternating rounds per comparison [3]")
     parser.add_argument(
         "--parts",
         default="build,scaling,memory",
@@ -94,26 +100,35 @@ def main() -> None:
     extra: dict = {}
     smiles = moses_smiles("train", args.n) if parts & {"build", "scaling"} else []
     if "build" in parts:
-        t_ds = build_ds(smiles, f"moses{args.n}.dsdb", -1)
-        t_fp = build_fpsim2(smiles, f"moses{args.n}.h5")
+        ds_times, fp_times = [], []
+        for _ in range(args.repeat):
+            ds_times.append(build_ds(smiles, f"moses{args.n}.dsdb", -1))
+            fp_times.append(build_fpsim2(smiles, f"moses{args.n}.h5"))
+            print(f"build round: drugscreen {ds_times[-1]:.1f} s, FPSim2 {fp_times[-1]:.1f} s", flush=True)
+        t_ds, t_fp = summary(ds_times), summary(fp_times)
+        extra["build_raw_s"] = {"drugscreen": ds_times, "fpsim2": fp_times}
         rows.append(
             {
-                "task": f"build {args.n:,} (Morgan r2 2048)",
-                "drugscreen s": t_ds,
+                "task": f"build {args.n:,} (Morgan r2 2048), median of {args.repeat} alternating rounds",
+                "drugscreen s": t_ds["median_s"],
                 "peer": "FPSim2 create_db_file (1 process)",
-                "peer s": t_fp,
-                "speed-up": t_fp / t_ds,
-                "drugscreen mol/s": args.n / t_ds,
+                "peer s": t_fp["median_s"],
+                "speed-up": t_fp["median_s"] / t_ds["median_s"],
+                "drugscreen mol/s": args.n / t_ds["median_s"],
             }
         )
     if "scaling" in parts:
         sub = smiles[: args.scaling_n]
-        t1 = build_ds(sub, "scaling.dsdb", 1)
-        t2 = build_ds(sub, "scaling.dsdb", 2)
+        one, two = [], []
+        for _ in range(args.repeat):
+            one.append(build_ds(sub, "scaling.dsdb", 1))
+            two.append(build_ds(sub, "scaling.dsdb", 2))
         shutil.rmtree(CACHE / "scaling.dsdb", ignore_errors=True)
+        t1, t2 = summary(one)["median_s"], summary(two)["median_s"]
+        extra["scaling_raw_s"] = {"n_jobs=1": one, "n_jobs=2": two}
         rows.append(
             {
-                "task": f"scaling, {args.scaling_n:,} mols",
+                "task": f"scaling, {args.scaling_n:,} mols, median of {args.repeat} alternating rounds",
                 "drugscreen s": t2,
                 "peer": "drugscreen n_jobs=1",
                 "peer s": t1,

@@ -65,7 +65,16 @@ def _write_cli_help(app: object) -> None:
 
     out = HERE / "_generated"
     out.mkdir(exist_ok=True)
-    commands = [[], ["fingerprint"], ["db", "build"], ["db", "append"], ["db", "info"], ["search"], ["demo"]]
+    commands = [
+        [],
+        ["fingerprint"],
+        ["db", "build"],
+        ["db", "append"],
+        ["db", "info"],
+        ["db", "verify"],
+        ["search"],
+        ["demo"],
+    ]
     for argv in commands:
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
