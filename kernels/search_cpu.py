@@ -1,5 +1,10 @@
 """CPU similarity kernels (numba, ``parallel=True``).
 
+One file of ~460 lines on purpose: the scoring, threshold and top-k kernels share small
+``inline="always"`` helpers (``_score``, ``_common_bits``, the heap) whose exact operation order
+makes every kernel's scores bit-equal to RDKit's; keeping them beside each other is what keeps
+the kernels in step when one changes.
+
 Layout conventions (see ARCHITECTURE.md):
 
 - binary fingerprints are ``uint64[n, words]``, bit *i* of the RDKit vector is bit ``i % 64``

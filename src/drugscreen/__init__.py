@@ -19,7 +19,7 @@ logging.getLogger("drugscreen").addHandler(logging.NullHandler())
 
 _EXPORTS = {
     "FingerprintSpec": "drugscreen.chem.spec",
-    "Fingerprinter": "drugscreen.chem.fingerprints",
+    "Fingerprinter": "drugscreen.chem.transformer",
     "FingerprintArray": "drugscreen.chem.fingerprints",
     "fingerprint": "drugscreen.chem.fingerprints",
     "FingerprintDB": "drugscreen.similarity.db",

@@ -12,8 +12,9 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator as gen
 from rdkit.Chem import rdMolDescriptors
 
-from drugscreen.chem.fingerprints import Fingerprinter, fingerprint
+from drugscreen.chem.fingerprints import fingerprint
 from drugscreen.chem.spec import FingerprintSpec
+from drugscreen.chem.transformer import Fingerprinter
 from drugscreen.errors import MoleculeError, SpecError
 from drugscreen.kernels.reference import unpack_bits
 

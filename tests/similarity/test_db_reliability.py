@@ -97,12 +97,12 @@ def test_overwrite_crash_before_the_manifest_switch_keeps_the_old_database(
     path = tmp_path / "a.dsdb"
     old = _build(path, smiles[:200])
     before = old.search(smiles[:3], k=5)
-    import drugscreen.similarity.db as db_mod
+    import drugscreen.similarity.publish as publish_mod
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt  # the moment between the two renames of the old code
 
-    monkeypatch.setattr(db_mod, "write_json_atomic", crash)
+    monkeypatch.setattr(publish_mod, "write_json_atomic", crash)
     with pytest.raises(KeyboardInterrupt):
         _build(path, smiles[:300], overwrite=True)
     monkeypatch.undo()

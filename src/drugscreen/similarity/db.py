@@ -10,7 +10,6 @@ intact, and can be rerun. Searching is delegated to :mod:`drugscreen.similarity.
 from __future__ import annotations
 
 import logging
-import numbers
 import os
 import shutil
 import uuid
@@ -24,7 +23,6 @@ import scipy.sparse as sp
 
 from drugscreen.backends.parallel import resolve_backend
 from drugscreen.chem.fingerprints import FingerprintArray
-from drugscreen.chem.io import STDIN
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import DatabaseError, InputError
 from drugscreen.similarity.engine import search_segments
@@ -39,73 +37,25 @@ from drugscreen.similarity.manifest import (
     load_segment,
     read_manifest,
     remove_unlisted,
-    sha256_file,
     utc_now,
     write_json_atomic,
     writer_lock,
 )
+from drugscreen.similarity.metadata import MetadataIndex
 from drugscreen.similarity.params import SearchParams
+from drugscreen.similarity.publish import (
+    check_sizes,
+    input_sha256,
+    publish_generation,
+    refuse_known_input,
+    remove_stale_siblings,
+)
 from drugscreen.similarity.queries import as_fingerprints
 from drugscreen.similarity.segment import Segment
 
 logger = logging.getLogger("drugscreen")
 
 __all__ = ["BuildReport", "FingerprintDB"]
-
-
-def _check_sizes(shard_size: Any, chunk_size: Any) -> tuple[int, int]:
-    """Positive whole numbers, else an error (0 or -1 used to loop forever)."""
-    for name, value in (("shard_size", shard_size), ("chunk_size", chunk_size)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise InputError(f"{name} must be a positive number of rows, got {value!r}")
-    return int(shard_size), int(chunk_size)
-
-
-def _input_sha256(source: Any) -> str | None:
-    """sha256 of an input file's bytes (None for in-memory input and standard input)."""
-    if isinstance(source, str | os.PathLike) and str(source) != STDIN and Path(source).is_file():
-        return sha256_file(Path(source))
-    return None
-
-
-def _refuse_known_input(manifest: dict[str, Any], key: str, digest: str | None, source: Any) -> None:
-    for number, batch in enumerate(manifest["batches"]):
-        if digest is not None and batch.get(key) == digest:
-            raise DatabaseError(
-                f"{source} is already in the database (batch {number}, added {batch.get('created')} "
-                f"from {batch.get('source')}); pass allow_duplicate_input=True (CLI: --allow-duplicate) "
-                "to add its molecules again"
-            )
-
-
-def _remove_stale_siblings(path: Path) -> None:
-    """Working directories of builds that died (only called under the writer lock)."""
-    for pattern in (f".{path.name}.tmp-*", f".{path.name}.old-*"):
-        for stale in path.parent.glob(pattern):
-            logger.warning("removing %s, left by an interrupted build", stale)
-            shutil.rmtree(stale, ignore_errors=True)
-    if path.exists():
-        remove_unlisted(path, read_manifest(path))
-
-
-def _publish_generation(path: Path, tmp: Path, manifest: dict[str, Any]) -> None:
-    """Replace the database at ``path`` by the one built in ``tmp`` in one atomic step.
-
-    The new shards move into ``path`` as a generation directory first (invisible: no
-    manifest lists it), then the manifest that lists them replaces the old one with
-    ``os.replace`` -- the only step readers can see. The old generation is removed last; a
-    crash anywhere leaves a complete old or new database, and the next writer removes the rest.
-    """
-    generation = f"gen-{uuid.uuid4().hex[:8]}"
-    os.rename(tmp, path / generation)
-    fsync_dir(path)
-    for shard in manifest["shards"]:
-        shard["name"] = f"{generation}/{shard['name']}"
-    for batch in manifest["batches"]:
-        if batch.get("rejects"):
-            batch["rejects"] = f"{generation}/{batch['rejects']}"
-    write_json_atomic(path / MANIFEST, manifest)
-    remove_unlisted(path, manifest)
 
 
 class FingerprintDB:
@@ -130,7 +80,7 @@ class FingerprintDB:
         self.manifest = manifest
         self.spec = FingerprintSpec.from_dict(manifest["spec"])
         self._segments: list[Segment] | None = None
-        self._meta: dict[int, Any] = {}
+        self._meta: MetadataIndex | None = None
         self.last_report: BuildReport | None = None
 
     # ------------------------------------------------------------------ creation
@@ -193,7 +143,7 @@ class FingerprintDB:
         from rdkit import __version__ as rdkit_version
 
         path = Path(path)
-        sizes = _check_sizes(shard_size, chunk_size)
+        sizes = check_sizes(shard_size, chunk_size)
         spec = spec or FingerprintSpec()
         if not isinstance(spec, FingerprintSpec):
             raise InputError(f"spec must be a FingerprintSpec, got {type(spec).__name__}")
@@ -207,8 +157,8 @@ class FingerprintDB:
                 raise DatabaseError(
                     f"{path} exists and is not a drugscreen database: refusing to overwrite it"
                 )
-            _remove_stale_siblings(path)
-            input_sha = _input_sha256(source)
+            remove_stale_siblings(path)
+            input_sha = input_sha256(source)
             tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
             tmp.mkdir()
             try:
@@ -225,7 +175,7 @@ class FingerprintDB:
                 report = ingest(tmp, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs)
                 manifest["batches"][-1]["input_sha256"] = input_sha
                 if path.exists():
-                    _publish_generation(path, tmp, manifest)
+                    publish_generation(path, tmp, manifest)
                 else:
                     write_json_atomic(tmp / MANIFEST, manifest)
                     os.rename(tmp, path)
@@ -274,10 +224,10 @@ class FingerprintDB:
             check_files(self.path, manifest, verify=True)
             remove_unlisted(self.path, manifest)
             spec = FingerprintSpec.from_dict(manifest["spec"])
-            sizes = _check_sizes(shard_size or int(manifest.get("shard_size", 250_000)), chunk_size)
-            input_sha = _input_sha256(source)
+            sizes = check_sizes(shard_size or int(manifest.get("shard_size", 250_000)), chunk_size)
+            input_sha = input_sha256(source)
             if not allow_duplicate_input:
-                _refuse_known_input(manifest, "input_sha256", input_sha, source)
+                refuse_known_input(manifest, "input_sha256", input_sha, source)
             try:
                 report = ingest(
                     self.path, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs
@@ -285,7 +235,7 @@ class FingerprintDB:
                 batch = manifest["batches"][-1]
                 batch["input_sha256"] = input_sha
                 if not allow_duplicate_input:
-                    _refuse_known_input(
+                    refuse_known_input(
                         {"batches": manifest["batches"][:-1]},
                         "records_sha256",
                         batch["records_sha256"],
@@ -299,7 +249,7 @@ class FingerprintDB:
         self.manifest = manifest
         self.spec = spec
         self._segments = None
-        self._meta = {}
+        self._meta = None
         self.last_report = report
         return report
 
@@ -369,32 +319,9 @@ class FingerprintDB:
         return pd.DataFrame({"row": rows, "id": ids, "smiles": smiles})
 
     def _lookup(self, rows: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray]:
-        ids = np.empty(len(rows), dtype=object)
-        smiles = np.empty(len(rows), dtype=object)
-        if len(rows) == 0:
-            return ids, smiles
-        starts = np.array([s["row_start"] for s in self.manifest["shards"]], dtype=np.int64)
-        which = np.searchsorted(starts, rows, side="right") - 1
-        for s in np.unique(which):
-            meta = self._shard_meta(int(s))
-            sel = which == s
-            local = rows[sel] - starts[s]
-            # take() touches only the requested rows of the Arrow columns; converting a whole
-            # column to Python strings would cost ~100 ms per million rows on every search
-            ids[sel] = meta.column("id").take(local).to_pylist()
-            smiles[sel] = meta.column("smiles").take(local).to_pylist()
-        return ids, smiles
-
-    def _shard_meta(self, index: int) -> Any:
-        """The shard's ``id`` and ``smiles`` columns as a pyarrow Table (read once, then cached)."""
-        import pyarrow.parquet as pq
-
-        if index not in self._meta:
-            shard = self.manifest["shards"][index]
-            self._meta[index] = pq.read_table(
-                self.path / shard["name"] / "meta.parquet", columns=["id", "smiles"]
-            )
-        return self._meta[index]
+        if self._meta is None:
+            self._meta = MetadataIndex(self.path, self.manifest["shards"])
+        return self._meta.lookup(rows)
 
     def fingerprints(self) -> FingerprintArray:
         """All fingerprints in row order, loaded into memory."""
