@@ -73,6 +73,7 @@ def _write_cli_help(app: object) -> None:
         ["db", "info"],
         ["db", "verify"],
         ["search"],
+        ["cluster"],
         ["demo"],
     ]
     for argv in commands:

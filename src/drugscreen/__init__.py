@@ -13,9 +13,12 @@ import importlib
 import logging
 from typing import Any
 
+from drugscreen import _compat
+
 __version__ = "0.1.0"
 
 logging.getLogger("drugscreen").addHandler(logging.NullHandler())
+_compat.install()  # drugscreen 0.1's module paths (drugscreen.db, drugscreen.spec, ...) still import
 
 _EXPORTS = {
     "FingerprintSpec": "drugscreen.chem.spec",
@@ -36,10 +39,15 @@ _EXPORTS = {
     "DatabaseError": "drugscreen.errors",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+#: Subpackages used as namespaces: ``ds.cluster.butina(...)``, ``ds.vs.auroc(...)``.
+_SUBPACKAGES = ("cluster", "vs")
+
+__all__ = sorted(_EXPORTS) + list(_SUBPACKAGES) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"drugscreen.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'drugscreen' has no attribute {name!r}")

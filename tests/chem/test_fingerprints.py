@@ -177,3 +177,58 @@ def test_fingerprinter_accepts_a_whole_spec():
         Fingerprinter(spec, spec=spec)
     with pytest.raises(SpecError, match="FingerprintSpec"):
         Fingerprinter(spec="morgan")  # type: ignore[arg-type]
+
+
+def test_fingerprint_file_format_is_stable(tmp_path):
+    # the spec's metadata key is part of the file format: files of 0.1 must stay readable
+    import pyarrow.parquet as pq
+
+    from drugscreen.chem.fingerprints import iter_fingerprint_chunks
+    from drugscreen.chem.fpfile import read_fingerprints, write_fingerprints
+    from drugscreen.chem.io import iter_records
+
+    spec = FingerprintSpec()
+    out = tmp_path / "fps.parquet"
+    write_fingerprints(
+        out, iter_fingerprint_chunks(iter_records(["CCO", "CCN"]), spec, n_jobs=1, progress=False), spec
+    )
+    assert b"drugscreen.spec" in pq.read_schema(out).metadata
+    fa, meta = read_fingerprints(out)
+    assert fa.spec == spec and len(meta) == 2
+
+
+def test_int64_words_are_the_same_bits_and_spec_flags_take_0_and_1():
+    fps = fingerprint(["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"])
+    as_int = fps.data.view(np.int64)
+    from drugscreen.chem.fingerprints import FingerprintArray
+
+    assert np.array_equal(FingerprintArray(fps.spec, as_int).data, fps.data)
+    assert FingerprintSpec(counts=1).counts is True and FingerprintSpec(chirality=0).chirality is False
+    with pytest.raises(SpecError, match="True or False"):
+        FingerprintSpec(counts=2)
+
+
+def test_old_module_paths_still_import():
+    import importlib
+    import pickle
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        old_db = importlib.import_module("drugscreen.db")
+        old_spec = importlib.import_module("drugscreen.spec")
+    import drugscreen.similarity.db as new_db
+
+    assert old_db.FingerprintDB is new_db.FingerprintDB and old_spec.FingerprintSpec is FingerprintSpec
+    assert any(issubclass(w.category, DeprecationWarning) for w in caught)
+    from drugscreen.similarity import search as old_search
+
+    assert callable(old_search)
+    # a pickle written by 0.1 names drugscreen.spec
+    data = pickle.dumps(FingerprintSpec(radius=3), protocol=0).replace(
+        b"drugscreen.chem.spec", b"drugscreen.spec"
+    )
+    assert b"drugscreen.spec\n" in data and pickle.loads(data) == FingerprintSpec(radius=3)
+    from drugscreen.fingerprints import Fingerprinter as OldFingerprinter
+
+    assert OldFingerprinter is Fingerprinter

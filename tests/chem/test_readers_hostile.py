@@ -43,7 +43,7 @@ def test_control_characters_make_a_reject_not_a_row(tmp_path):
     p.write_bytes(b"CCO good\nC\x1bC esc\nCC\xff\xfeO latin\nCCN fine\n")
     recs = list(iter_records(p))
     assert [r.error is None for r in recs] == [True, False, False, True]
-    assert "not text" in recs[1].error and recs[1].id is None
+    assert "not text" in recs[1].error and recs[1].id == "esc"  # the id is fine; the SMILES is not
     db = ds.FingerprintDB.build(tmp_path / "a.dsdb", p, progress=False, n_jobs=1)
     assert len(db) == 2 and db.last_report.n_failed == 2
     meta = db.metadata([0, 1])
@@ -115,3 +115,29 @@ def test_sdf_record_count(tmp_path_factory, n, terminate):
     p.write_text(text)
     recs = list(read_molecules(p))
     assert [r.mol.GetNumAtoms() for r in recs] == list(range(1, n + 1))
+
+
+def test_only_the_smiles_field_decides(tmp_path):
+    p = tmp_path / "lib.smi"
+    p.write_bytes(b"CCO M\xfcller\nCCN tab\x0bbed\n")  # Latin-1 id; a control character in an id
+    recs = list(iter_records(p))
+    assert [r.error for r in recs] == [None, None]
+    assert recs[0].id == "M\ufffdller" and recs[1].id == "tab\\x0bbed"
+    csv = tmp_path / "lib.csv"
+    csv.write_bytes(b"smiles,comment\nCCO,caf\xe9\nC\x07C,fine\n")
+    recs = list(iter_records(csv))
+    assert recs[0].error is None and "not text" in recs[1].error
+
+
+def test_gzip_on_standard_input(tmp_path):
+    data = gzip.compress(b"CCO a\nCCN b\n")
+    code = "import drugscreen as ds; print([r.id for r in ds.iter_records('-')])"
+    out = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True)
+    assert out.stdout.decode().strip() == "['a', 'b']", out.stderr
+
+
+def test_corrupt_gzip_names_the_file(tmp_path):
+    p = tmp_path / "lib.smi.gz"
+    p.write_bytes(b"\x1f\x8bnot really gzip at all")
+    with pytest.raises(InputError, match=r"lib\.smi\.gz: cannot be read"):
+        list(iter_records(p))

@@ -88,6 +88,7 @@ def test_append_during_overwrite_never_corrupts(tmp_path, demo_smiles):
     assert append.returncode == 1 and "another build or append is writing" in append_err
     db = ds.FingerprintDB.open(path, verify=True)
     assert len(db) == len(demo_smiles)
+    db.append([], progress=False, n_jobs=1)  # removes the generation the overwrite replaced
     _assert_only_listed(path)
 
 
@@ -109,11 +110,13 @@ def test_overwrite_crash_before_the_manifest_switch_keeps_the_old_database(
     reopened = ds.FingerprintDB.open(path, verify=True)  # the database is still there, unchanged
     assert len(reopened) == 200
     pd.testing.assert_frame_equal(reopened.search(smiles[:3], k=5), before)
-    assert any(e.startswith("gen-") for e in _entries(path))  # the new generation, unlisted
+    assert not any(e.startswith("gen-") for e in _entries(path))  # Ctrl-C removed the new one at once
     assert not list(tmp_path.glob(".a.dsdb.old-*"))
+    # a SIGKILL at that moment would leave the new generation unlisted: the next writer removes it
+    (path / "gen-deadbeef" / "shard-00000").mkdir(parents=True)
     with caplog.at_level(logging.WARNING, logger="drugscreen"):
         reopened.append(smiles[200:210], progress=False, n_jobs=1)
-    assert "no manifest lists" in caplog.text
+    assert "no manifest lists" in caplog.text and "gen-deadbeef" in caplog.text
     _assert_only_listed(path)
 
 
@@ -124,8 +127,12 @@ def test_overwrite_replaces_contents_and_removes_the_old_generation(tmp_path, sm
     assert len(db) == 100 and db.search([smiles[500]], k=1)["row"].tolist() == [0]
     db = _build(path, smiles[700:750], overwrite=True)
     assert len(ds.FingerprintDB.open(path, verify=True)) == 50
+    # the generation just replaced stays for readers that opened it; the one before it is gone
+    assert len({e for e in _entries(path) if e.startswith("gen-")}) == 2 and "shard-00000" not in _entries(
+        path
+    )
+    db.append(smiles[:20], progress=False, n_jobs=1)  # the next write removes the replaced one
     _assert_only_listed(path)
-    db.append(smiles[:20], progress=False, n_jobs=1)
     assert len(ds.FingerprintDB.open(path, verify=True)) == 70
 
 
@@ -161,8 +168,8 @@ def test_sigkill_during_build_leaves_a_complete_database_or_none(tmp_path, demo_
     db = ds.FingerprintDB.open(path, verify=True)
     assert len(db) == 6000 if b"done" in out else len(db) in ((700, 6000) if existing else (6000,))
     assert db.search([demo_smiles[0]], k=1)["score"].tolist() == [1.0]
-    # the next writer removes what the killed one left, and the result is clean
-    _build(path, demo_smiles[:10], overwrite=True)
+    # the next writers remove what the killed one left (and the generation replaced since)
+    _build(path, demo_smiles[:10], overwrite=True).append([], progress=False, n_jobs=1)
     _assert_only_listed(path)
     assert not list(tmp_path.glob(".a.dsdb.tmp-*"))
 
@@ -469,3 +476,69 @@ def test_killed_build_takes_its_worker_processes_with_it(tmp_path, demo_smiles, 
     if sig == signal.SIGTERM:
         assert proc.returncode == 143 and "terminated" in err
         assert _entries(tmp_path) == {"lib.smi"}  # working directory and lock removed
+
+
+# ---------------------------------------------------------------- review findings
+def test_cleanup_never_touches_files_it_did_not_make(tmp_path, smiles):
+    db = _build(tmp_path / "a.dsdb", smiles[:50])
+    (db.path / "README.txt").write_text("notes about this library")
+    (db.path / ".git").mkdir()
+    (db.path / "shard-00009").mkdir()  # looks like ours: an interrupted append's shard
+    db.append(smiles[50:60], progress=False, n_jobs=1)
+    _build(db.path, smiles[:20], overwrite=True)
+    names = _entries(db.path)
+    assert {"README.txt", ".git"} <= names and "shard-00009" not in names
+
+
+def test_glob_characters_in_the_name_do_not_reach_other_databases(tmp_path, smiles):
+    other = tmp_path / ".lib1.dsdb.tmp-12345678"
+    other.mkdir()  # the working directory of a build of lib1.dsdb (another lock)
+    _build(tmp_path / "lib[12].dsdb", smiles[:10])
+    assert other.exists()
+
+
+def test_a_database_moved_aside_by_an_old_overwrite_is_never_deleted(tmp_path, smiles):
+    # drugscreen 0.1 overwrote by two renames; killed between them, .NAME.old-* is the only copy
+    old = _build(tmp_path / "x.dsdb", smiles[:30])
+    aside = tmp_path / ".a.dsdb.old-0badf00d"
+    old.path.rename(aside)
+    with pytest.raises(DatabaseError, match="interrupted overwrite moved aside"):
+        _build(tmp_path / "a.dsdb", smiles[:10])
+    assert len(ds.FingerprintDB.open(aside, verify=True)) == 30
+
+
+def test_a_reader_open_before_an_overwrite_can_finish(tmp_path, smiles):
+    path = tmp_path / "a.dsdb"
+    reader = _build(path, smiles[:200], shard_size=64)
+    _build(path, smiles[300:400], overwrite=True)
+    hits = reader.search(smiles[:3], k=2)  # segments and metadata load only now
+    assert hits["score"].iloc[0] == 1.0 and hits["id"].tolist()[0] == "0"
+    assert len(ds.FingerprintDB.open(path)) == 100
+    ds.FingerprintDB.open(path).append(smiles[:5], progress=False, n_jobs=1)  # the next write tidies up
+    _assert_only_listed(path)
+
+
+def test_dot_and_symlinked_paths_share_the_lock(tmp_path, smiles, monkeypatch):
+    real = tmp_path / "real" / "a.dsdb"
+    real.parent.mkdir()
+    _build(real, smiles[:40])
+    link = tmp_path / "link.dsdb"
+    link.symlink_to(real)
+    with writer_lock(real):
+        with pytest.raises(DatabaseError, match="another build or append"):
+            ds.FingerprintDB.open(link).append(smiles[40:50], progress=False, n_jobs=1)
+        monkeypatch.chdir(real)
+        with pytest.raises(DatabaseError, match="another build or append"):
+            ds.FingerprintDB.open(".").append(smiles[40:50], progress=False, n_jobs=1)
+    monkeypatch.chdir(tmp_path)
+    ds.FingerprintDB.open(link).append(smiles[40:50], progress=False, n_jobs=1)
+    _build(link, smiles[:5], overwrite=True)  # overwrite through the symlink keeps the link
+    assert link.is_symlink() and len(ds.FingerprintDB.open(real, verify=True)) == 5
+    assert not list(real.glob("..lock")) and not list(real.parent.glob(".*.lock"))
+
+
+def test_empty_appends_are_not_duplicates(tmp_path, smiles):
+    db = _build(tmp_path / "a.dsdb", smiles[:10])
+    db.append([], progress=False, n_jobs=1)
+    db.append([], progress=False, n_jobs=1)
+    assert len(db) == 10 and len(db.manifest["batches"]) == 3

@@ -37,12 +37,15 @@ FingerprintData = Any
 def _packed_words(data: Any) -> npt.NDArray[np.uint64]:
     """``data`` as packed ``uint64`` words; anything that cannot be such words is an error.
 
-    Unsigned integers and non-negative signed integers are converted; floats, booleans,
-    negative numbers and objects would silently become other fingerprints (all scores 0).
+    int64 words are reinterpreted bit for bit; other unsigned and non-negative signed integers
+    are converted. Floats, booleans, negative narrow integers and objects are refused: converted,
+    they would silently become other fingerprints (all scores 0).
     """
     arr = np.asarray(data)
     if arr.dtype == np.uint64:
         return arr
+    if arr.dtype == np.int64:  # the same 64 bits (databases and Arrow store words as int64)
+        return arr.view(np.uint64)
     if arr.dtype.kind == "u" or (arr.dtype.kind == "i" and (arr.size == 0 or int(arr.min()) >= 0)):
         return arr.astype(np.uint64)
     what = "negative integers" if arr.dtype.kind == "i" else f"dtype {arr.dtype}"
@@ -198,15 +201,17 @@ _WATCHDOG: list[int] = []
 
 
 def _worker_task(
-    spec_dict: dict[str, Any], texts: list[str], fmt: str
+    parent: int, spec_dict: dict[str, Any], texts: list[str], fmt: str
 ) -> tuple[Any, list[int], list[str], list[tuple[int, str]]]:
     """:func:`_fingerprint_texts` in a worker process that exits when its parent dies.
 
     joblib's workers otherwise outlive a SIGKILLed parent for many minutes (~100 MB each).
+    ``parent`` is the pid of the process that submitted the task; where the task runs in that
+    process itself (a threading backend), no watchdog starts.
     """
-    if not _WATCHDOG:
-        _WATCHDOG.append(os.getppid())
-        threading.Thread(target=_exit_with_parent, args=(_WATCHDOG[0],), daemon=True).start()
+    if not _WATCHDOG and os.getpid() != parent:
+        _WATCHDOG.append(parent)
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     return _fingerprint_texts(spec_dict, texts, fmt)
 
 
@@ -280,7 +285,7 @@ def iter_fingerprint_chunks(
         for batch in batches:
             pending.append(batch)
             fmt = batch[0].fmt
-            yield delayed(_worker_task)(spec_dict, _texts(batch), fmt)
+            yield delayed(_worker_task)(os.getpid(), spec_dict, _texts(batch), fmt)
 
     if workers == 1:
         results: Iterable[Any] = (
@@ -392,3 +397,12 @@ def fingerprint(
     if chunks:
         bits[rows] = np.concatenate([c.data for c in chunks])
     return FingerprintArray(spec, bits)
+
+
+def __getattr__(name: str) -> Any:
+    # drugscreen 0.1 defined Fingerprinter here (pickled pipelines name this module)
+    if name == "Fingerprinter":
+        from drugscreen.chem.transformer import Fingerprinter
+
+        return Fingerprinter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

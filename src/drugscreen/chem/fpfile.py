@@ -3,7 +3,7 @@
 Binary fingerprints are stored as a fixed-size binary column ``fp`` holding the little-endian
 ``uint64`` words (RDKit bit order); count fingerprints as ``fp_indices`` / ``fp_counts`` list
 columns. The :class:`~drugscreen.chem.spec.FingerprintSpec` is kept in the schema metadata under
-``drugscreen.chem.spec``, so a file can never be compared against fingerprints of another spec.
+``drugscreen.spec``, so a file can never be compared against fingerprints of another spec.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from drugscreen.chem.fingerprints import FingerprintArray, FingerprintChunk
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import InputError
 
-SPEC_KEY = b"drugscreen.chem.spec"
+SPEC_KEY = b"drugscreen.spec"
 
 
 def _table(chunk: FingerprintChunk, spec: FingerprintSpec) -> Any:

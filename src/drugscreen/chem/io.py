@@ -37,6 +37,7 @@ STDIN = "-"
 #: bytes that were not UTF-8: no SMILES or mol block contains them; a binary file read as
 #: text does.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -116,14 +117,17 @@ def _open_text(path: Path) -> Iterator[IO[str]]:
     raw: Any
     if str(path) == STDIN:
         raw = sys.stdin.buffer
-        if str(path).lower().endswith(".gz"):  # pragma: no cover - "-" has no suffix
+        if raw.peek(2)[:2] == b"\x1f\x8b":  # gzip magic: `cat lib.smi.gz | drugscreen ... -`
             raw = gzip.GzipFile(fileobj=raw)
     elif str(path).lower().endswith(".gz"):
         raw = gzip.open(path, "rb")
     else:
         raw = open(path, "rb")
     try:
-        head = raw.peek(8192)[:8192] if hasattr(raw, "peek") else b""
+        try:
+            head = raw.peek(8192)[:8192] if hasattr(raw, "peek") else b""
+        except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+            raise InputError(f"{path}: cannot be read ({exc})") from exc
         if b"\0" in head:
             name = "standard input" if str(path) == STDIN else str(path)
             raise InputError(f"{name} looks like a binary file (it has NUL bytes), not a molecule text file")
@@ -135,6 +139,17 @@ def _open_text(path: Path) -> Iterator[IO[str]]:
     finally:
         if raw is not sys.stdin.buffer:
             raw.close()
+
+
+def _escaped(text: str) -> str:
+    """Printable form of unusable text for the rejects file (first 80 characters)."""
+    return text[:80].encode("unicode_escape").decode("ascii")
+
+
+def _clean_id(ident: str) -> str:
+    """An id with control characters escaped (as backslash codes) so it prints and stores
+    safely; ids with bytes that were not UTF-8 keep U+FFFD in their place."""
+    return _escaped(ident) if _CONTROL.search(ident) else ident
 
 
 def _text_error(text: str) -> str | None:
@@ -167,12 +182,10 @@ def _iter_smi(path: Path) -> Iterator[RawRecord]:
             parts = stripped.split(None, 1)
             if lineno == 1 and parts[0].lower() in ("smiles", "smi"):
                 continue  # header line
-            ident = parts[1].strip() if len(parts) > 1 else None
-            error = _text_error(stripped)
-            if error:  # keep binary junk out of the database's SMILES and id columns
-                yield RawRecord(
-                    row, lineno, None, stripped[:80].encode("unicode_escape").decode(), error=error
-                )
+            ident = _clean_id(parts[1].strip()) if len(parts) > 1 else None
+            error = _text_error(parts[0])
+            if error:  # keep binary junk out of the database's SMILES column
+                yield RawRecord(row, lineno, ident, _escaped(parts[0]), error=error)
             else:
                 yield RawRecord(row, lineno, ident, parts[0])
             row += 1
@@ -198,12 +211,10 @@ def _iter_table(
             if not fields:  # blank line
                 start = reader.line_num + 1
                 continue
-            ident = fields[id_idx] if id_idx is not None and id_idx < len(fields) else None
-            error = _text_error(sep.join(fields))
-            if error:
-                yield RawRecord(
-                    row, start, None, sep.join(fields)[:80].encode("unicode_escape").decode(), error=error
-                )
+            ident = _clean_id(fields[id_idx]) if id_idx is not None and id_idx < len(fields) else None
+            smiles_error = _text_error(fields[smi_idx]) if smi_idx < len(fields) else None
+            if smiles_error:
+                yield RawRecord(row, start, ident, _escaped(fields[smi_idx]), error=smiles_error)
             elif len(fields) != len(header):
                 error = f"malformed row: {len(fields)} fields, the header has {len(header)}"
                 yield RawRecord(row, start, ident, sep.join(fields), error=error)

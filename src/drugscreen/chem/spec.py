@@ -79,7 +79,10 @@ class FingerprintSpec:
                 raise SpecError(f"FingerprintSpec {name} must be an integer, got {value!r}")
         for name in ("counts", "chirality"):
             value = getattr(self, name)
-            if not isinstance(value, bool | np.bool_):
+            # 0 and 1 are fine (a grid search's [0, 1]); "yes" or 2 are mistakes
+            if not isinstance(value, bool | np.bool_) and not (
+                isinstance(value, numbers.Integral) and value in (0, 1)
+            ):
                 raise SpecError(f"FingerprintSpec {name} must be True or False, got {value!r}")
         if not isinstance(self.kind, str):
             raise SpecError(f"FingerprintSpec kind must be a string such as 'morgan', got {self.kind!r}")

@@ -64,7 +64,7 @@ def register(sub: Any) -> None:
     info.add_argument(
         "--verify", action="store_true", help="also check the sha256 of every file (reads the whole database)"
     )
-    # before 0.2 info verified by default; the flag is accepted so old scripts keep working
+    # info used to verify every sha256 by default; the flag is accepted so old scripts keep working
     info.add_argument("--no-verify", action="store_true", help=argparse.SUPPRESS)
     info.set_defaults(handler=run_info)
 

@@ -31,5 +31,10 @@ def run(args: argparse.Namespace) -> int:
     )
     with_cols = result.hits[["query", "id", "score", "smiles"]]
     print(with_cols.groupby("query", sort=False).head(3).to_string(index=False, float_format="%.3f"))
-    print(f"\nDatabase: {result.database}\nAll hits: {result.hits_file}")
+    sizes = result.clusters.groupby("cluster").size()
+    print(
+        f"\nButina clustering of the library at distance 0.35: {len(sizes)} clusters, "
+        f"{int((sizes == 1).sum())} singletons, largest {int(sizes.max())} molecules."
+    )
+    print(f"\nDatabase: {result.database}\nAll hits: {result.hits_file}\nClusters: {result.clusters_file}")
     return 0

@@ -1,4 +1,4 @@
-"""Command line: ``drugscreen fingerprint | db build|append|info|verify | search | demo``.
+"""Command line: ``drugscreen fingerprint | db build|append|info|verify | search | cluster | demo``.
 
 Thin by design: parse arguments, call the library, write results. Each command lives in its
 own module (``drugscreen.cli.<command>``) with a ``register`` function that adds its parser.
@@ -11,9 +11,10 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 
-from drugscreen.cli import db, demo, fingerprint, search
+from drugscreen.cli import cluster, db, demo, fingerprint, search
 
 EPILOG = """examples:
   drugscreen db build library.smi library.dsdb --kind morgan --radius 2 --nbits 2048
@@ -22,7 +23,7 @@ EPILOG = """examples:
 """
 
 #: Command modules in the order ``--help`` lists them.
-COMMANDS = (fingerprint, db, search, demo)
+COMMANDS = (fingerprint, db, search, cluster, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,8 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from drugscreen.errors import DrugscreenError
 
     # SIGTERM (a scheduler's kill, a pipeline's timeout) unwinds like Ctrl-C, so working files
-    # are removed; worker processes also exit when they see their parent gone
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    # are removed; worker processes also exit when they see their parent gone. Signals can only
+    # be set from the main thread (main() may be called from another one, e.g. by a server).
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if in_main else None
     try:
         return int(args.handler(args))
     except (DrugscreenError, OSError, ValueError) as exc:
@@ -70,7 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("drugscreen: terminated; no partial output was left behind", file=sys.stderr)
         return 143
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if in_main:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 class Terminated(BaseException):
@@ -78,6 +82,8 @@ class Terminated(BaseException):
 
 
 def _terminated(signum: int, frame: object) -> None:
+    # schedulers often send SIGTERM more than once: a second one must not cut the cleanup short
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Terminated
 
 

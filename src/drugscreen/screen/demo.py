@@ -14,6 +14,7 @@ import pandas as pd
 
 from drugscreen.chem.io import write_table
 from drugscreen.chem.spec import FingerprintSpec
+from drugscreen.cluster.butina import butina
 from drugscreen.similarity.db import FingerprintDB
 
 #: Known drugs used as demo queries (name -> SMILES).
@@ -38,10 +39,13 @@ class DemoResult:
     hits_file: Path
     hits: pd.DataFrame
     n_molecules: int
+    clusters_file: Path
+    clusters: pd.DataFrame
 
 
 def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool = True) -> DemoResult:
-    """Build ``out/moses-25k.dsdb`` and write the top-``k`` hits per drug to ``out/hits.csv``."""
+    """Build ``out/moses-25k.dsdb``, write the top-``k`` hits per drug to ``out/hits.csv`` and
+    the library's Butina clusters (distance 0.35) to ``out/clusters.parquet``."""
     out.mkdir(parents=True, exist_ok=True)
     db = FingerprintDB.build(
         out / "moses-25k.dsdb",
@@ -55,4 +59,6 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
         list(DEMO_DRUGS.values()), k=k, query_ids=list(DEMO_DRUGS), with_smiles=True, n_jobs=n_jobs
     )
     hits_file = write_table(hits, out / "hits.csv")
-    return DemoResult(db.path, hits_file, hits, len(db))
+    clusters = butina(db, 0.35, n_jobs=n_jobs)
+    clusters_file = write_table(clusters, out / "clusters.parquet")
+    return DemoResult(db.path, hits_file, hits, len(db), clusters_file, clusters)

@@ -1,10 +1,12 @@
 """The fingerprint database: build once, append, open memory-mapped, search.
 
 A database is a directory (format in :mod:`drugscreen.similarity.manifest`) visible only through
-its manifest. ``build`` writes everything into a hidden sibling directory and renames it into
-place at the end; ``append`` writes new shard directories first and then replaces the manifest
-atomically (``os.replace``). An interrupted build or append therefore leaves the previous state
-intact, and can be rerun. Searching is delegated to :mod:`drugscreen.similarity.engine`.
+its manifest. A new ``build`` writes everything into a hidden sibling directory and renames it
+into place at the end; an overwrite moves the new shards in as a generation directory and then
+replaces the manifest (:mod:`drugscreen.similarity.publish`); ``append`` writes new shard
+directories first and then replaces the manifest atomically (``os.replace``). All three hold one
+writer lock. An interrupted build or append therefore leaves the previous state intact, and can
+be rerun. Searching is delegated to :mod:`drugscreen.similarity.engine`.
 """
 
 from __future__ import annotations
@@ -142,7 +144,8 @@ class FingerprintDB:
         """
         from rdkit import __version__ as rdkit_version
 
-        path = Path(path)
+        # resolved: "." or a symlink must lock, clean and rename the real directory
+        path = Path(path).resolve()
         sizes = check_sizes(shard_size, chunk_size)
         spec = spec or FingerprintSpec()
         if not isinstance(spec, FingerprintSpec):
@@ -269,9 +272,17 @@ class FingerprintDB:
         DatabaseError
             Naming the missing, truncated, inconsistent or corrupted file.
         """
-        path = Path(path)
+        path = Path(path).resolve()
         manifest = read_manifest(path)
-        check_files(path, manifest, verify)
+        try:
+            check_files(path, manifest, verify)
+        except DatabaseError:
+            # an overwrite or append may have switched the manifest between our two reads
+            fresh = read_manifest(path)
+            if fresh == manifest:
+                raise
+            manifest = fresh
+            check_files(path, manifest, verify)
         return cls(path, manifest)
 
     def verify(self) -> None:

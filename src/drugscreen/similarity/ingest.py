@@ -107,8 +107,8 @@ class ShardWriter:
             return
         name = f"shard-{self.next_index:05d}"
         final = self.root / name
-        if final.exists():  # left over by an interrupted append: never listed in the manifest
-            shutil.rmtree(final)
+        if final.exists():  # the writer removed every unlisted shard first: this one is listed
+            raise DatabaseError(f"{final} already exists and the manifest lists it; the manifest was edited")
         tmp = self.root / f".{name}.tmp-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         counts = self.spec.counts
@@ -186,10 +186,11 @@ def _hashed(records: Iterable[RawRecord], digest: Any) -> Iterator[RawRecord]:
         yield rec
 
 
-def _with_ids(records: Iterable[RawRecord], ids: list[Any] | None) -> Iterator[RawRecord]:
+def _with_ids(records: Iterable[RawRecord], ids: Any) -> Iterator[RawRecord]:
     if ids is None:
         yield from records
         return
+    ids = list(ids)  # by position: a pandas Series' own index must not decide which id is which
     for rec in records:
         if rec.row >= len(ids):
             raise InputError(f"ids has {len(ids)} entries but the input has more records")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import fcntl
+import fnmatch
 import hashlib
 import json
 import logging
@@ -157,6 +158,11 @@ def _check_manifest(manifest: dict[str, Any], mpath: Path) -> None:
         expected += shard["n_rows"]
     if manifest["n_rows"] != expected:
         raise _fail(mpath, f"'n_rows' is {manifest['n_rows']} but the shards hold {expected} rows")
+    for i, batch in enumerate(manifest["batches"]):
+        if not isinstance(batch, dict) or not _is_int(batch.get("n_failed", 0)):
+            raise _fail(mpath, f"batch {i} must be an object with integer counts")
+        if batch.get("rejects") is not None and not isinstance(batch["rejects"], str):
+            raise _fail(mpath, f"batch {i}: 'rejects' must be a file name")
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -220,8 +226,9 @@ def check_files(path: Path, manifest: dict[str, Any], verify: bool) -> None:
     """Structural checks of every listed shard file, always; the full sha256 when ``verify``.
 
     Structural: present, the recorded size, a valid ``.npy`` header whose dtype and shape match
-    the spec and the shard's row count (a manifest whose ``nbits`` was edited fails here), and
-    the Parquet metadata's row count. These read a few hundred bytes per file, so opening a
+    the spec and the shard's row count (a bits manifest whose ``nbits`` was edited fails here;
+    for counts, whose width is in the values, only ``verify`` reads the indices), and the
+    Parquet metadata's row count. These read a few hundred bytes per file, so opening a
     100 M-row database stays instant; the sha256 reads every byte.
     """
     import pyarrow.parquet as pq
@@ -250,6 +257,8 @@ def check_files(path: Path, manifest: dict[str, Any], verify: bool) -> None:
                         f"needs {np.dtype(want_dtype)}{list(want_shape or ['nnz'])}: the manifest or the file was edited"
                     )
                 if name in ("indices.npy", "values.npy"):
+                    if len(shape) != 1:
+                        raise DatabaseError(f"{fpath} holds a {len(shape)}-D array; count arrays are 1-D")
                     if nnz is not None and shape != nnz:
                         raise DatabaseError(
                             f"{fpath}: {shape[0]} entries, the other count array has {nnz[0]}"
@@ -285,22 +294,46 @@ def listed_entries(manifest: dict[str, Any]) -> set[str]:
     return names
 
 
-def remove_unlisted(path: Path, manifest: dict[str, Any]) -> list[str]:
-    """Delete what no manifest lists: shards of interrupted or failed appends, hidden working
-    directories, an older generation. Only a writer holding the lock may call this."""
-    keep = listed_entries(manifest) | {LEGACY_LOCK}
+#: Names drugscreen itself creates in a database directory. Cleanup touches only these, so a
+#: README, ``.git`` or ``lost+found`` a user keeps there is never deleted.
+OWN_NAMES = (
+    "gen-*",
+    "shard-*",
+    ".shard-*.tmp-*",
+    "rejects-*.csv",
+    ".rejects-*.tmp",
+    f".{MANIFEST}.tmp-*",
+)
+
+
+def remove_unlisted(
+    path: Path, manifest: dict[str, Any], keep: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
+    """Delete drugscreen's own files that ``manifest`` does not list: shards of interrupted or
+    failed appends, hidden working files, generations older than the one before ``manifest``.
+
+    Only a writer holding the lock may call this. Entries in ``keep`` stay (the generation an
+    overwrite just replaced, for readers that opened it before). Failures are logged, not
+    raised: what is left is removed by the next writer.
+    """
+    keep = listed_entries(manifest) | set(keep)
     removed = []
     for entry in sorted(path.iterdir()):
-        if entry.name in keep:
+        if entry.name in keep or not any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in OWN_NAMES):
             continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except OSError as exc:
+            logger.warning("could not remove %s (%s); the next writer will try again", entry, exc.strerror)
+            continue
         removed.append(entry.name)
     if removed:
         logger.warning(
-            "removed %d entr%s of %s that no manifest lists (left by an interrupted or failed write): %s",
+            "removed %d entr%s of %s that no manifest lists (left by an interrupted or failed write, "
+            "or replaced by an overwrite): %s",
             len(removed),
             "y" if len(removed) == 1 else "ies",
             path,
@@ -310,8 +343,27 @@ def remove_unlisted(path: Path, manifest: dict[str, Any]) -> list[str]:
 
 
 def lock_path(path: Path) -> Path:
-    """The lock file of the database at ``path``: beside it, so it survives an overwrite."""
+    """The lock file of the database at ``path``: beside it, so that it exists before a new
+    database does (``path`` must be resolved: ``.`` or a symlink would name another file)."""
     return path.parent / f".{path.name}.lock"
+
+
+def _flock(lock: Path, path: Path) -> int:
+    """Open ``lock`` and take it without waiting; returns the descriptor."""
+    try:
+        # read-only is enough for flock, so a lock file another user left is still usable
+        fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the lock file {lock}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise DatabaseError(
+            f"another build or append is writing {path} right now (lock {lock}); "
+            "wait for it to finish, then run this again"
+        ) from None
+    return fd
 
 
 @contextlib.contextmanager
@@ -320,38 +372,34 @@ def writer_lock(path: Path) -> Iterator[None]:
 
     A second writer fails at once with a clear error instead of waiting for hours or, as
     before the lock, deleting the first one's files. The kernel releases the lock when the
-    holder dies, so a killed job never leaves the database locked.
+    holder dies, so a killed job never leaves the database locked. An existing database's
+    ``.lock`` (what drugscreen 0.1's appends locked) is taken too.
     """
+    path = path.resolve()
     lock = lock_path(path)
     while True:
-        try:
-            handle = open(lock, "a")
-        except OSError as exc:
-            raise DatabaseError(f"cannot create the lock file {lock}: {exc.strerror}") from exc
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise DatabaseError(
-                f"another build or append is writing {path} right now (lock {lock}); "
-                "wait for it to finish, then run this again"
-            ) from None
+        fd = _flock(lock, path)
         # the holder before us may have removed the file between our open and our flock: then
         # we hold a lock nobody else can see, and must take the new file's lock instead
         try:
-            same = os.stat(lock).st_ino == os.fstat(handle.fileno()).st_ino
+            same = os.stat(lock).st_ino == os.fstat(fd).st_ino
         except FileNotFoundError:
             same = False
         if same:
             break
-        handle.close()
+        os.close(fd)
+    legacy = None
     try:
+        if path.is_dir():
+            legacy = _flock(path / LEGACY_LOCK, path)
         yield
     finally:
+        if legacy is not None:
+            os.close(legacy)
         # removed while still held, so the next writer never finds a stale file to trip on
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.unlink(lock)
-        handle.close()
+        os.close(fd)
 
 
 def load_segment(path: Path, shard: dict[str, Any], spec: FingerprintSpec) -> Segment:

@@ -20,6 +20,7 @@ from drugscreen.errors import DatabaseError, InputError
 from drugscreen.similarity.manifest import (
     MANIFEST,
     fsync_dir,
+    listed_entries,
     read_manifest,
     remove_unlisted,
     sha256_file,
@@ -45,8 +46,10 @@ def input_sha256(source: Any) -> str | None:
 
 
 def refuse_known_input(manifest: dict[str, Any], key: str, digest: str | None, source: Any) -> None:
+    """A DatabaseError if a batch with records already came from the same input."""
     for number, batch in enumerate(manifest["batches"]):
-        if digest is not None and batch.get(key) == digest:
+        # empty inputs (an empty pipe) all look alike and add nothing: never "already there"
+        if digest is not None and batch.get(key) == digest and batch.get("n_records", 0) > 0:
             raise DatabaseError(
                 f"{source} is already in the database (batch {number}, added {batch.get('created')} "
                 f"from {batch.get('source')}); pass allow_duplicate_input=True (CLI: --allow-duplicate) "
@@ -56,8 +59,20 @@ def refuse_known_input(manifest: dict[str, Any], key: str, digest: str | None, s
 
 def remove_stale_siblings(path: Path) -> None:
     """Working directories of builds that died (only called under the writer lock)."""
-    for pattern in (f".{path.name}.tmp-*", f".{path.name}.old-*"):
-        for stale in path.parent.glob(pattern):
+    prefix = f".{path.name}."
+    for stale in sorted(path.parent.iterdir()):
+        name = stale.name
+        if not name.startswith(prefix) or not stale.is_dir():
+            continue
+        kind = name[len(prefix) :].split("-", 1)[0]
+        if kind == "old" and not path.exists():
+            # drugscreen 0.1 overwrote by two renames; killed between them, this is the only
+            # copy of the previous database: never delete it
+            raise DatabaseError(
+                f"{stale} holds the database an interrupted overwrite moved aside and {path} is missing; "
+                f"rename it back to {path.name} (or delete it) before building"
+            )
+        if kind in ("tmp", "old"):
             logger.warning("removing %s, left by an interrupted build", stale)
             shutil.rmtree(stale, ignore_errors=True)
     if path.exists():
@@ -74,16 +89,30 @@ def publish_generation(path: Path, tmp: Path, manifest: dict[str, Any]) -> None:
 
     The new shards move into ``path`` as a generation directory first (invisible: no
     manifest lists it), then the manifest that lists them replaces the old one with
-    ``os.replace`` -- the only step readers can see. The old generation is removed last; a
-    crash anywhere leaves a complete old or new database, and the next writer removes the rest.
+    ``os.replace`` -- the only step readers can see. A crash anywhere leaves a complete old or
+    new database. The replaced generation stays on disk until the next write, so a reader that
+    opened the old database before the switch can finish its searches; the next writer
+    removes it (and anything else no manifest lists).
     """
+    mpath = path / MANIFEST
+    old_bytes = mpath.read_bytes() if mpath.is_file() else b""
+    try:
+        replaced = listed_entries(read_manifest(path))
+    except DatabaseError:  # overwriting a broken database: nothing of it is worth keeping
+        replaced = set()
     generation = f"gen-{uuid.uuid4().hex[:8]}"
+    fsync_dir(tmp)  # the shard renames inside tmp are durable before tmp becomes visible
     os.rename(tmp, path / generation)
-    fsync_dir(path)
-    for shard in manifest["shards"]:
-        shard["name"] = f"{generation}/{shard['name']}"
-    for batch in manifest["batches"]:
-        if batch.get("rejects"):
-            batch["rejects"] = f"{generation}/{batch['rejects']}"
-    write_json_atomic(path / MANIFEST, manifest)
-    remove_unlisted(path, manifest)
+    try:
+        fsync_dir(path)
+        for shard in manifest["shards"]:
+            shard["name"] = f"{generation}/{shard['name']}"
+        for batch in manifest["batches"]:
+            if batch.get("rejects"):
+                batch["rejects"] = f"{generation}/{batch['rejects']}"
+        write_json_atomic(path / MANIFEST, manifest)
+    except BaseException:
+        if (mpath.read_bytes() if mpath.is_file() else b"") == old_bytes:  # not switched
+            shutil.rmtree(path / generation, ignore_errors=True)
+        raise
+    remove_unlisted(path, manifest, keep=replaced)

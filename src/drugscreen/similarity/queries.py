@@ -27,7 +27,7 @@ def as_fingerprints(obj: Any, spec: FingerprintSpec, what: str = "queries") -> F
         raise InputError(f"{what} is None: give SMILES strings, RDKit molecules or fingerprints")
     if isinstance(obj, str):
         obj = [obj]
-    if isinstance(obj, np.ndarray) and obj.dtype != object and obj.dtype.kind != "U":
+    if isinstance(obj, np.ndarray) and obj.dtype.kind in "biuf":  # numbers: fingerprints (checked)
         if spec.counts:
             raise SpecError(f"{what}: pass count fingerprints as a scipy.sparse matrix or a FingerprintArray")
         return FingerprintArray(spec, np.atleast_2d(obj))

@@ -1,0 +1,47 @@
+"""Module paths of drugscreen 0.1 (a flat package), kept importable after the move into subpackages.
+
+``import drugscreen.db`` (or a pickle that names ``drugscreen.spec.FingerprintSpec``) gets the
+module at its new place, with a DeprecationWarning. Nothing is imported until an old name is.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import warnings
+from types import ModuleType
+
+MOVED = {
+    "drugscreen.db": "drugscreen.similarity.db",
+    "drugscreen.io": "drugscreen.chem.io",
+    "drugscreen.spec": "drugscreen.chem.spec",
+    "drugscreen.fingerprints": "drugscreen.chem.fingerprints",
+    "drugscreen.fpfile": "drugscreen.chem.fpfile",
+    "drugscreen.parallel": "drugscreen.backends.parallel",
+    "drugscreen.demo": "drugscreen.screen.demo",
+}
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(
+        self, fullname: str, path: object = None, target: object = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname in MOVED:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        new = MOVED[spec.name]
+        warnings.warn(f"{spec.name} is now {new}; import it from there", DeprecationWarning, stacklevel=3)
+        return importlib.import_module(new)
+
+    def exec_module(self, module: ModuleType) -> None:
+        """The module is already executed at its new place."""
+
+
+def install() -> None:
+    if not any(isinstance(f, _MovedModules) for f in sys.meta_path):
+        sys.meta_path.append(_MovedModules())
