@@ -31,6 +31,8 @@ _EXPORTS = {
     "similarity_matrix": "drugscreen.similarity.matrix",
     "bulk_similarity": "drugscreen.similarity.matrix",
     "read_molecules": "drugscreen.chem.io",
+    "scaffolds": "drugscreen.chem.scaffolds",
+    "group_by_scaffold": "drugscreen.chem.scaffolds",
     "iter_records": "drugscreen.chem.io",
     "DrugscreenError": "drugscreen.errors",
     "SpecError": "drugscreen.errors",
