@@ -93,7 +93,7 @@ def butina(
     """
     from drugscreen.kernels.cluster_cpu import butina as butina_kernel
 
-    fps, ids = _fingerprints_and_ids(fps)
+    fps, ids = fingerprints_and_ids(fps)
     if isinstance(cutoff, bool) or not isinstance(cutoff, numbers.Real) or not 0.0 <= cutoff < 1.0:
         raise InputError(f"cutoff must be a distance in [0, 1), got {cutoff!r}")
     n = len(fps)
@@ -113,7 +113,7 @@ def butina(
     )
 
 
-def _fingerprints_and_ids(obj: Any) -> tuple[FingerprintArray, np.ndarray | None]:
+def fingerprints_and_ids(obj: Any) -> tuple[FingerprintArray, np.ndarray | None]:
     from drugscreen.similarity.db import FingerprintDB
 
     if isinstance(obj, FingerprintDB):
