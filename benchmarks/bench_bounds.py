@@ -27,7 +27,7 @@ from common import CACHE, alternate, moses_smiles, write_report
 
 from drugscreen import FingerprintDB, FingerprintSpec, bulk_similarity, fingerprint
 from drugscreen.kernels import METRIC_CODES
-from drugscreen.kernels.search_cpu import min_common_table
+from drugscreen.kernels.pairs_cpu import min_common_table
 from drugscreen.similarity.engine import popcount_bounds, row_range, search_segments
 from drugscreen.similarity.params import SearchParams
 from drugscreen.similarity.segment import Segment

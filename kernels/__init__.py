@@ -3,7 +3,10 @@
 Installed as ``drugscreen.kernels``. Modules here take and return numeric arrays only
 (no RDKit, torch or pandas), never allocate per-row Python objects and never print.
 
-- :mod:`drugscreen.kernels.search_cpu` -- ``@njit(parallel=True)`` similarity kernels.
+- :mod:`drugscreen.kernels.pairs_cpu` -- pair scores, popcounts and bounds every kernel inlines.
+- :mod:`drugscreen.kernels.search_cpu` -- ``@njit(parallel=True)`` score tiles, threshold scans, fusion.
+- :mod:`drugscreen.kernels.topk_cpu` -- top-k heaps.
+- ``cluster_cpu``, ``pick_cpu``, ``vs_cpu`` -- Butina, leader picking, VS metrics.
 - :mod:`drugscreen.kernels.reference` -- slow, obviously-correct NumPy versions that the
   tests compare every kernel against.
 """

@@ -50,3 +50,12 @@ def random_fps(rng: np.random.Generator, n: int, nbits: int = 2048, density: flo
     from drugscreen.kernels.reference import pack_bits
 
     return pack_bits(rng.random((n, nbits)) < density)
+
+
+def build_db(path, smiles, **kw):
+    """A FingerprintDB of ``smiles`` built quietly in this process (the tests' default)."""
+    from drugscreen import FingerprintDB
+
+    kw.setdefault("progress", False)
+    kw.setdefault("n_jobs", 1)
+    return FingerprintDB.build(path, smiles, **kw)

@@ -40,6 +40,8 @@ def test_wheel_contains_kernels_and_data(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for member in (
         "drugscreen/kernels/search_cpu.py",
+        "drugscreen/kernels/pairs_cpu.py",
+        "drugscreen/kernels/topk_cpu.py",
         "drugscreen/kernels/reference.py",
         "drugscreen/kernels/popcount.py",
         "drugscreen/data/moses_25k.smi.gz",

@@ -41,14 +41,14 @@ MUTATIONS = [
     ),
     Mutation(
         "tie-rule",
-        "kernels/search_cpu.py",
+        "kernels/topk_cpu.py",
         "return s1 < s2 or (s1 == s2 and r1 > r2)",
         "return s1 < s2 or (s1 == s2 and r1 < r2)",
         ("tests/similarity/test_readme_claims.py",),
     ),
     Mutation(
         "heap-floor-strict",
-        "kernels/search_cpu.py",
+        "kernels/topk_cpu.py",
         "                if s >= floor[q]:\n                    hn[q] = _heap_offer(hs, hr, q, hn[q], s, rows[rt])",
         "                if s > floor[q]:\n                    hn[q] = _heap_offer(hs, hr, q, hn[q], s, rows[rt])",
         ("tests/similarity/test_readme_claims.py",),

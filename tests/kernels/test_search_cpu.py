@@ -11,8 +11,8 @@ import drugscreen.similarity.engine as search_mod
 from drugscreen.chem.fingerprints import FingerprintArray
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.kernels import METRIC_CODES
+from drugscreen.kernels import pairs_cpu as pairs
 from drugscreen.kernels import reference as ref
-from drugscreen.kernels import search_cpu as cpu
 from drugscreen.similarity.engine import search_segments
 from drugscreen.similarity.matrix import similarity_matrix
 from drugscreen.similarity.params import SearchParams
@@ -53,7 +53,7 @@ def test_popcount_matches_numpy(rng):
     fps = random_fps(rng, 257, 1024, 0.3)
     fps[0] = np.uint64(2**64 - 1)
     fps[1] = 0
-    npt.assert_array_equal(cpu.popcounts(fps), ref.unpack_bits(fps).sum(axis=1))
+    npt.assert_array_equal(pairs.popcounts(fps), ref.unpack_bits(fps).sum(axis=1))
 
 
 def test_pack_unpack_roundtrip(rng):
@@ -268,9 +268,9 @@ def test_word_popcounts_bound_the_common_bits(rng):
     fps = random_fps(rng, 301, 2048, 0.05)
     fps[0] = np.uint64(2**64 - 1)
     fps[1] = 0
-    words = cpu.word_popcounts(fps)
+    words = pairs.word_popcounts(fps)
     assert words.dtype == np.uint8
-    npt.assert_array_equal(words.astype(int).sum(axis=1), cpu.popcounts(fps))
+    npt.assert_array_equal(words.astype(int).sum(axis=1), pairs.popcounts(fps))
     npt.assert_array_equal(words[0], 64)
     bits = ref.unpack_bits(fps).astype(int)
     common = bits @ bits.T
@@ -284,7 +284,7 @@ def test_word_popcounts_bound_the_common_bits(rng):
 def test_min_common_table_matches_linear_scan(metric, alpha, beta, threshold):
     q_pop = np.array([0, 1, 7, 45, 64, 130], dtype=np.int64)
     max_pop = 140
-    table = cpu.min_common_table(q_pop, max_pop, METRIC_CODES[metric], alpha, beta, threshold)
+    table = pairs.min_common_table(q_pop, max_pop, METRIC_CODES[metric], alpha, beta, threshold)
     assert table.shape == (max_pop + 1, len(q_pop))
     for qi, a in enumerate(q_pop):
         for b in range(max_pop + 1):

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.testing as npt
 import pandas as pd
 import pytest
+from conftest import build_db
 
 import drugscreen.similarity.ingest as ingest_mod
 from drugscreen import FingerprintDB, FingerprintSpec, fingerprint, search
@@ -19,10 +20,7 @@ def smiles(demo_smiles):
     return demo_smiles[:2500]
 
 
-def _build(path, smiles, **kw):
-    kw.setdefault("progress", False)
-    kw.setdefault("n_jobs", 1)
-    return FingerprintDB.build(path, smiles, **kw)
+_build = build_db
 
 
 def test_build_search_matches_in_memory(tmp_path, smiles):

@@ -19,12 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import build_db
 
 import drugscreen as ds
 import drugscreen.similarity.ingest as ingest_mod
 import drugscreen.similarity.manifest as manifest_mod
 from drugscreen.errors import DatabaseError, InputError
-from drugscreen.similarity.manifest import listed_entries, writer_lock
+from drugscreen.similarity.lock import writer_lock
+from drugscreen.similarity.manifest import listed_entries
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +34,7 @@ def smiles(demo_smiles):
     return demo_smiles[:3000]
 
 
-def _build(path, smiles, **kw):
-    kw.setdefault("progress", False)
-    kw.setdefault("n_jobs", 1)
-    return ds.FingerprintDB.build(path, smiles, **kw)
+_build = build_db
 
 
 def _entries(path: Path) -> set[str]:

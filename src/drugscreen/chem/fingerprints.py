@@ -96,7 +96,7 @@ class FingerprintArray:
         """Set bits per row (bits) or sum of counts per row (counts), as int64."""
         if self.spec.counts:
             return np.asarray(self.data.sum(axis=1), dtype=np.int64).ravel()
-        from drugscreen.kernels.search_cpu import popcounts
+        from drugscreen.kernels.pairs_cpu import popcounts
 
         return popcounts(self.data)  # type: ignore[no-any-return]
 

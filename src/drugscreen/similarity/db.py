@@ -29,6 +29,7 @@ from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import DatabaseError, InputError
 from drugscreen.similarity.engine import search_segments
 from drugscreen.similarity.ingest import BuildReport, ingest
+from drugscreen.similarity.lock import writer_lock
 from drugscreen.similarity.manifest import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -41,7 +42,6 @@ from drugscreen.similarity.manifest import (
     remove_unlisted,
     utc_now,
     write_json_atomic,
-    writer_lock,
 )
 from drugscreen.similarity.metadata import MetadataIndex
 from drugscreen.similarity.params import SearchParams

@@ -119,7 +119,7 @@ class QueryBlock:
 
     def min_common(self, seg: Segment, threshold: float) -> np.ndarray:
         """``min_common_table`` of the block's queries, covering the segment's popcounts."""
-        from drugscreen.kernels.search_cpu import min_common_table
+        from drugscreen.kernels.pairs_cpu import min_common_table
 
         cached = self._min_common
         if cached is None or cached[0] != threshold or cached[1] < seg.max_pop:
@@ -206,7 +206,7 @@ class QueryBlock:
         heap_n: np.ndarray,
     ) -> None:
         """Update per-chunk top-k heaps ``[chunks, Q, k]`` with rows ``start:stop`` (bits only)."""
-        from drugscreen.kernels.search_cpu import topk_tile_bits
+        from drugscreen.kernels.topk_cpu import topk_tile_bits
 
         topk_tile_bits(
             *self._data(seg), seg.rows, start, stop, *self._metric(), threshold, heap_s, heap_r, heap_n
@@ -268,7 +268,8 @@ def search_segments(
     """
     import numba
 
-    from drugscreen.kernels.search_cpu import fuse_tile, topk_update
+    from drugscreen.kernels.search_cpu import fuse_tile
+    from drugscreen.kernels.topk_cpu import topk_update
 
     params.check_spec(queries.spec)
     segments = list(segments)

@@ -60,6 +60,6 @@ def word_popcounts_of(spec: FingerprintSpec, data: Any) -> npt.NDArray[np.uint8]
     """``uint8[n, words]`` popcount of each 64-bit word of binary fingerprints; None for counts."""
     if spec.counts:
         return None
-    from drugscreen.kernels.search_cpu import word_popcounts
+    from drugscreen.kernels.pairs_cpu import word_popcounts
 
     return word_popcounts(np.ascontiguousarray(data))  # type: ignore[no-any-return]
