@@ -81,3 +81,22 @@ def threshold_hits(scores: np.ndarray, threshold: float) -> list[list[tuple[int,
 def top_k(scores: np.ndarray, k: int, threshold: float = -np.inf) -> list[list[tuple[int, float]]]:
     """Per query, the best ``k`` columns (score desc, column asc), restricted to >= threshold."""
     return [hits[:k] for hits in threshold_hits(scores, threshold)]
+
+
+def maxmin_picks(fps: npt.NDArray[np.uint64], first: list[int], n: int, threshold: float = -1.0) -> list[int]:
+    """MaxMin by brute force: each pick is the first row with the largest distance to its nearest pick."""
+    bits = unpack_bits(fps).astype(np.int64)
+    c = bits @ bits.T
+    pop = bits.sum(axis=1)
+    union = pop[:, None] + pop[None, :] - c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dist = 1.0 - np.where(union > 0, c / np.maximum(union, 1), 0.0)
+    picks = list(first)
+    while len(picks) < n:
+        nearest = dist[:, picks].min(axis=1)
+        nearest[picks] = -1.0
+        row = int(np.argmax(nearest))
+        if threshold >= 0.0 and nearest[row] <= threshold:
+            break
+        picks.append(row)
+    return picks

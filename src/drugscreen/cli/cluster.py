@@ -1,4 +1,4 @@
-"""``drugscreen cluster``: Taylor-Butina clustering of a fingerprint database."""
+"""``drugscreen cluster``: Taylor-Butina or sphere-exclusion clustering of a fingerprint database."""
 
 from __future__ import annotations
 
@@ -14,12 +14,18 @@ logger = logging.getLogger("drugscreen")
 def register(sub: Any) -> None:
     cluster = sub.add_parser(
         "cluster",
-        help="cluster a database (Taylor-Butina, identical to RDKit)",
-        description="Cluster every molecule of a database by Taylor-Butina at a distance cut-off "
-        "(1 - Tanimoto). Writes a table row, id, cluster, is_centroid in RDKit's cluster order.",
+        help="cluster a database (Taylor-Butina identical to RDKit, or sphere exclusion)",
+        description="Cluster every molecule of a database at a distance cut-off (1 - Tanimoto). "
+        "butina: Taylor-Butina from the sparse neighbour lists, identical to RDKit, rows in RDKit's "
+        "cluster order. sphere: sphere exclusion on the database search, memory linear in the "
+        "number of molecules (for libraries whose neighbour lists do not fit), rows in row order. "
+        "Writes a table row, id, cluster, is_centroid.",
     )
     cluster.add_argument("database", help="database directory")
     cluster.add_argument("--cutoff", type=float, default=0.35, help="distance cut-off, 1 - similarity [0.35]")
+    cluster.add_argument(
+        "--method", choices=("butina", "sphere"), default="butina", help="algorithm [butina]"
+    )
     cluster.add_argument(
         "--reordering", action="store_true", help="recount neighbours after each cluster (RDKit's reordering)"
     )
@@ -30,11 +36,17 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from drugscreen.chem.io import write_table
-    from drugscreen.cluster import butina
+    from drugscreen.cluster import butina, sphere_exclusion
+    from drugscreen.errors import InputError
     from drugscreen.similarity.db import FingerprintDB
 
     db = FingerprintDB.open(args.database)
-    table = butina(db, args.cutoff, reordering=args.reordering, n_jobs=args.jobs)
+    if args.method == "sphere":
+        if args.reordering:
+            raise InputError("--reordering applies to --method butina only")
+        table = sphere_exclusion(db, args.cutoff, n_jobs=args.jobs, progress=not args.quiet)
+    else:
+        table = butina(db, args.cutoff, reordering=args.reordering, n_jobs=args.jobs)
     write_table(table, args.output)
     n_clusters = int(table["cluster"].max()) + 1 if len(table) else 0
     singletons = int((table.groupby("cluster").size() == 1).sum()) if len(table) else 0

@@ -1,4 +1,4 @@
-"""Command line: ``drugscreen fingerprint | db build|append|info|verify | search | cluster | demo``.
+"""Command line: ``drugscreen fingerprint | db build|append|info|verify | search | cluster | pick | demo``.
 
 Thin by design: parse arguments, call the library, write results. Each command lives in its
 own module (``drugscreen.cli.<command>``) with a ``register`` function that adds its parser.
@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from drugscreen.cli import cluster, db, demo, fingerprint, search
+from drugscreen.cli import cluster, db, demo, fingerprint, pick, search
 
 EPILOG = """examples:
   drugscreen db build library.smi library.dsdb --kind morgan --radius 2 --nbits 2048
@@ -23,7 +23,7 @@ EPILOG = """examples:
 """
 
 #: Command modules in the order ``--help`` lists them.
-COMMANDS = (fingerprint, db, search, cluster, demo)
+COMMANDS = (fingerprint, db, search, cluster, pick, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
