@@ -67,6 +67,7 @@ def _write_cli_help(app: object) -> None:
     out.mkdir(exist_ok=True)
     commands = [
         [],
+        ["prepare"],
         ["fingerprint"],
         ["db", "build"],
         ["db", "append"],
@@ -74,6 +75,8 @@ def _write_cli_help(app: object) -> None:
         ["db", "verify"],
         ["search"],
         ["cluster"],
+        ["pick"],
+        ["vs-eval"],
         ["demo"],
     ]
     for argv in commands:

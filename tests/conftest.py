@@ -59,3 +59,36 @@ def build_db(path, smiles, **kw):
     kw.setdefault("progress", False)
     kw.setdefault("n_jobs", 1)
     return FingerprintDB.build(path, smiles, **kw)
+
+
+# --------------------------------------------------------------------- library preparation
+@pytest.fixture(scope="session")
+def tricky() -> list[str]:
+    """Salts, charges, fragments, metals, tautomers and bad records (see prep_samples.py)."""
+    from prep_samples import TRICKY
+
+    return list(TRICKY)
+
+
+@pytest.fixture(scope="session")
+def small_sample(tricky, demo_smiles) -> list[str]:
+    """The tricky cases plus 300 bundled MOSES molecules (no shared data needed)."""
+    return tricky + demo_smiles[:300]
+
+
+@pytest.fixture(scope="session")
+def shared_sample(shared_data) -> list[str]:
+    """About 350 MoleculeNet records, mostly salts, charged and multi-fragment ones."""
+    from prep_samples import moleculenet_sample
+
+    return moleculenet_sample(shared_data, 20)
+
+
+@pytest.fixture(scope="session")
+def large_sample(shared_data, tricky) -> list[str]:
+    """At least 5,000 records: 3,000 MOSES test molecules and MoleculeNet's hard cases."""
+    from prep_samples import moleculenet_sample, moses_sample
+
+    sample = moses_sample(shared_data, 3000) + moleculenet_sample(shared_data, 150) + tricky
+    assert len(sample) >= 5000
+    return sample

@@ -125,3 +125,38 @@ def test_cli_example_runs(tmp_path):
     assert {"query", "id", "row", "score"} <= set(hits.columns)
     assert (hits["score"] >= 0.4).all()
     assert proc.stdout.rstrip().splitlines()[-1].count(",") >= 4  # head of the CSV printed
+
+
+VS_NOTEBOOK = ROOT / "notebooks" / "vs_fingerprints.ipynb"
+
+
+def test_vs_notebook_is_clean():
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(VS_NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    assert all(not c.outputs and c.execution_count is None for c in nb.cells if c.cell_type == "code")
+
+
+def test_vs_notebook_runs_on_a_sample(tmp_path, monkeypatch, shared_data):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    pytest.importorskip("matplotlib")
+
+    _use_this_interpreter_kernel(tmp_path, monkeypatch)
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    monkeypatch.setenv("DRUGSCREEN_SHARED", str(shared_data.parent))
+    monkeypatch.setenv("DRUGSCREEN_NB_SAMPLE", "1500")  # stratified: 1,500 HIV and 300 BACE molecules
+    monkeypatch.setenv("DRUGSCREEN_NB_REPEATS", "6")
+    nb = nbformat.read(VS_NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name=KERNEL, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 3  # bars, ROC, enrichment
+    text = "\n".join(_text(o) for o in outputs)
+    assert "72 rankings: 2 targets x 6 fingerprint kinds x 6 draws" in text
+    assert "HIV: most significant BEDROC difference" in text and "BACE:" in text

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,9 @@ from drugscreen.backends.parallel import resolve_n_jobs
 from drugscreen.chem.io import RawRecord, iter_records, parse_record
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import MoleculeError, SpecError
+
+if TYPE_CHECKING:  # chem.prepare imports RDKit-heavy modules; workers import it when used
+    from drugscreen.chem.prepare import MolPreparation
 
 logger = logging.getLogger("drugscreen")
 
@@ -174,7 +177,8 @@ class FingerprintChunk:
     """Fingerprints of one chunk of input records.
 
     ``rows``/``ids``/``smiles`` describe the records that parsed, in input order, and line up
-    with the rows of ``data``; ``errors`` lists ``(record, reason)`` of those that did not.
+    with the rows of ``data``; ``errors`` lists ``(record, reason)`` of those that did not;
+    ``filtered`` lists ``(record, failed filters)`` of those a preparation's filters left out.
     """
 
     rows: npt.NDArray[np.int64]
@@ -182,6 +186,7 @@ class FingerprintChunk:
     smiles: list[str]
     data: FingerprintData
     errors: list[tuple[RawRecord, str]] = field(default_factory=list)
+    filtered: list[tuple[RawRecord, str]] = field(default_factory=list)
 
 
 @functools.lru_cache(maxsize=16)
@@ -190,19 +195,23 @@ def _fingerprinter(spec: FingerprintSpec) -> _MolFingerprinter:
     return _MolFingerprinter(spec)
 
 
+#: What a worker returns: (data, ok positions, smiles, errors, filtered) -- see _fingerprint_batch.
+BatchResult = tuple[Any, list[int], list[str], list[tuple[int, str]], list[tuple[int, str]]]
+
+
 def _fingerprint_texts(
-    spec_dict: dict[str, Any], texts: list[str], fmt: str
-) -> tuple[Any, list[int], list[str], list[tuple[int, str]]]:
-    """Worker task: parse and fingerprint texts. Returns (data, ok positions, smiles, errors)."""
-    return _fingerprint_batch(FingerprintSpec.from_dict(spec_dict), texts, fmt)
+    spec_dict: dict[str, Any], texts: list[str], fmt: str, prep: MolPreparation | None = None
+) -> BatchResult:
+    """Worker task: parse (and prepare) and fingerprint texts."""
+    return _fingerprint_batch(FingerprintSpec.from_dict(spec_dict), texts, fmt, prep)
 
 
 _WATCHDOG: list[int] = []
 
 
 def _worker_task(
-    parent: int, spec_dict: dict[str, Any], texts: list[str], fmt: str
-) -> tuple[Any, list[int], list[str], list[tuple[int, str]]]:
+    parent: int, spec_dict: dict[str, Any], texts: list[str], fmt: str, prep: MolPreparation | None = None
+) -> BatchResult:
     """:func:`_fingerprint_texts` in a worker process that exits when its parent dies.
 
     joblib's workers otherwise outlive a SIGKILLed parent for many minutes (~100 MB each).
@@ -212,7 +221,7 @@ def _worker_task(
     if not _WATCHDOG and os.getpid() != parent:
         _WATCHDOG.append(parent)
         threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    return _fingerprint_texts(spec_dict, texts, fmt)
+    return _fingerprint_texts(spec_dict, texts, fmt, prep)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -223,21 +232,34 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _fingerprint_batch(
-    spec: FingerprintSpec, texts: list[str], fmt: str
-) -> tuple[Any, list[int], list[str], list[tuple[int, str]]]:
+    spec: FingerprintSpec, texts: list[str], fmt: str, prep: MolPreparation | None = None
+) -> BatchResult:
+    """Parse, prepare (standardise, filter) and fingerprint ``texts``.
+
+    Returns ``(data, ok, smiles, errors, filtered)``: fingerprints of the molecules kept, their
+    positions in ``texts``, their SMILES (empty for SMILES input that was not standardised:
+    the input text is the SMILES then), ``(position, reason)`` of records that failed and
+    ``(position, failed filters)`` of those the filters left out.
+    """
     fper = _fingerprinter(spec)
     ok: list[int] = []
     smiles: list[str] = []
     errors: list[tuple[int, str]] = []
+    filtered: list[tuple[int, str]] = []
     rows: list[Any] = []
     for pos, text in enumerate(texts):
         mol, error = parse_record(text, fmt)
+        if mol is not None and prep is not None:
+            mol, error, failed = prep.apply(mol)
+            if failed:
+                filtered.append((pos, failed))
+                continue
         if mol is None:
             errors.append((pos, error or "unknown error"))
             continue
         rows.append(fper.counts(mol) if spec.counts else fper.hex_words(mol))
         ok.append(pos)
-        if fmt != "smiles":
+        if fmt != "smiles" or (prep is not None and prep.steps):
             from rdkit import Chem
 
             smiles.append(Chem.MolToSmiles(mol))
@@ -246,7 +268,7 @@ def _fingerprint_batch(
         data: Any = sp.csr_matrix(dense.astype(np.uint32, copy=False))
     else:
         data = words_from_hex(rows, spec.words)
-    return data, ok, smiles, errors
+    return data, ok, smiles, errors, filtered
 
 
 def _batched(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
@@ -262,11 +284,14 @@ def iter_fingerprint_chunks(
     n_jobs: int | None = -1,
     chunk_size: int = 10_000,
     progress: bool = True,
+    prep: MolPreparation | None = None,
 ) -> Iterator[FingerprintChunk]:
     """Fingerprint a stream of raw records in parallel, chunk by chunk, in input order.
 
     Parsing and fingerprinting run in ``n_jobs`` worker processes (joblib/loky). At most a
     few chunks per worker are in flight, so memory stays flat however long the input is.
+    With ``prep``, each molecule is standardised and filtered in the worker before it is
+    fingerprinted; the chunks then carry the standardised SMILES.
     """
     from joblib import Parallel, delayed
 
@@ -285,11 +310,11 @@ def iter_fingerprint_chunks(
         for batch in batches:
             pending.append(batch)
             fmt = batch[0].fmt
-            yield delayed(_worker_task)(os.getpid(), spec_dict, _texts(batch), fmt)
+            yield delayed(_worker_task)(os.getpid(), spec_dict, _texts(batch), fmt, prep)
 
     if workers == 1:
         results: Iterable[Any] = (
-            _fingerprint_texts(spec_dict, _texts(b), b[0].fmt) for b in _track(batches, pending)
+            _fingerprint_texts(spec_dict, _texts(b), b[0].fmt, prep) for b in _track(batches, pending)
         )
     else:
         results = Parallel(n_jobs=workers, return_as="generator", pre_dispatch="2*n_jobs")(tasks())
@@ -312,18 +337,18 @@ def _fmt(records: list[RawRecord]) -> str:
     return records[0].fmt if records else "smiles"
 
 
-def _chunk(
-    batch: list[RawRecord], result: tuple[Any, list[int], list[str], list[tuple[int, str]]]
-) -> FingerprintChunk:
+def _chunk(batch: list[RawRecord], result: BatchResult) -> FingerprintChunk:
     """Pair a batch of records with its worker result."""
-    data, ok, smiles, errors = result
+    data, ok, smiles, errors, filtered = result
     good = [batch[i] for i in ok]
     return FingerprintChunk(
         rows=np.fromiter((r.row for r in good), dtype=np.int64, count=len(good)),
         ids=[r.id for r in good],
-        smiles=smiles if _fmt(batch) != "smiles" else [r.text for r in good],
+        # the worker sends SMILES back for mol blocks and standardised molecules only
+        smiles=smiles if len(smiles) == len(good) else [r.text for r in good],
         data=data,
         errors=[(batch[i], batch[i].error or reason) for i, reason in errors],
+        filtered=[(batch[i], failed) for i, failed in filtered],
     )
 
 
@@ -376,27 +401,34 @@ def fingerprint(
             raise MoleculeError(f"molecules at positions {bad[:10]} are None")
         return FingerprintArray(spec, fingerprint_mols(source, spec))
     records = list(iter_records(source, **reader_kwargs))
+    array, errors = _fingerprint_records(records, spec, n_jobs, progress)
+    if errors and on_error == "raise":
+        listed = "; ".join(f"{rec.where}: {reason} ({rec.text[:60]!r})" for rec, reason in errors[:5])
+        more = f" and {len(errors) - 5} more" if len(errors) > 5 else ""
+        raise MoleculeError(f"{len(errors)} record(s) could not be parsed: {listed}{more}")
+    return array
+
+
+def _fingerprint_records(
+    records: list[RawRecord], spec: FingerprintSpec, n_jobs: int | None, progress: bool
+) -> tuple[FingerprintArray, list[tuple[RawRecord, str]]]:
     if len(records) < 20_000 or resolve_n_jobs(n_jobs) == 1:
         # process start-up outweighs small inputs: fingerprint here, in one batch
         chunks = [_chunk(records, _fingerprint_batch(spec, _texts(records), _fmt(records)))]
     else:
         chunks = list(iter_fingerprint_chunks(records, spec, n_jobs=n_jobs, progress=progress))
     errors = [e for c in chunks for e in c.errors]
-    if errors and on_error == "raise":
-        listed = "; ".join(f"{rec.where}: {reason} ({rec.text[:60]!r})" for rec, reason in errors[:5])
-        more = f" and {len(errors) - 5} more" if len(errors) > 5 else ""
-        raise MoleculeError(f"{len(errors)} record(s) could not be parsed: {listed}{more}")
     rows = np.concatenate([c.rows for c in chunks]) if chunks else np.zeros(0, dtype=np.int64)
     n = len(records)
     if spec.counts:
         out: Any = sp.lil_matrix((n, spec.nbits), dtype=np.uint32)
         if chunks:
             out[rows] = sp.vstack([c.data for c in chunks])
-        return FingerprintArray(spec, sp.csr_matrix(out))
+        return FingerprintArray(spec, sp.csr_matrix(out)), errors
     bits = np.zeros((n, spec.words), dtype=np.uint64)
     if chunks:
         bits[rows] = np.concatenate([c.data for c in chunks])
-    return FingerprintArray(spec, bits)
+    return FingerprintArray(spec, bits), errors
 
 
 def __getattr__(name: str) -> Any:

@@ -277,6 +277,41 @@ def _iter_parquet(path: Path, smiles_column: str | None, id_column: str | None) 
             row += 1
 
 
+def _is_dataframe(source: Any) -> bool:
+    # pandas is not imported to find out: if it was never imported, source is no DataFrame
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(source, pandas.DataFrame)
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN, NA or NaT: an empty cell of a DataFrame."""
+    try:
+        return bool(sys.modules["pandas"].isna(value))
+    except (TypeError, ValueError):  # list-like cells: isna is elementwise
+        return False
+
+
+def _iter_frame(frame: Any, smiles_column: str | None, id_column: str | None) -> Iterator[RawRecord]:
+    """Records of a DataFrame's SMILES column, by position (the frame's index plays no part)."""
+    names = {str(c): c for c in frame.columns}
+    columns = list(names)
+    smi_col = _pick_smiles_column(columns, smiles_column, "DataFrame")
+    if id_column is not None and id_column not in names:
+        raise InputError(f"DataFrame: no id column {id_column!r}; columns are {columns}")
+    if id_column is None and "id" in names:
+        id_column = "id"  # e.g. the output of ds.standardize, passed on to ds.filter_molecules
+    smiles = frame[names[smi_col]].tolist()
+    ids = frame[names[id_column]].tolist() if id_column is not None else [None] * len(smiles)
+    for row, (smi, ident) in enumerate(zip(smiles, ids, strict=True)):
+        ident = None if _missing(ident) else _clean_id(str(ident))
+        if isinstance(smi, str):
+            yield RawRecord(row, None, ident, smi.strip())
+        elif _missing(smi):
+            yield RawRecord(row, None, ident, "", error="no SMILES (missing value)")
+        else:
+            yield RawRecord(row, None, ident, str(smi), error=f"not a SMILES string: {type(smi).__name__}")
+
+
 def iter_records(
     source: str | os.PathLike[str] | Iterable[str],
     *,
@@ -291,14 +326,16 @@ def iter_records(
     ----------
     source : path or iterable of str
         A ``.smi``, ``.csv``, ``.tsv``, ``.sdf`` (each optionally ``.gz``) or ``.parquet`` file,
-        ``"-"`` for standard input (SMILES lines unless ``fmt`` says otherwise), or SMILES
-        strings (list, tuple, NumPy array, pandas Series).
+        ``"-"`` for standard input (SMILES lines unless ``fmt`` says otherwise), SMILES
+        strings (list, tuple, NumPy array, pandas Series), or a pandas DataFrame with a SMILES
+        column.
     fmt : str, optional
         Override the format detected from the file name (``smi``, ``csv``, ``tsv``, ``sdf``,
         ``parquet``).
     smiles_column, id_column : str, optional
-        Columns of CSV/TSV/Parquet input. The SMILES column defaults to the first one named
-        like ``smiles``; without ``id_column`` records have no id.
+        Columns of CSV/TSV/Parquet input or of a DataFrame. The SMILES column defaults to the
+        first one named like ``smiles``; without ``id_column`` records have no id, except that
+        a DataFrame's column named ``id``, if it has one, is used.
     id_property : str, optional
         SDF property holding the id (default: the record's title line).
 
@@ -335,6 +372,9 @@ def iter_records(
             yield from _iter_parquet(path, smiles_column, id_column)
         else:
             raise InputError(f"unknown input format {kind!r}; choose one of {', '.join(FORMATS)}")
+        return
+    if _is_dataframe(source):
+        yield from _iter_frame(source, smiles_column, id_column)
         return
     if not isinstance(source, Iterable):
         raise InputError(

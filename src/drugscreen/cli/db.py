@@ -9,10 +9,12 @@ from typing import Any
 from drugscreen.cli.options import (
     add_input_args,
     add_jobs,
+    add_prepare_args,
     add_spec_args,
     log_report,
     reader_kwargs,
     spec_from_args,
+    standardize_from_args,
 )
 
 INFO_KEYS = ("path", "n_rows", "spec_label", "n_shards", "bytes", "n_batches", "n_rejected", "created")
@@ -38,6 +40,7 @@ def register(sub: Any) -> None:
     build.add_argument("--shard-size", type=int, default=250_000, help="rows per shard [250000]")
     build.add_argument("--overwrite", action="store_true", help="replace an existing database")
     add_spec_args(build)
+    add_prepare_args(build)
     add_input_args(build)
     add_jobs(build)
     build.set_defaults(handler=run_build)
@@ -90,6 +93,8 @@ def run_build(args: argparse.Namespace) -> int:
         shard_size=args.shard_size,
         overwrite=args.overwrite,
         progress=not args.quiet,
+        standardize=standardize_from_args(args),
+        filters=args.filters,
         **reader_kwargs(args),
     )
     assert db.last_report is not None

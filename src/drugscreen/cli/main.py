@@ -1,4 +1,4 @@
-"""Command line: ``drugscreen fingerprint | db build|append|info|verify | search | cluster | pick | demo``.
+"""Command line: ``drugscreen prepare | fingerprint | db build|append|info|verify | search | cluster | pick | vs-eval | demo``.
 
 Thin by design: parse arguments, call the library, write results. Each command lives in its
 own module (``drugscreen.cli.<command>``) with a ``register`` function that adds its parser.
@@ -14,16 +14,17 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from drugscreen.cli import cluster, db, demo, fingerprint, pick, search
+from drugscreen.cli import cluster, db, demo, fingerprint, pick, prepare, search, vs
 
 EPILOG = """examples:
+  drugscreen prepare library.smi -o prepared.parquet --standardize --filters ro5,pains --dedup inchikey
   drugscreen db build library.smi library.dsdb --kind morgan --radius 2 --nbits 2048
   drugscreen search library.dsdb "CC(=O)Oc1ccccc1C(=O)O" --top-k 10
   drugscreen search library.dsdb --queries actives.smi --threshold 0.7 -o hits.parquet
 """
 
 #: Command modules in the order ``--help`` lists them.
-COMMANDS = (fingerprint, db, search, cluster, pick, demo)
+COMMANDS = (prepare, fingerprint, db, search, cluster, pick, vs, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -69,11 +69,36 @@ def reader_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def log_report(report: Any, what: str) -> None:
+    filtered = f", {report.n_filtered} left out by filters" if report.n_filtered else ""
     logger.info(
-        "%s: %d records read, %d added, %d rejected, %.1f s",
+        "%s: %d records read, %d added, %d rejected%s, %.1f s",
         what,
         report.n_records,
         report.n_added,
         report.n_failed,
+        filtered,
         report.seconds,
     )
+
+
+def add_prepare_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("preparation (RDKit rdMolStandardize, filters)")
+    g.add_argument(
+        "--standardize",
+        action="store_true",
+        help="standardise: cleanup, keep the largest organic fragment, neutralise",
+    )
+    g.add_argument("--tautomer", action="store_true", help="also canonicalise the tautomer (slow)")
+    g.add_argument(
+        "--filters",
+        metavar="NAMES",
+        help="comma-separated filters: ro5, veber, ghose, leadlike, qed, pains, pains_a, pains_b, "
+        "pains_c, brenk, nih",
+    )
+
+
+def standardize_from_args(args: argparse.Namespace) -> Any:
+    """The ``standardize=`` value of ``--standardize`` / ``--tautomer``."""
+    if args.standardize:
+        return "default+tautomer" if args.tautomer else "default"
+    return ["tautomer"] if args.tautomer else False

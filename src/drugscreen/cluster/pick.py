@@ -147,7 +147,7 @@ def maxmin(
     >>> import drugscreen as ds
     >>> fps = ds.fingerprint(["CCO", "CCCO", "CCCCO", "c1ccccc1", "c1ccccc1O", "CC(=O)O"])
     >>> ds.cluster.maxmin(fps, 3, seed=42)["row"].tolist()
-    [1, 3, 5]
+    [2, 3, 5]
     """
     from drugscreen.backends.parallel import numba_threads
     from drugscreen.kernels.pick_cpu import maxmin_pick

@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import scipy.sparse as sp
 
 from drugscreen.backends.parallel import resolve_backend
 from drugscreen.chem.fingerprints import FingerprintArray
+from drugscreen.chem.prepare import preparation
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import DatabaseError, InputError
 from drugscreen.similarity.engine import search_segments
@@ -99,6 +101,8 @@ class FingerprintDB:
         chunk_size: int = 10_000,
         overwrite: bool = False,
         progress: bool = True,
+        standardize: bool | str | Sequence[str] = False,
+        filters: str | Sequence[str] | None = None,
         **reader_kwargs: Any,
     ) -> FingerprintDB:
         """Build a database from molecules.
@@ -127,6 +131,15 @@ class FingerprintDB:
             a mixture or nothing.
         progress : bool
             Show a progress bar.
+        standardize : bool, str or sequence of str
+            Standardise every molecule before it is fingerprinted: ``True`` for the default
+            recipe, or a recipe or step names as for :func:`drugscreen.standardize`. The
+            database then stores the standardised SMILES; a molecule whose standardisation
+            fails is a reject, like an unparseable record.
+        filters : str or sequence of str, optional
+            Leave out molecules that fail any of these filters (names as for
+            :func:`drugscreen.filter_molecules`; applied after ``standardize``); they are
+            counted in the report (``n_filtered``, ``filtered``), not stored.
         reader_kwargs
             ``smiles_column``, ``id_column``, ``id_property``, ``fmt`` (see
             :func:`drugscreen.iter_records`).
@@ -147,6 +160,7 @@ class FingerprintDB:
         # resolved: "." or a symlink must lock, clean and rename the real directory
         path = Path(path).resolve()
         sizes = check_sizes(shard_size, chunk_size)
+        prep = preparation(standardize, filters)
         spec = spec or FingerprintSpec()
         if not isinstance(spec, FingerprintSpec):
             raise InputError(f"spec must be a FingerprintSpec, got {type(spec).__name__}")
@@ -175,7 +189,9 @@ class FingerprintDB:
                     "batches": [],
                     "created": utc_now(),
                 }
-                report = ingest(tmp, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs)
+                report = ingest(
+                    tmp, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs, prep
+                )
                 manifest["batches"][-1]["input_sha256"] = input_sha
                 if path.exists():
                     publish_generation(path, tmp, manifest)
@@ -200,13 +216,16 @@ class FingerprintDB:
         chunk_size: int = 10_000,
         progress: bool = True,
         allow_duplicate_input: bool = False,
+        standardize: bool | str | Sequence[str] = False,
+        filters: str | Sequence[str] | None = None,
         **reader_kwargs: Any,
     ) -> BuildReport:
         """Add molecules as new shards; visible only once the manifest is replaced at the end.
 
-        Takes the arguments of :meth:`build` (the spec is the database's own). Before writing,
-        the database is verified in full (sha256 of every file) and whatever no manifest lists
-        (left by an interrupted write) is removed.
+        Takes the arguments of :meth:`build` (the spec is the database's own; ``standardize``
+        and ``filters`` are not remembered from the build: pass them again to prepare the new
+        molecules the same way). Before writing, the database is verified in full (sha256 of
+        every file) and whatever no manifest lists (left by an interrupted write) is removed.
 
         Parameters
         ----------
@@ -221,6 +240,7 @@ class FingerprintDB:
             If the same input was appended before, another writer holds the database, the
             database fails verification, or writing fails (the message names the file).
         """
+        prep = preparation(standardize, filters)
         with writer_lock(self.path):
             # re-read: another process may have appended to or replaced the database since open
             manifest = read_manifest(self.path)
@@ -233,7 +253,7 @@ class FingerprintDB:
                 refuse_known_input(manifest, "input_sha256", input_sha, source)
             try:
                 report = ingest(
-                    self.path, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs
+                    self.path, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs, prep
                 )
                 batch = manifest["batches"][-1]
                 batch["input_sha256"] = input_sha

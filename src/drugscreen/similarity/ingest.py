@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,9 +39,13 @@ from drugscreen.similarity.manifest import (
 )
 from drugscreen.similarity.segment import Segment
 
+if TYPE_CHECKING:
+    from drugscreen.chem.prepare import MolPreparation
+
 logger = logging.getLogger("drugscreen")
 
 REJECT_COLUMNS = ["row", "line", "id", "reason", "text"]
+FILTERED_COLUMNS = ["row", "line", "id", "failed", "text"]
 #: Bad records logged one by one; all of them always go to the rejects file.
 LOGGED_REJECTS = 20
 
@@ -57,19 +61,31 @@ class BuildReport:
     n_added : int
         Molecules added to the database.
     rejects : pandas.DataFrame
-        One row per record that could not be used: ``row``, ``line``, ``id``, ``reason``, ``text``.
+        One row per record that could not be used: ``row``, ``line``, ``id``, ``reason``, ``text``
+        (with ``standardize=``, a failed standardisation is such a reason).
     seconds : float
         Wall-clock time.
+    filtered : pandas.DataFrame
+        One row per molecule left out because it failed a filter of ``filters=``: ``row``,
+        ``line``, ``id``, ``failed`` (the filters and why, e.g. ``pains (catechol_A(92))``),
+        ``text``.
     """
 
     n_records: int = 0
     n_added: int = 0
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
     seconds: float = 0.0
+    filtered: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FILTERED_COLUMNS))
 
     @property
     def n_failed(self) -> int:
+        """Records that could not be used (the rows of ``rejects``)."""
         return len(self.rejects)
+
+    @property
+    def n_filtered(self) -> int:
+        """Molecules the filters left out (the rows of ``filtered``)."""
+        return len(self.filtered)
 
 
 class ShardWriter:
@@ -208,18 +224,28 @@ def ingest(
     chunk_size: int,
     progress: bool,
     reader_kwargs: dict[str, Any],
+    prep: MolPreparation | None = None,
 ) -> BuildReport:
-    """Fingerprint ``source`` into new shards under ``root`` and record them in ``manifest``."""
+    """Fingerprint ``source`` into new shards under ``root`` and record them in ``manifest``.
+
+    With ``prep``, molecules are standardised and filtered (in the fingerprinting workers)
+    first: failures become rejects, molecules failing a filter are counted and left out.
+    """
     start = time.perf_counter()
     writer = ShardWriter(root, spec, len(manifest["shards"]), manifest["n_rows"], shard_size)
     digest = hashlib.sha256()
     records = _hashed(_with_ids(iter_records(source, **reader_kwargs), ids), digest)
     n_records = 0
     rejects: list[dict[str, Any]] = []
+    filtered: list[dict[str, Any]] = []
     for chunk in iter_fingerprint_chunks(
-        records, spec, n_jobs=n_jobs, chunk_size=chunk_size, progress=progress
+        records, spec, n_jobs=n_jobs, chunk_size=chunk_size, progress=progress, prep=prep
     ):
-        n_records += len(chunk.rows) + len(chunk.errors)
+        n_records += len(chunk.rows) + len(chunk.errors) + len(chunk.filtered)
+        filtered += [
+            {"row": rec.row, "line": rec.line, "id": rec.id, "failed": failed, "text": _first_line(rec)}
+            for rec, failed in chunk.filtered
+        ]
         for rec, reason in chunk.errors:
             if len(rejects) < LOGGED_REJECTS:
                 logger.warning("skipping %s: %s", rec.where, reason)
@@ -229,7 +255,7 @@ def ingest(
                     "line": rec.line,
                     "id": rec.id,
                     "reason": reason,
-                    "text": rec.text if rec.fmt == "smiles" else (rec.text.splitlines() or [""])[0],
+                    "text": _first_line(rec),
                 }
             )
         writer.add(chunk)
@@ -262,14 +288,25 @@ def ingest(
             "created": utc_now(),
         }
     )
+    if prep is not None:  # only then: the batches of plain builds keep their old keys
+        manifest["batches"][-1] |= {"prepare": prep.describe(), "n_filtered": len(filtered)}
     if rejects:
         logger.warning(
-            "%d of %d records could not be parsed; see %s in the database directory",
+            "%d of %d records could not be parsed%s; see %s in the database directory",
             len(rejects),
             n_records,
+            " or standardised" if prep is not None and prep.steps else "",
             rejects_name,
         )
-    return BuildReport(n_records, n_added, rejects_df, time.perf_counter() - start)
+    if filtered:
+        logger.info("%d of %d molecules failed the filters and were left out", len(filtered), n_records)
+    filtered_df = pd.DataFrame(filtered, columns=FILTERED_COLUMNS)
+    return BuildReport(n_records, n_added, rejects_df, time.perf_counter() - start, filtered_df)
+
+
+def _first_line(rec: RawRecord) -> str:
+    """A record's text for a report: the SMILES, or a mol block's title line."""
+    return rec.text if rec.fmt == "smiles" else (rec.text.splitlines() or [""])[0]
 
 
 def _count_duplicate_ids(root: Path, entries: list[dict[str, Any]]) -> int:

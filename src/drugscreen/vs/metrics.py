@@ -61,6 +61,8 @@ def ranked_labels(scores: Any, labels: Any, ties: str = "stable") -> npt.NDArray
     s, y = _inputs(scores, labels)
     if ties not in TIES:
         raise InputError(f"unknown tie rule {ties!r}; choose one of {', '.join(TIES)}")
+    if ties == "stable":
+        return y[np.argsort(-s, kind="stable")]
     keys: list[Any] = [np.arange(len(s))]
     if ties == "pessimistic":
         keys.append(y)  # False (inactive) sorts first
@@ -107,6 +109,44 @@ def auroc(scores: Any, labels: Any, ties: str = "stable") -> float:
     return float(roc_auc_ranked(ranked_labels(scores, labels, ties)))
 
 
+def ranked_enrichment(y: npt.NDArray[np.bool_], fractions: npt.NDArray[np.float64]) -> list[float]:
+    """Enrichment factors of labels already in ranked order (see :func:`enrichment_factor`)."""
+    from drugscreen.kernels.vs_cpu import actives_in_top
+
+    n = len(y)
+    m = np.array([max(1, math.ceil(n * f)) for f in fractions], dtype=np.int64)
+    order = np.argsort(m, kind="stable")
+    found = np.empty(len(m), dtype=np.int64)
+    found[order] = actives_in_top(y, m[order])
+    n_act = int(y.sum())
+    return [0.0 if n_act == 0 else (1.0 * int(a) * n / int(k)) / n_act for a, k in zip(found, m, strict=True)]
+
+
+def ranked_rie(y: npt.NDArray[np.bool_], alpha: float) -> tuple[float, int]:
+    """RIE of labels already in ranked order, and the number of actives."""
+    from drugscreen.kernels.vs_cpu import rie_sum
+
+    n = len(y)
+    total, n_act = rie_sum(y, alpha)
+    if n_act == 0:
+        return 0.0, 0
+    denom = 1.0 / n * ((1 - math.exp(-alpha)) / (math.exp(alpha / n) - 1))
+    return total / (n_act * denom), int(n_act)
+
+
+def ranked_bedroc(y: npt.NDArray[np.bool_], alpha: float) -> float:
+    """BEDROC of labels already in ranked order (see :func:`bedroc`)."""
+    value, n_act = ranked_rie(y, alpha)
+    if n_act == 0:
+        return 0.0
+    ratio = 1.0 * n_act / len(y)
+    rie_max = (1 - math.exp(-alpha * ratio)) / (ratio * (1 - math.exp(-alpha)))
+    rie_min = (1 - math.exp(alpha * ratio)) / (ratio * (1 - math.exp(alpha)))
+    if rie_max == rie_min:
+        return 1.0
+    return (value - rie_min) / (rie_max - rie_min)
+
+
 def enrichment_factor(
     scores: Any, labels: Any, fraction: float | Sequence[float], ties: str = "stable"
 ) -> Any:
@@ -132,20 +172,11 @@ def enrichment_factor(
     >>> enrichment_factor([0.9, 0.8, 0.3, 0.1], [1, 0, 1, 0], 0.25)
     2.0
     """
-    from drugscreen.kernels.vs_cpu import actives_in_top
-
     single = np.ndim(fraction) == 0
     fractions = np.atleast_1d(np.asarray(fraction, dtype=np.float64))
     if len(fractions) == 0 or ((fractions <= 0) | (fractions > 1)).any():
         raise InputError(f"fractions must be in (0, 1], got {fraction!r}")
-    y = ranked_labels(scores, labels, ties)
-    n = len(y)
-    m = np.array([max(1, math.ceil(n * f)) for f in fractions], dtype=np.int64)
-    order = np.argsort(m, kind="stable")
-    found = np.empty(len(m), dtype=np.int64)
-    found[order] = actives_in_top(y, m[order])
-    n_act = int(y.sum())
-    out = [0.0 if n_act == 0 else (1.0 * int(a) * n / int(k)) / n_act for a, k in zip(found, m, strict=True)]
+    out = ranked_enrichment(ranked_labels(scores, labels, ties), fractions)
     return out[0] if single else out
 
 
@@ -157,7 +188,7 @@ def rie(scores: Any, labels: Any, alpha: float = 20.0, ties: str = "stable") -> 
     >>> round(rie([0.9, 0.8, 0.3, 0.1], [1, 0, 1, 0], alpha=1.0), 6)
     1.124353
     """
-    value, _ = _rie(scores, labels, alpha, ties)
+    value, _ = ranked_rie(ranked_labels(scores, labels, ties), _alpha(alpha))
     return value
 
 
@@ -171,28 +202,47 @@ def bedroc(scores: Any, labels: Any, alpha: float = 20.0, ties: str = "stable") 
     >>> bedroc([0.9, 0.8, 0.3, 0.1], [1, 1, 0, 0])
     1.0
     """
-    value, n_act = _rie(scores, labels, alpha, ties)
-    if n_act == 0:
-        return 0.0
-    n = len(np.asarray(scores).ravel())
-    ratio = 1.0 * n_act / n
-    rie_max = (1 - math.exp(-alpha * ratio)) / (ratio * (1 - math.exp(-alpha)))
-    rie_min = (1 - math.exp(alpha * ratio)) / (ratio * (1 - math.exp(alpha)))
-    if rie_max == rie_min:
-        return 1.0
-    return (value - rie_min) / (rie_max - rie_min)
+    return ranked_bedroc(ranked_labels(scores, labels, ties), _alpha(alpha))
 
 
-def _rie(scores: Any, labels: Any, alpha: float, ties: str) -> tuple[float, int]:
-    from drugscreen.kernels.vs_cpu import rie_sum
-
+def _alpha(alpha: Any) -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha > 0:
         raise InputError(f"alpha must be a number greater than 0, got {alpha!r}")
-    alpha = float(alpha)
+    return float(alpha)
+
+
+def roc_curve(scores: Any, labels: Any, ties: str = "stable") -> tuple[np.ndarray, np.ndarray]:
+    """False- and true-positive rates down the ranking, from ``(0, 0)`` to ``(1, 1)``.
+
+    The trapezoids under these points are :func:`auroc` with the same ``ties``.
+
+    Examples
+    --------
+    >>> fpr, tpr = roc_curve([0.9, 0.8, 0.3, 0.1], [1, 0, 1, 0])
+    >>> fpr.tolist(), tpr.tolist()
+    ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0])
+    """
     y = ranked_labels(scores, labels, ties)
-    n = len(y)
-    total, n_act = rie_sum(y, alpha)
+    n_act, n_inact = int(y.sum()), int((~y).sum())
+    if n_act == 0 or n_inact == 0:
+        raise InputError("a ROC curve needs at least one active and one inactive")
+    tp = np.concatenate([[0], np.cumsum(y)])
+    fp = np.concatenate([[0], np.cumsum(~y)])
+    return fp / n_inact, tp / n_act
+
+
+def enrichment_curve(scores: Any, labels: Any, ties: str = "stable") -> tuple[np.ndarray, np.ndarray]:
+    """Fraction of the library screened against fraction of the actives found, down the ranking.
+
+    Examples
+    --------
+    >>> screened, found = enrichment_curve([0.9, 0.8, 0.3, 0.1], [1, 0, 1, 0])
+    >>> screened.tolist(), found.tolist()
+    ([0.0, 0.25, 0.5, 0.75, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0])
+    """
+    y = ranked_labels(scores, labels, ties)
+    n_act = int(y.sum())
     if n_act == 0:
-        return 0.0, 0
-    denom = 1.0 / n * ((1 - math.exp(-alpha)) / (math.exp(alpha / n) - 1))
-    return total / (n_act * denom), int(n_act)
+        raise InputError("an enrichment curve needs at least one active")
+    found = np.concatenate([[0], np.cumsum(y)]) / n_act
+    return np.arange(len(y) + 1) / len(y), found

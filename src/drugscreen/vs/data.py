@@ -1,0 +1,154 @@
+"""Benchmark data for retrospective virtual screens: one table of ``target, id, smiles, active``.
+
+Two layouts are read: a table (DataFrame, CSV/TSV/Parquet file) with a target, a SMILES and an
+activity column, and a folder with one sub-folder per target holding ``actives*`` and
+``decoys*`` (or ``inactives*``) molecule files, as DUD-E and LIT-PCBA ship them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drugscreen.errors import InputError
+
+logger = logging.getLogger("drugscreen")
+
+COLUMNS = ["target", "id", "smiles", "active"]
+_ACTIVE_PREFIXES = ("actives",)
+_INACTIVE_PREFIXES = ("decoys", "inactives")
+
+
+def load_benchmark(
+    source: Any,
+    *,
+    target_column: str = "target",
+    smiles_column: str = "smiles",
+    active_column: str = "active",
+    id_column: str | None = None,
+) -> pd.DataFrame:
+    """Read virtual-screening benchmark data into ``target, id, smiles, active``.
+
+    Parameters
+    ----------
+    source : DataFrame, path to a table, or path to a folder
+        A table needs the three named columns (a single-target table may leave out the
+        target column: its target is then called ``"all"``). A folder holds one sub-folder per
+        target with files named ``actives*`` and ``decoys*`` or ``inactives*`` in any format
+        :func:`drugscreen.iter_records` reads except SDF (``.smi``, ``.ism``, ``.csv``, gzipped).
+    target_column, smiles_column, active_column, id_column : str
+        Column names in a table; ``active`` values must be 0/1 or booleans. Without an id
+        column, ids are the row numbers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``target`` (str), ``id`` (str), ``smiles`` (str), ``active`` (bool), then the table's
+        other columns.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"smiles": ["CCO", "CCN", "c1ccccc1"], "active": [1, 0, 0]})
+    >>> load_benchmark(table)["target"].tolist()
+    ['all', 'all', 'all']
+    """
+    if isinstance(source, pd.DataFrame):
+        return _from_table(source, target_column, smiles_column, active_column, id_column, "the table")
+    path = Path(os.fspath(source))
+    if path.is_dir():
+        return _from_folder(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    if ".parquet" in suffixes:
+        table = pd.read_parquet(path)
+    else:
+        table = pd.read_csv(
+            path, sep="\t" if ".tsv" in suffixes else ",", dtype={id_column: str} if id_column else None
+        )
+    return _from_table(table, target_column, smiles_column, active_column, id_column, str(path))
+
+
+def _from_table(
+    table: pd.DataFrame,
+    target_column: str,
+    smiles_column: str,
+    active_column: str,
+    id_column: str | None,
+    where: str,
+) -> pd.DataFrame:
+    needed = [smiles_column, active_column] + ([id_column] if id_column else [])
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise InputError(f"{where} has no column {missing[0]!r}; its columns are {list(table.columns)}")
+    active = table[active_column]
+    if active.isna().any():
+        raise InputError(f"{where}: {int(active.isna().sum())} rows have no value in {active_column!r}")
+    if active.dtype != bool and not active.isin([0, 1]).all():
+        bad = active[~active.isin([0, 1])].iloc[0]
+        raise InputError(f"{where}: {active_column!r} must be 0/1 or True/False, found {bad!r}")
+    if target_column in table.columns:
+        target = table[target_column].astype(str).to_numpy(dtype=object)
+    else:
+        target = np.full(len(table), "all", dtype=object)
+    ids = (
+        table[id_column].astype(str).to_numpy(dtype=object)
+        if id_column
+        else np.arange(len(table)).astype(str)
+    )
+    out = pd.DataFrame(
+        {
+            "target": target,
+            "id": np.asarray(ids, dtype=object),
+            "smiles": table[smiles_column].astype(str).to_numpy(dtype=object),
+            "active": active.astype(bool).to_numpy(),
+        }
+    )
+    # other columns (a model's scores, properties a scorer uses) come along under their names
+    used = {target_column, smiles_column, active_column, id_column, *COLUMNS}
+    for column in table.columns:
+        if column not in used:
+            out[column] = table[column].to_numpy()
+    return out
+
+
+def _from_folder(folder: Path) -> pd.DataFrame:
+    from drugscreen.chem.io import detect_format, iter_records
+
+    frames = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        files = sorted(p for p in sub.iterdir() if p.is_file())
+        actives = [p for p in files if p.name.lower().startswith(_ACTIVE_PREFIXES)]
+        inactives = [p for p in files if p.name.lower().startswith(_INACTIVE_PREFIXES)]
+        if not actives or not inactives:
+            logger.warning("%s: no actives* and decoys*/inactives* files; skipped", sub)
+            continue
+        for paths, label in ((actives, True), (inactives, False)):
+            for path in paths:
+                if detect_format(path) == "sdf":
+                    raise InputError(
+                        f"{path}: benchmark folders take SMILES files (.smi, .ism, .csv); convert SDF first"
+                    )
+                records = list(iter_records(path))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "target": sub.name,
+                            "id": [
+                                rec.id if rec.id is not None else f"{path.name}:{rec.row}" for rec in records
+                            ],
+                            "smiles": [rec.text for rec in records],
+                            "active": label,
+                        }
+                    )
+                )
+    if not frames:
+        raise InputError(f"{folder}: no target folders with actives* and decoys*/inactives* files")
+    table = pd.concat(frames, ignore_index=True)
+    table["id"] = table["id"].astype(object)
+    return table[COLUMNS]
