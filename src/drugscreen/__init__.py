@@ -37,6 +37,7 @@ _EXPORTS = {
     "dedup": "drugscreen.chem.standardize",
     "filter_molecules": "drugscreen.chem.filters",
     "descriptors": "drugscreen.chem.descriptors",
+    "has_substructure": "drugscreen.chem.substructure",
     "iter_records": "drugscreen.chem.io",
     "DrugscreenError": "drugscreen.errors",
     "SpecError": "drugscreen.errors",

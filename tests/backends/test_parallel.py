@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from drugscreen.backends.parallel import available_cores, resolve_backend, resolve_n_jobs
@@ -30,3 +32,46 @@ def test_resolve_backend():
         resolve_backend("gpu")
     with pytest.raises(DrugscreenError, match="Dask"):
         resolve_backend("cpu", client=object())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; it only waits to be reaped
+
+
+@pytest.mark.skipif(
+    not os.path.isdir("/proc") or not hasattr(os, "fork"), reason="needs Linux /proc and fork"
+)
+def test_worker_exits_when_its_parent_dies():
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import os, time\n"
+        "from drugscreen.backends.parallel import exit_with_parent\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    exit_with_parent(os.getppid())\n"
+        "    time.sleep(60)\n"
+        "    os._exit(0)\n"
+        "print(pid, flush=True)\n"
+        "os._exit(0)\n"  # the parent dies at once, as after a SIGKILL
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    worker = int(out.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker), "the worker outlived its parent"
+
+
+def test_no_watchdog_in_the_submitting_process():
+    from drugscreen.backends import parallel
+
+    before = list(parallel._WATCHED)
+    parallel.exit_with_parent(os.getpid())
+    assert parallel._WATCHED == before

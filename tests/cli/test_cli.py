@@ -90,3 +90,10 @@ def test_demo_runs(tmp_path, capsys):
     assert "All hits:" in out and "paracetamol" in out
     hits = pd.read_csv(tmp_path / "demo" / "hits.csv")
     assert len(hits) == 6 * 5 and hits["id"].str.startswith("MOSES-train-").all()
+    prepared = pd.read_csv(tmp_path / "demo" / "prepared.csv")
+    assert len(prepared) == 1000 and {"smiles", "inchikey", "pass_ro5", "pass_pains"} <= set(prepared.columns)
+    picks = pd.read_csv(tmp_path / "demo" / "picks.csv")
+    assert len(picks) == 100 and picks["row"].is_unique and picks["distance"].iloc[1:].is_monotonic_decreasing
+    runs = pd.read_csv(tmp_path / "demo" / "vs_runs.csv")
+    assert sorted(runs["method"].unique()) == ["atom-pair", "ecfp4"] and len(runs) == 2 * 20
+    assert "Virtual screen of a toy target (sulfonamides)" in out and "VS runs:" in out

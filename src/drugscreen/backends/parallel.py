@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numbers
 import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -127,3 +129,26 @@ def numba_threads(n_jobs: int | None) -> Iterator[int]:
         yield wanted
     finally:
         numba.set_num_threads(previous)
+
+
+_WATCHED: list[int] = []
+
+
+def exit_with_parent(parent: int) -> None:
+    """In a worker process: exit as soon as ``parent`` (the submitting process) is gone.
+
+    joblib's loky workers otherwise outlive a SIGKILLed parent for many minutes (~100 MB each).
+    Call it at the start of every worker task with the submitter's pid; it starts one daemon
+    thread per process, and nothing where the task runs in the submitting process itself.
+    """
+    if _WATCHED or os.getpid() == parent:
+        return
+    _WATCHED.append(parent)
+    threading.Thread(target=_watch, args=(parent,), daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:  # reparented: the process that started us is gone
+            os._exit(1)

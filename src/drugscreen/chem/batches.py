@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from typing import Any
 
-from drugscreen.backends.parallel import resolve_n_jobs
+from drugscreen.backends.parallel import exit_with_parent, resolve_n_jobs
 from drugscreen.chem.io import RawRecord, parse_record
 
 logger = logging.getLogger("drugscreen")
@@ -49,26 +47,14 @@ def _batched(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord
         yield batch
 
 
-_WATCHDOG: list[int] = []
-
-
 def _in_worker(parent: int, task: Callable[..., Any], items: list[Text], args: tuple[Any, ...]) -> Any:
     """``task(items, *args)`` in a worker process that exits when its parent dies.
 
     joblib's workers otherwise outlive a SIGKILLed parent for many minutes (the same guard as
     the fingerprinting workers have); no watchdog where the task runs in the parent itself.
     """
-    if not _WATCHDOG and os.getpid() != parent:
-        _WATCHDOG.append(parent)
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    exit_with_parent(parent)
     return task(items, *args)
-
-
-def _exit_with_parent(parent: int) -> None:
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != parent:  # reparented: the process that started us is gone
-            os._exit(1)
 
 
 def map_batches(

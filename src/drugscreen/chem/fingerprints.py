@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import threading
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -22,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from drugscreen.backends.parallel import resolve_n_jobs
+from drugscreen.backends.parallel import exit_with_parent, resolve_n_jobs
 from drugscreen.chem.io import RawRecord, iter_records, parse_record
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import MoleculeError, SpecError
@@ -206,9 +204,6 @@ def _fingerprint_texts(
     return _fingerprint_batch(FingerprintSpec.from_dict(spec_dict), texts, fmt, prep)
 
 
-_WATCHDOG: list[int] = []
-
-
 def _worker_task(
     parent: int, spec_dict: dict[str, Any], texts: list[str], fmt: str, prep: MolPreparation | None = None
 ) -> BatchResult:
@@ -218,17 +213,8 @@ def _worker_task(
     ``parent`` is the pid of the process that submitted the task; where the task runs in that
     process itself (a threading backend), no watchdog starts.
     """
-    if not _WATCHDOG and os.getpid() != parent:
-        _WATCHDOG.append(parent)
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    exit_with_parent(parent)
     return _fingerprint_texts(spec_dict, texts, fmt, prep)
-
-
-def _exit_with_parent(parent: int) -> None:
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != parent:  # reparented: the process that started us is gone
-            os._exit(1)
 
 
 def _fingerprint_batch(

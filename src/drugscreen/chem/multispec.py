@@ -15,18 +15,19 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from drugscreen.backends.parallel import resolve_n_jobs
+from drugscreen.chem.batches import Text, map_batches, parse_texts
 from drugscreen.chem.fingerprints import FingerprintArray, _fingerprinter, words_from_hex
-from drugscreen.chem.io import parse_record
+from drugscreen.chem.io import iter_records
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import InputError
 
-#: Molecules per worker task: large enough to amortise the task, small enough to balance load.
-CHUNK = 2_000
-
 
 def fingerprint_specs(
-    smiles: Sequence[str], specs: Sequence[FingerprintSpec], *, n_jobs: int | None = -1
+    smiles: Sequence[str],
+    specs: Sequence[FingerprintSpec],
+    *,
+    n_jobs: int | None = -1,
+    progress: bool = False,
 ) -> tuple[list[FingerprintArray], npt.NDArray[np.bool_]]:
     """Fingerprints of ``smiles`` for each spec, and which SMILES parsed.
 
@@ -38,6 +39,8 @@ def fingerprint_specs(
         The kinds wanted.
     n_jobs : int
         Worker processes (-1 = all cores); inputs under 2,000 molecules run in this process.
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
@@ -54,45 +57,41 @@ def fingerprint_specs(
     """
     if not all(isinstance(s, FingerprintSpec) for s in specs):
         raise InputError("specs must be FingerprintSpec objects")
-    texts = [str(s) for s in smiles]
+    records = list(iter_records([str(s) for s in smiles]))
     dicts = [spec.to_dict() for spec in specs]
-    chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
-    workers = min(resolve_n_jobs(n_jobs), len(chunks))
-    if workers <= 1:
-        results = [_batch(dicts, chunk) for chunk in chunks]
-    else:
-        from joblib import Parallel, delayed
-
-        results = Parallel(n_jobs=workers)(delayed(_batch)(dicts, chunk) for chunk in chunks)
-    parsed = np.zeros(len(texts), dtype=np.bool_)
+    parsed = np.zeros(len(records), dtype=np.bool_)
+    rows: list[np.ndarray] = []
+    parts: list[list[Any]] = []
+    for batch, (ok, data) in map_batches(
+        _batch, records, (dicts,), n_jobs=n_jobs, progress=progress, desc="fingerprinting"
+    ):
+        rows.append(np.asarray([batch[i].row for i in ok], dtype=np.int64))
+        parts.append(data)
+    where = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    parsed[where] = True
     arrays = []
-    offsets = np.cumsum([0] + [len(c) for c in chunks])
     for s, spec in enumerate(specs):
-        rows = [offsets[i] + np.asarray(ok, dtype=np.int64) for i, (ok, _) in enumerate(results)]
-        parts = [data[s] for _, data in results]
-        where = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        pieces = [data[s] for data in parts]
         if spec.counts:
-            out: Any = sp.lil_matrix((len(texts), spec.nbits), dtype=np.uint32)
+            out: Any = sp.lil_matrix((len(records), spec.nbits), dtype=np.uint32)
             if len(where):
-                out[where] = sp.vstack(parts)
+                out[where] = sp.vstack(pieces)
             arrays.append(FingerprintArray(spec, sp.csr_matrix(out)))
         else:
-            bits = np.zeros((len(texts), spec.words), dtype=np.uint64)
+            bits = np.zeros((len(records), spec.words), dtype=np.uint64)
             if len(where):
-                bits[where] = np.concatenate(parts)
+                bits[where] = np.concatenate(pieces)
             arrays.append(FingerprintArray(spec, bits))
-        parsed[where] = True
     return arrays, parsed
 
 
-def _batch(spec_dicts: list[dict[str, Any]], texts: list[str]) -> tuple[list[int], list[Any]]:
-    """Worker task: parse each text once, fingerprint it with every spec."""
+def _batch(items: list[Text], spec_dicts: list[dict[str, Any]]) -> tuple[list[int], list[Any]]:
+    """Worker task: parse each record once, fingerprint it with every spec."""
     specs = [FingerprintSpec.from_dict(d) for d in spec_dicts]
     fpers = [_fingerprinter(spec) for spec in specs]
     ok: list[int] = []
     rows: list[list[Any]] = [[] for _ in specs]
-    for pos, text in enumerate(texts):
-        mol, _ = parse_record(text)
+    for pos, (mol, _) in enumerate(parse_texts(items)):
         if mol is None:
             continue
         ok.append(pos)

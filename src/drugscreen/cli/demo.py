@@ -13,8 +13,10 @@ def register(sub: Any) -> None:
     demo = sub.add_parser(
         "demo",
         help="build a database from the bundled MOSES subset and screen known drugs",
-        description="The main job on data shipped with drugscreen: build a 25,000-molecule "
-        "database and screen it against a handful of known drugs.",
+        description="The main job on data shipped with drugscreen: prepare a sample (standardise, "
+        "Lipinski and PAINS flags), build a 25,000-molecule database, screen it against a handful "
+        "of known drugs, cluster it, pick 100 diverse molecules and run the virtual-screening "
+        "protocol on a toy target.",
     )
     demo.add_argument("--out", default="demo-output", help="output directory [demo-output]")
     add_jobs(demo)
@@ -36,5 +38,23 @@ def run(args: argparse.Namespace) -> int:
         f"\nButina clustering of the library at distance 0.35: {len(sizes)} clusters, "
         f"{int((sizes == 1).sum())} singletons, largest {int(sizes.max())} molecules."
     )
-    print(f"\nDatabase: {result.database}\nAll hits: {result.hits_file}\nClusters: {result.clusters_file}")
+    prepared = result.prepared
+    print(
+        f"\nPrepared {len(prepared)} library molecules (standardised): {int(prepared['pass_ro5'].sum())} pass "
+        f"Lipinski, {int((~prepared['pass_pains']).sum())} carry a PAINS alert."
+    )
+    picks = result.picks
+    print(
+        f"MaxMin picked {len(picks)} diverse molecules; every pair is at distance >= "
+        f"{picks['distance'].iloc[-1]:.3f}."
+    )
+    summary = result.vs.summary()
+    first = result.vs.runs.iloc[0]
+    ranked = int(first["n_actives"] + first["n_inactives"])
+    print(f"Virtual screen of a toy target (sulfonamides), {ranked} molecules ranked, 20 draws of 5 queries:")
+    print(summary.round(3).to_string())
+    print(
+        f"\nDatabase: {result.database}\nAll hits: {result.hits_file}\nClusters: {result.clusters_file}"
+        f"\nPrepared: {result.prepared_file}\nPicks: {result.picks_file}\nVS runs: {result.vs_file}"
+    )
     return 0

@@ -1,20 +1,27 @@
-"""The main job on data shipped with drugscreen: build a database, screen known drugs.
+"""The main job on data shipped with drugscreen: prepare, build, screen, cluster, pick, evaluate.
 
 The library is a fixed 25,000-molecule subset of the MOSES training set (MIT licence, see
-``data/LICENSE-MOSES.txt``); the queries are six marketed drugs given by SMILES.
+``data/LICENSE-MOSES.txt``); the queries are six marketed drugs given by SMILES. The
+virtual-screening step uses a toy target defined in code (molecules with a sulfonamide are
+"active"): it shows the protocol, not a real activity benchmark.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from drugscreen.chem.io import write_table
+from drugscreen.chem.io import iter_records, write_table
+from drugscreen.chem.prepare import prepare_library
 from drugscreen.chem.spec import FingerprintSpec
+from drugscreen.chem.substructure import has_substructure
 from drugscreen.cluster.butina import butina
+from drugscreen.cluster.pick import maxmin
 from drugscreen.similarity.db import FingerprintDB
 
 #: Known drugs used as demo queries (name -> SMILES).
@@ -41,12 +48,43 @@ class DemoResult:
     n_molecules: int
     clusters_file: Path
     clusters: pd.DataFrame
+    prepared_file: Path
+    prepared: pd.DataFrame
+    picks_file: Path
+    picks: pd.DataFrame
+    vs_file: Path
+    vs: Any
+
+
+#: Molecules of the library that the preparation and virtual-screening steps use (kept small
+#: so the demo stays well under a minute).
+PREPARE_SAMPLE = 1_000
+VS_SAMPLE = 5_000
+SULFONAMIDE = "S(=O)(=O)N"
 
 
 def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool = True) -> DemoResult:
-    """Build ``out/moses-25k.dsdb``, write the top-``k`` hits per drug to ``out/hits.csv`` and
-    the library's Butina clusters (distance 0.35) to ``out/clusters.parquet``."""
+    """The demo job, writing into ``out``.
+
+    1. ``prepared.csv``: the first 1,000 library molecules standardised (default recipe) with
+       Lipinski and PAINS flags;
+    2. ``moses-25k.dsdb``: the fingerprint database of the library;
+    3. ``hits.csv``: the top-``k`` hits per drug;
+    4. ``clusters.parquet``: Butina clusters at distance 0.35;
+    5. ``picks.csv``: 100 diverse molecules (MaxMin, seed 42);
+    6. ``vs_runs.csv``: the retrospective screening protocol on 5,000 molecules and a toy target
+       (sulfonamides), ECFP4 against atom pairs.
+    """
     out.mkdir(parents=True, exist_ok=True)
+    sample = [rec.text for rec in islice(iter_records(demo_library()), VS_SAMPLE)]
+    prepared, _ = prepare_library(
+        sample[:PREPARE_SAMPLE],
+        standardize_steps=True,
+        filters=("ro5", "pains"),
+        n_jobs=n_jobs,
+        progress=progress,
+    )
+    prepared_file = write_table(prepared, out / "prepared.csv")
     db = FingerprintDB.build(
         out / "moses-25k.dsdb",
         demo_library(),
@@ -61,4 +99,34 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
     hits_file = write_table(hits, out / "hits.csv")
     clusters = butina(db, 0.35, n_jobs=n_jobs)
     clusters_file = write_table(clusters, out / "clusters.parquet")
-    return DemoResult(db.path, hits_file, hits, len(db), clusters_file, clusters)
+    picks = maxmin(db, 100, seed=42, n_jobs=n_jobs)
+    picks_file = write_table(picks, out / "picks.csv")
+    vs = _toy_screen(sample, n_jobs)
+    vs_file = write_table(vs.runs, out / "vs_runs.csv")
+    return DemoResult(
+        db.path,
+        hits_file,
+        hits,
+        len(db),
+        clusters_file,
+        clusters,
+        prepared_file,
+        prepared,
+        picks_file,
+        picks,
+        vs_file,
+        vs,
+    )
+
+
+def _toy_screen(smiles: list[str], n_jobs: int | None) -> Any:
+    """The LBVS protocol on a toy target: molecules with a sulfonamide group count as active."""
+    from drugscreen.vs.protocol import evaluate
+
+    active = has_substructure(smiles, SULFONAMIDE, n_jobs=n_jobs)
+    table = pd.DataFrame({"target": "sulfonamide (toy)", "smiles": smiles, "active": active})
+    methods = {
+        "ecfp4": FingerprintSpec("morgan", 2, 2048),
+        "atom-pair": FingerprintSpec("atom-pair", nbits=2048),
+    }
+    return evaluate(table, methods, n_queries=5, repeats=20, seed=0, n_jobs=n_jobs)

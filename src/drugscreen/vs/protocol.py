@@ -145,7 +145,7 @@ def evaluate(
     n_jobs : int
         Processes for fingerprinting and threads for the similarity kernels.
     progress : bool
-        Show a progress bar over targets.
+        Show progress bars (fingerprinting, targets).
 
     Returns
     -------
@@ -180,7 +180,7 @@ def evaluate(
         raise InputError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
     if ties not in TIES:
         raise InputError(f"unknown tie rule {ties!r}; choose one of {', '.join(TIES)}")
-    table, fps = _fingerprints(table, resolved, n_jobs)
+    table, fps = _fingerprints(table, resolved, n_jobs, progress)
     result = VSResult(pd.DataFrame(), metric_names)
     rows: list[dict[str, Any]] = []
     targets = list(dict.fromkeys(table["target"]))
@@ -279,14 +279,14 @@ def _score(
 
 
 def _fingerprints(
-    table: pd.DataFrame, methods: list[_Method], n_jobs: int | None
+    table: pd.DataFrame, methods: list[_Method], n_jobs: int | None, progress: bool
 ) -> tuple[pd.DataFrame, dict[FingerprintSpec, FingerprintArray]]:
     """Fingerprint each distinct SMILES once per spec; drop molecules any spec cannot parse."""
     specs = list(dict.fromkeys(m.spec for m in methods if m.spec is not None))
     if not specs:
         return table, {}
     unique, inverse = np.unique(table["smiles"].to_numpy(dtype=str), return_inverse=True)
-    computed, parsed = fingerprint_specs(list(unique), specs, n_jobs=n_jobs)
+    computed, parsed = fingerprint_specs(list(unique), specs, n_jobs=n_jobs, progress=progress)
     arrays = dict(zip(specs, computed, strict=True))
     keep = parsed[inverse]
     if not keep.all():
