@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -63,7 +65,12 @@ def test_runs_equal_rdkit_by_hand(benchmark, fusion):
     )
     assert len(result.runs) == 2 * 4
     for _, run in result.runs.iterrows():
-        table = benchmark[benchmark["target"] == run["target"]].reset_index(drop=True)
+        table = benchmark[benchmark["target"] == run["target"]]
+        # the documented ranking order: sorted by (smiles, id), then a permutation seeded by
+        # (seed, crc32(target), 1); equal scores are ranked in this order
+        table = table.iloc[np.lexsort((table["name"].to_numpy(str), table["smiles"].to_numpy(str)))]
+        rng = np.random.default_rng([5, zlib.crc32(run["target"].encode()), 1])
+        table = table.iloc[rng.permutation(len(table))].reset_index(drop=True)
         names = run["queries"].split(";")
         queries = [int(np.flatnonzero(table["name"] == n)[0]) for n in names]
         assert table["active"].iloc[queries].all() and len(set(names)) == 3
@@ -94,10 +101,28 @@ def test_draws_are_seeded_per_target_and_shared_by_methods(benchmark):
         b.runs["queries"].tolist()
         == a.runs.query("target == 'amines' and method == 'maccs'")["queries"].tolist()
     )
-    c = ds.vs.evaluate(benchmark, methods, n_queries=2, repeats=3, seed=2)
+    c = ds.vs.evaluate(benchmark, methods, n_queries=2, repeats=3, seed=2, id_column="name")
     assert c.runs["queries"].tolist() != a.runs["queries"].tolist()
     draws = draw_queries(np.arange(5, 40), 4, 6, seed=0, target="x")
     assert draws.shape == (6, 4) and all(len(set(d)) == 4 for d in draws) and draws.min() >= 5
+
+
+def test_results_do_not_depend_on_input_order_and_ties_favour_no_class(benchmark):
+    spec = {"ecfp4": ds.FingerprintSpec()}
+    a = ds.vs.evaluate(benchmark, spec, n_queries=2, repeats=3, id_column="name")
+    shuffled = benchmark.sample(frac=1.0, random_state=3)
+    b = ds.vs.evaluate(shuffled, spec, n_queries=2, repeats=3, id_column="name")
+    key = ["target", "method", "repeat"]  # targets come in order of first appearance
+    pd.testing.assert_frame_equal(
+        a.runs.sort_values(key).reset_index(drop=True), b.runs.sort_values(key).reset_index(drop=True)
+    )
+    # every score equal, actives listed first: input order would give AUROC 1; the seeded order
+    # ranks the tie at random
+    flat = benchmark.sort_values("active", ascending=False).assign(flat=0.5)
+    runs = ds.vs.evaluate(flat, {"flat": "flat"}, n_queries=2, repeats=10, id_column="name").runs
+    assert 0.4 < runs["auroc"].mean() < 0.6
+    optimistic = ds.vs.evaluate(flat, {"flat": "flat"}, n_queries=2, repeats=2, ties="optimistic").runs
+    assert (optimistic["auroc"] == 1.0).all()
 
 
 def test_score_columns_callables_and_metric_pairs(benchmark):
@@ -105,6 +130,7 @@ def test_score_columns_callables_and_metric_pairs(benchmark):
     table["model"] = table["active"] * 0.5 + np.linspace(0, 0.1, len(table))
 
     def by_length(queries, molecules):
+        assert "active" not in molecules.columns and "active" not in queries.columns
         return molecules["smiles"].str.len().to_numpy()
 
     result = ds.vs.evaluate(
@@ -186,12 +212,23 @@ def test_folder_input(tmp_path, benchmark):
         (folder / "decoys_final.ism").write_text(
             "".join(f"{s} {n}\n" for s, n in zip(dec["smiles"], dec["name"], strict=True))
         )
+        # DUD-E ships the same molecules as SDF and MOL2 too: skipped, not read twice
+        for name in ("actives_final.sdf.gz", "actives_final.mol2.gz", "decoys_final.mol2.gz"):
+            (folder / name).write_bytes(b"not read")
     (tmp_path / "bench" / "empty").mkdir()
     loaded = ds.vs.load_benchmark(tmp_path / "bench")
     assert sorted(loaded["target"].unique()) == ["alcohols", "amines"]
     assert loaded["active"].sum() == benchmark["active"].sum() and len(loaded) == len(benchmark)
-    a = ds.vs.evaluate(tmp_path / "bench", {"ecfp4": ds.FingerprintSpec()}, n_queries=2, repeats=2)
-    assert sorted(a.runs["target"].unique()) == ["alcohols", "amines"]
+    spec = {"ecfp4": ds.FingerprintSpec()}
+    a = ds.vs.evaluate(tmp_path / "bench", spec, n_queries=2, repeats=2)
+    same = ds.vs.evaluate(benchmark, spec, n_queries=2, repeats=2, id_column="name")
+    pd.testing.assert_frame_equal(a.runs.sort_values(["target", "repeat"]).reset_index(drop=True), same.runs)
+    only_sdf = tmp_path / "sdf" / "t1"
+    only_sdf.mkdir(parents=True)
+    (only_sdf / "actives.sdf").write_text("")
+    (only_sdf / "decoys.smi").write_text("CCO d1\n")
+    with pytest.raises(InputError, match="no SMILES file"):
+        ds.vs.load_benchmark(tmp_path / "sdf")
     csv = tmp_path / "bench.csv"
     benchmark.to_csv(csv, index=False)
     b = ds.vs.evaluate(csv, {"ecfp4": ds.FingerprintSpec()}, n_queries=2, repeats=2)
@@ -229,6 +266,12 @@ def test_bad_molecules_small_targets_and_bad_arguments(benchmark, caplog):
         ds.vs.evaluate(benchmark, spec, n_queries=0)
     with pytest.raises(InputError, match="not a column"):
         ds.vs.evaluate(benchmark, {"x": "nope"})
+    with pytest.raises(InputError, match="no target column 'assay'"):
+        ds.vs.evaluate(benchmark, spec, target_column="assay")
+    with pytest.raises(InputError, match="method 'bad' gave 1 NaN scores"):
+        ds.vs.evaluate(benchmark.assign(bad=np.r_[np.nan, np.zeros(len(benchmark) - 1)]), {"bad": "bad"})
+    with pytest.raises(InputError, match="not numbers"):
+        ds.vs.evaluate(benchmark.assign(bad="x"), {"bad": "bad"})
     with pytest.raises(InputError, match="must be 0/1"):
         ds.vs.evaluate(benchmark.assign(active=2), spec)
     with pytest.raises(InputError, match="no target could be evaluated"):

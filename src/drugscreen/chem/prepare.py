@@ -165,6 +165,7 @@ def prepare_library(
             progress=progress,
         )
         table = _join(table, _place(found.drop(columns=["row", "id", "smiles", "error"]), ok))
+        _keep_errors(table, ok, found["error"])
         summary.n_failing_filters = int((ok & ~table["pass_all"]).sum())
     if drop_failing:
         keep = table["error"].isna()
@@ -183,6 +184,15 @@ def prepare_library(
         table = _join(table, _place(values, ok))
     summary.n_out = len(table)
     return table, summary
+
+
+def _keep_errors(table: pd.DataFrame, ok: np.ndarray, errors: pd.Series) -> None:
+    """Copy a later step's per-record errors into ``table["error"]`` (rows ``ok`` were its input)."""
+    failed = errors.notna().to_numpy()
+    if failed.any():
+        values = table["error"].to_numpy(dtype=object).copy()
+        values[np.flatnonzero(ok)[failed]] = errors.to_numpy(dtype=object)[failed]
+        table["error"] = pd.Series(values, index=table.index, dtype=object)
 
 
 def _usable(table: pd.DataFrame) -> np.ndarray:

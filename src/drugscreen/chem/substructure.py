@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,8 @@ import numpy.typing as npt
 from drugscreen.chem.batches import Text, map_batches, parse_texts
 from drugscreen.chem.io import iter_records
 from drugscreen.errors import InputError
+
+logger = logging.getLogger("drugscreen")
 
 
 def _pattern(smarts: str) -> Any:
@@ -44,7 +47,8 @@ def has_substructure(
     Returns
     -------
     ndarray of bool
-        One value per record; False for records that do not parse.
+        One value per record; False for records that do not parse (their count is logged
+        as a warning).
 
     Examples
     --------
@@ -57,4 +61,12 @@ def has_substructure(
         _match_chunk, iter_records(molecules, **reader_kwargs), (smarts,), n_jobs=n_jobs, progress=False
     ):
         flags.extend(result)
+    unparsed = sum(f is None for f in flags)
+    if unparsed:
+        logger.warning(
+            "%d of %d records could not be parsed; they count as not matching %s",
+            unparsed,
+            len(flags),
+            smarts,
+        )
     return np.array([bool(f) for f in flags], dtype=np.bool_)

@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
     vs.add_argument(
         "--score-column", action="append", default=[], metavar="COL", help="also rank by this column's scores"
     )
-    vs.add_argument("--target-column", default="target", help="column of target names [target]")
+    vs.add_argument("--target-column", help="column of target names [target, if there is one]")
     vs.add_argument("--smiles-column", default="smiles", help="column of SMILES [smiles]")
     vs.add_argument("--active-column", default="active", help="column of 0/1 activity [active]")
     vs.add_argument("--id-column", help="column of molecule ids [row numbers]")
@@ -57,7 +57,10 @@ def register(sub: Any) -> None:
         help="order of equal scores",
     )
     vs.add_argument(
-        "--compare", nargs=2, metavar=("A", "B"), help="paired Wilcoxon test of method A against B"
+        "--compare",
+        nargs=2,
+        metavar=("A", "B"),
+        help="paired Wilcoxon test of method A against B, on the first of --metrics",
     )
     vs.add_argument(
         "--pair-on", choices=("target", "repeat"), default="target", help="pairs of the test [target]"
@@ -79,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"unknown --fp {unknown[0]!r}; choose from {', '.join(DEFAULT_METHODS)}")
     methods: dict[str, Any] = {n: DEFAULT_METHODS[n] for n in names}
     methods.update({c: c for c in args.score_column})
+    for name in args.compare or ():
+        if name not in methods:
+            raise InputError(f"--compare {name!r} is not one of the methods: {', '.join(methods)}")
     result = evaluate(
         args.data,
         methods,
@@ -95,11 +101,11 @@ def run(args: argparse.Namespace) -> int:
         active_column=args.active_column,
         id_column=args.id_column,
     )
+    write_table(result.runs, args.output)  # before the test: a long run is never lost
     comparison = None
     if args.compare:
         a, b = args.compare
         comparison = result.compare(a, b, metric=result.metrics[0], pair_on=args.pair_on)
-    write_table(result.runs, args.output)
     print(result.summary().round(4).to_string(), file=sys.stdout)
     if comparison is not None:
         c = comparison

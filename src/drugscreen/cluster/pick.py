@@ -37,7 +37,8 @@ def leader(
     threshold : float
         Distance in ``[0, 1]``.
     n : int, optional
-        Stop after ``n`` picks (default: all leaders).
+        Stop after ``n`` picks (default: all leaders; ``n=0`` gives none, where RDKit's
+        ``pickSize=0`` means all).
     first_picks : sequence of int
         Rows picked first, without a test (an existing selection to extend).
     pool_size : int, optional
@@ -107,6 +108,7 @@ def maxmin(
         Number of picks, ``first_picks`` included (at most the pool size).
     seed : int, optional
         Seed of the random first pick, the same number as RDKit's ``seed``; ``None`` draws one.
+        Not used when ``first_picks`` or ``existing`` start the selection.
     first_picks : sequence of int
         Pool rows picked first, in this order (RDKit's ``firstPicks``).
     existing : FingerprintArray, optional
@@ -135,7 +137,8 @@ def maxmin(
     seen so far and how many picks it was compared with, and is only brought up to date when
     that bound could still beat the best candidate of the round. Rows are scanned in parallel
     chunks, and a popcount bound skips distances that cannot lower a candidate's bound. Memory
-    is the fingerprints plus 17 bytes per molecule.
+    is the fingerprints plus 17 bytes per molecule (with ``existing``, plus one copy of the
+    fingerprints: pool and selection are joined into one array).
 
     References
     ----------
@@ -164,8 +167,15 @@ def maxmin(
     data = array.data[:pool]
     offset = 0
     if existing is not None:
-        if not isinstance(existing, FingerprintArray) or existing.spec != array.spec:
-            raise InputError("existing must be a FingerprintArray with the same spec as fps")
+        if not isinstance(existing, FingerprintArray):
+            raise InputError(
+                f"existing must be fingerprints (a FingerprintArray), got {type(existing).__name__}"
+            )
+        if existing.spec != array.spec:
+            raise InputError(
+                f"existing has other fingerprints ({existing.spec.label}) than the pool ({array.spec.label}): "
+                "make both with the same spec"
+            )
         offset = len(existing)
         data = np.concatenate([existing.data, data])
         first = np.concatenate([np.arange(offset, dtype=np.int64), first + offset])
@@ -207,7 +217,10 @@ def _check_bits(array: FingerprintArray, what: str) -> None:
 
 
 def _first_picks(first_picks: Sequence[int], pool: int) -> np.ndarray:
-    first = np.asarray(list(first_picks), dtype=np.int64)
+    given = list(first_picks)
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in given):
+        raise InputError(f"first_picks must be row numbers (integers), got {given[:10]}")
+    first = np.asarray(given, dtype=np.int64)
     if len(first) and (first.min() < 0 or first.max() >= pool or len(np.unique(first)) != len(first)):
         raise InputError(f"first_picks must be distinct rows below {pool}, got {list(first_picks)[:10]}")
     return first

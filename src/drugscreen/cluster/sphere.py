@@ -62,7 +62,9 @@ def sphere_exclusion(
     Notes
     -----
     Each centroid is one query of the threshold search (popcount bounds, all cores), so the
-    time grows with ``N x centroids``, and memory with ``N`` plus one block's hits. Butina
+    time grows with ``N x centroids``, and memory with ``N`` plus one block's hits (at most
+    ``block x N`` pairs: at large cut-offs, where most pairs are hits, use a smaller block).
+    The centroids equal the leader picks for the Tanimoto metric, the leader picker's. Butina
     clusters are usually tighter (the densest region is taken first); this is the method for
     libraries whose neighbour lists do not fit.
 

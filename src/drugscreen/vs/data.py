@@ -27,7 +27,7 @@ _INACTIVE_PREFIXES = ("decoys", "inactives")
 def load_benchmark(
     source: Any,
     *,
-    target_column: str = "target",
+    target_column: str | None = None,
     smiles_column: str = "smiles",
     active_column: str = "active",
     id_column: str | None = None,
@@ -37,13 +37,17 @@ def load_benchmark(
     Parameters
     ----------
     source : DataFrame, path to a table, or path to a folder
-        A table needs the three named columns (a single-target table may leave out the
-        target column: its target is then called ``"all"``). A folder holds one sub-folder per
-        target with files named ``actives*`` and ``decoys*`` or ``inactives*`` in any format
-        :func:`drugscreen.iter_records` reads except SDF (``.smi``, ``.ism``, ``.csv``, gzipped).
-    target_column, smiles_column, active_column, id_column : str
-        Column names in a table; ``active`` values must be 0/1 or booleans. Without an id
-        column, ids are the row numbers.
+        A table needs a SMILES and an activity column, and a target column unless it holds
+        one target (then called ``"all"``). A folder holds one sub-folder per target with
+        files named ``actives*`` and ``decoys*`` or ``inactives*``; the SMILES-type files among
+        them (``.smi``, ``.ism``, ``.csv``, ``.tsv``, ``.parquet``, gzipped or not) are read and
+        others (DUD-E's ``.sdf.gz`` and ``.mol2.gz`` copies of the same molecules) skipped.
+    target_column : str, optional
+        Column of target names; default ``"target"`` when the table has one. A column named
+        here must exist.
+    smiles_column, active_column, id_column : str
+        Column names in a table; ``active`` values must be 0/1 or booleans. Ids come from
+        ``id_column``, else from an ``id`` column, else they are the row numbers.
 
     Returns
     -------
@@ -76,7 +80,7 @@ def load_benchmark(
 
 def _from_table(
     table: pd.DataFrame,
-    target_column: str,
+    target_column: str | None,
     smiles_column: str,
     active_column: str,
     id_column: str | None,
@@ -92,10 +96,16 @@ def _from_table(
     if active.dtype != bool and not active.isin([0, 1]).all():
         bad = active[~active.isin([0, 1])].iloc[0]
         raise InputError(f"{where}: {active_column!r} must be 0/1 or True/False, found {bad!r}")
-    if target_column in table.columns:
+    if target_column is not None and target_column not in table.columns:
+        raise InputError(
+            f"{where} has no target column {target_column!r}; its columns are {list(table.columns)}"
+        )
+    target_column = target_column or ("target" if "target" in table.columns else None)
+    if target_column is not None:
         target = table[target_column].astype(str).to_numpy(dtype=object)
     else:
         target = np.full(len(table), "all", dtype=object)
+    id_column = id_column or ("id" if "id" in table.columns else None)
     ids = (
         table[id_column].astype(str).to_numpy(dtype=object)
         if id_column
@@ -117,8 +127,19 @@ def _from_table(
     return out
 
 
+def _smiles_type(path: Path) -> bool:
+    """Whether ``path`` is a SMILES-type file (DUD-E also ships SDF and MOL2 copies: skipped)."""
+    from drugscreen.chem.io import detect_format
+
+    try:
+        return detect_format(path) in ("smi", "csv", "tsv", "parquet")
+    except InputError:
+        logger.debug("%s: not a SMILES file; skipped", path)
+        return False
+
+
 def _from_folder(folder: Path) -> pd.DataFrame:
-    from drugscreen.chem.io import detect_format, iter_records
+    from drugscreen.chem.io import iter_records
 
     frames = []
     for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -129,11 +150,11 @@ def _from_folder(folder: Path) -> pd.DataFrame:
             logger.warning("%s: no actives* and decoys*/inactives* files; skipped", sub)
             continue
         for paths, label in ((actives, True), (inactives, False)):
-            for path in paths:
-                if detect_format(path) == "sdf":
-                    raise InputError(
-                        f"{path}: benchmark folders take SMILES files (.smi, .ism, .csv); convert SDF first"
-                    )
+            readable = [p for p in paths if _smiles_type(p)]
+            if not readable:
+                names = ", ".join(p.name for p in paths)
+                raise InputError(f"{sub}: no SMILES file (.smi, .ism, .csv, .tsv, .parquet) among {names}")
+            for path in readable:
                 records = list(iter_records(path))
                 frames.append(
                     pd.DataFrame(

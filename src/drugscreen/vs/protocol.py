@@ -125,7 +125,8 @@ def evaluate(
         ``(FingerprintSpec, metric)`` pair (``"dice"``, ``"cosine"``, ...), the name of a
         column of ``data`` holding precomputed scores (a model's predictions), or a callable
         ``scorer(queries, molecules) -> scores`` given the target's query rows and all its rows
-        as DataFrames. Default: the six fingerprint kinds of ``ds.vs.DEFAULT_METHODS``.
+        as DataFrames (without the ``active`` column). Default: the six fingerprint kinds of
+        ``ds.vs.DEFAULT_METHODS``.
     n_queries : int
         Actives drawn as queries per repeat.
     repeats : int
@@ -136,10 +137,13 @@ def evaluate(
         ``"auroc"``, ``"bedroc"`` (alpha 20), ``"bedroc<alpha>"``, ``"rie"``, ``"ef<percent>"``
         (``"ef1"`` is the enrichment factor at 1 %).
     seed : int
-        Seeds the draws: a target's draws depend only on the seed and the target's name, so
-        they do not change when methods or other targets are added.
+        Seeds the draws and the order of each target's molecules: they depend only on the
+        seed, the target's name and its molecules (not on the input's row order, other
+        targets or the methods).
     ties : {"stable", "pessimistic", "optimistic"}
-        Order of equal scores in the ranking (see :func:`drugscreen.vs.auroc`).
+        Order of equal scores in the ranking (see :func:`drugscreen.vs.auroc`). ``"stable"``
+        is the seeded random order of the molecules, so ties favour neither actives nor
+        inactives.
     keep_scores : bool
         Keep every ranking's scores in ``result.scores`` (for ROC plots).
     n_jobs : int
@@ -190,7 +194,7 @@ def evaluate(
 
         iterator = tqdm(targets, desc="targets", unit=" target")
     for target in iterator:
-        index = np.flatnonzero((table["target"] == target).to_numpy())
+        index = ranking_order(table, np.flatnonzero((table["target"] == target).to_numpy()), seed, target)
         labels = table["active"].to_numpy()[index]
         n_act = int(labels.sum())
         if n_act <= n_queries or n_act == len(labels):
@@ -229,6 +233,21 @@ def evaluate(
     return result
 
 
+def ranking_order(table: pd.DataFrame, index: np.ndarray, seed: int, target: str) -> np.ndarray:
+    """A target's rows in a seeded random order that does not depend on the input's row order.
+
+    Equal scores are ranked in this order (``ties="stable"``). Input order would bias the
+    metrics: benchmark files usually list the actives first, which would rank tied actives
+    above tied decoys. Sorting by SMILES and id first makes the order, the draws and hence
+    every result independent of how the input rows were arranged.
+    """
+    keys = table["smiles"].to_numpy(dtype=str)[index]
+    ids = table["id"].to_numpy(dtype=str)[index]
+    canonical = index[np.lexsort((ids, keys))]
+    rng = np.random.default_rng([int(seed), zlib.crc32(str(target).encode()), 1])
+    return canonical[rng.permutation(len(canonical))]
+
+
 def draw_queries(actives: np.ndarray, n_queries: int, repeats: int, seed: int, target: str) -> np.ndarray:
     """``repeats`` draws of ``n_queries`` distinct positions from ``actives``, seeded per target.
 
@@ -253,17 +272,13 @@ def _score(
     """Scores ``[repeats, molecules]`` of one method on one target."""
     repeats, n_queries = draws.shape
     if method.column is not None:
-        column = np.asarray(sub[method.column], dtype=np.float64)
+        column = _numeric(sub[method.column], method.name, len(sub))
         return np.broadcast_to(column, (repeats, len(sub)))
     if method.scorer is not None:
         out = np.empty((repeats, len(sub)))
+        blind = sub.drop(columns="active")  # a scorer must not see the labels it is judged on
         for r in range(repeats):
-            values = np.asarray(method.scorer(sub.iloc[draws[r]], sub), dtype=np.float64).ravel()
-            if len(values) != len(sub):
-                raise InputError(
-                    f"scorer {method.name!r} returned {len(values)} scores for {len(sub)} molecules"
-                )
-            out[r] = values
+            out[r] = _numeric(method.scorer(blind.iloc[draws[r]], blind), method.name, len(sub))
         return out
     assert method.spec is not None
     target_fps = fps[method.spec].take(index)
@@ -275,6 +290,21 @@ def _score(
         sims = bulk_similarity(target_fps.take(block.ravel()), target_fps, method.metric, n_jobs=n_jobs)
         sims = sims.reshape(len(block), n_queries, len(sub))
         out[r0 : r0 + len(block)] = sims.max(axis=1) if fusion == "max" else sims.mean(axis=1)
+    return out
+
+
+def _numeric(values: Any, name: str, n: int) -> np.ndarray:
+    """Scores of method ``name`` as float64[n], with a clear error for anything else."""
+    try:
+        out = np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"method {name!r} gave scores that are not numbers: {exc}") from None
+    if len(out) != n:
+        raise InputError(f"method {name!r} gave {len(out)} scores for {n} molecules")
+    if np.isnan(out).any():
+        raise InputError(
+            f"method {name!r} gave {int(np.isnan(out).sum())} NaN scores; fill or drop them first"
+        )
     return out
 
 
