@@ -26,6 +26,8 @@ def rdkit_protocol(table: pd.DataFrame, runs: pd.DataFrame, repeats: int) -> tup
     from rdkit.Chem import rdFingerprintGenerator as g
     from rdkit.ML.Scoring import Scoring
 
+    from drugscreen.vs.protocol import ranking_order
+
     RDLogger.DisableLog("rdApp.*")
     gens = {
         "ecfp4": g.GetMorganGenerator(radius=2, fpSize=2048).GetFingerprint,
@@ -39,7 +41,11 @@ def rdkit_protocol(table: pd.DataFrame, runs: pd.DataFrame, repeats: int) -> tup
     }
     t0 = time.perf_counter()
     mols = [Chem.MolFromSmiles(s) for s in table["smiles"]]
-    keep = [i for i, m in enumerate(mols) if m is not None]
+    parsed = [i for i, m in enumerate(mols) if m is not None]
+    # equal scores are ranked in evaluate's documented order (seeded, independent of the input's):
+    # the same order here, so ties are broken alike and every metric can be compared exactly
+    kept = table.iloc[parsed].reset_index(drop=True)
+    keep = [parsed[i] for i in ranking_order(kept, np.arange(len(kept)), 0, "all")]
     fps = {name: [fn(mols[i]) for i in keep] for name, fn in gens.items()}
     ids = table["id"].to_numpy()[keep]
     labels = table["active"].to_numpy()[keep]
