@@ -70,26 +70,30 @@ def test_notebook_is_clean():
     assert all(not c.outputs and c.execution_count is None for c in code), "strip the outputs"
 
 
-def test_getting_started_notebook_runs(tmp_path, monkeypatch):
+def _execute(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Run a notebook in a fresh kernel of this interpreter; returns its outputs (none an error)."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     pytest.importorskip("matplotlib")
 
     _use_this_interpreter_kernel(tmp_path, monkeypatch)
-    # let ipykernel pick its inline backend so the histogram becomes an image output
+    # let ipykernel pick its inline backend so figures become image outputs
     monkeypatch.delenv("MPLBACKEND", raising=False)
     workdir = tmp_path / "run"
     workdir.mkdir()
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         nb, timeout=300, kernel_name=KERNEL, resources={"metadata": {"path": str(workdir)}}
     )
     client.execute()  # raises CellExecutionError if a cell fails
-
     outputs = _outputs(nb)
     assert not [o for o in outputs if o["output_type"] == "error"]
+    return outputs
+
+
+def test_getting_started_notebook_runs(tmp_path, monkeypatch):
+    outputs = _execute(NOTEBOOK, tmp_path, monkeypatch)
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) >= 2, "expected the molecule grid and the histogram"
     text = "\n".join(_text(o) for o in outputs)
@@ -138,24 +142,10 @@ def test_vs_notebook_is_clean():
 
 
 def test_vs_notebook_runs_on_a_sample(tmp_path, monkeypatch, shared_data):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
-    pytest.importorskip("matplotlib")
-
-    _use_this_interpreter_kernel(tmp_path, monkeypatch)
-    monkeypatch.delenv("MPLBACKEND", raising=False)
     monkeypatch.setenv("DRUGSCREEN_SHARED", str(shared_data.parent))
     monkeypatch.setenv("DRUGSCREEN_NB_SAMPLE", "1500")  # stratified: 1,500 HIV and 300 BACE molecules
     monkeypatch.setenv("DRUGSCREEN_NB_REPEATS", "6")
-    nb = nbformat.read(VS_NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(
-        nb, timeout=300, kernel_name=KERNEL, resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()
-
-    outputs = _outputs(nb)
-    assert not [o for o in outputs if o["output_type"] == "error"]
+    outputs = _execute(VS_NOTEBOOK, tmp_path, monkeypatch)
     assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 3  # bars, ROC, enrichment
     text = "\n".join(_text(o) for o in outputs)
     assert "72 rankings: 2 targets x 6 fingerprint kinds x 6 draws" in text
