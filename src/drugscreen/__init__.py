@@ -30,7 +30,7 @@ _EXPORTS = {
     "search": "drugscreen.similarity.arrays",
     "similarity_matrix": "drugscreen.similarity.matrix",
     "bulk_similarity": "drugscreen.similarity.matrix",
-    "read_molecules": "drugscreen.chem.io",
+    "read_molecules": "drugscreen.chem.parse",
     "scaffolds": "drugscreen.chem.scaffolds",
     "group_by_scaffold": "drugscreen.chem.scaffolds",
     "standardize": "drugscreen.chem.standardize",

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from rdkit import Chem
 
-from drugscreen.chem.io import detect_format, iter_records, read_molecules, write_table
+from drugscreen.chem.io import detect_format, iter_records, write_table
+from drugscreen.chem.parse import read_molecules
 from drugscreen.errors import InputError
 
 GOOD = ["CCO", "c1ccccc1", "CC(=O)O"]

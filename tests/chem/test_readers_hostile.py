@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from rdkit import Chem
 
 import drugscreen as ds
-from drugscreen.chem.io import iter_records, read_molecules
+from drugscreen.chem.io import iter_records
+from drugscreen.chem.parse import read_molecules
 from drugscreen.errors import InputError
 
 

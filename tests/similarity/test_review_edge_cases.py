@@ -13,7 +13,7 @@ from rdkit.Chem import rdMolDescriptors
 
 import drugscreen as ds
 import drugscreen.similarity.engine as sim
-from drugscreen.chem.io import read_molecules
+from drugscreen.chem.parse import read_molecules
 from drugscreen.cli import main
 from drugscreen.errors import DatabaseError, DrugscreenError, InputError, SpecError
 

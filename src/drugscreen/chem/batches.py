@@ -15,7 +15,8 @@ from itertools import chain, islice
 from typing import Any
 
 from drugscreen.backends.parallel import exit_with_parent, resolve_n_jobs
-from drugscreen.chem.io import RawRecord, parse_record
+from drugscreen.chem.io import RawRecord
+from drugscreen.chem.parse import parse_record
 
 logger = logging.getLogger("drugscreen")
 

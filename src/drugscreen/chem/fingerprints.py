@@ -21,7 +21,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from drugscreen.backends.parallel import exit_with_parent, resolve_n_jobs
-from drugscreen.chem.io import RawRecord, iter_records, parse_record
+from drugscreen.chem.io import RawRecord, iter_records
+from drugscreen.chem.parse import parse_record
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import MoleculeError, SpecError
 

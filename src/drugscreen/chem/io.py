@@ -1,15 +1,11 @@
-"""Molecule readers with per-record error capture.
+"""Molecule readers with per-record error capture, and the safe table writer.
 
 Every reader yields one record per input record -- including the bad ones -- so that a job
 can report exactly which line failed and why, and never silently shrinks.
 
-Two levels:
-
-- :func:`iter_records` streams *raw* records (SMILES text or an SDF mol block, plus row,
-  line and id) without parsing chemistry; parallel fingerprinting sends these to worker
-  processes, where the expensive parse happens.
-- :func:`read_molecules` parses them into RDKit molecules (``MolRecord.mol`` or
-  ``MolRecord.error``).
+:func:`iter_records` streams *raw* records (SMILES text or an SDF mol block, plus row, line
+and id) without parsing chemistry; parallel jobs send these to worker processes, where the
+expensive parse happens (:mod:`drugscreen.chem.parse`: ``parse_record``, ``read_molecules``).
 """
 
 from __future__ import annotations
@@ -71,17 +67,6 @@ class RawRecord:
     def where(self) -> str:
         """Location for messages, e.g. ``row 12 (line 14)``."""
         return f"row {self.row}" + (f" (line {self.line})" if self.line is not None else "")
-
-
-@dataclass(frozen=True)
-class MolRecord:
-    """A parsed record: ``mol`` is an RDKit molecule, or None with the reason in ``error``."""
-
-    row: int
-    line: int | None
-    id: str | None
-    mol: Any
-    error: str | None
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
@@ -386,57 +371,6 @@ def iter_records(
         yield RawRecord(row, None, None, smi.strip())
 
 
-def parse_record(text: str, fmt: str = "smiles") -> tuple[Any, str | None]:
-    """Parse one SMILES or mol block; returns ``(mol, None)`` or ``(None, reason)``.
-
-    The fast path is RDKit's normal parse. Only when it fails is the record parsed again
-    without sanitisation to find out *why* (syntax error vs. chemistry problem).
-    """
-    from rdkit import Chem, rdBase
-
-    if not text:
-        return None, "empty record"
-    # RDKit logs parse errors to stderr; we report them per record instead. BlockLogs silences
-    # them only for this call, so the host's own RDKit logging is left as it was.
-    with rdBase.BlockLogs():
-        return _parse(Chem, text, fmt)
-
-
-def _parse(Chem: Any, text: str, fmt: str) -> tuple[Any, str | None]:
-    if fmt == "smiles":
-        mol = Chem.MolFromSmiles(text)
-        if mol is not None:
-            return mol, None
-        raw = Chem.MolFromSmiles(text, sanitize=False)
-    else:
-        mol = Chem.MolFromMolBlock(text)
-        if mol is not None:
-            return mol, None
-        raw = Chem.MolFromMolBlock(text, sanitize=False)
-    if raw is None:
-        return None, f"unparseable {'SMILES' if fmt == 'smiles' else 'mol block'}"
-    try:
-        Chem.SanitizeMol(raw)
-    except Exception as exc:  # RDKit raises MolSanitizeException subclasses
-        return None, f"sanitization failed: {exc}"
-    return None, "RDKit could not build the molecule"
-
-
-def read_molecules(source: str | os.PathLike[str] | Iterable[str], **kwargs: Any) -> Iterator[MolRecord]:
-    """Stream parsed molecules; bad records come back with ``mol=None`` and a reason.
-
-    Takes the same arguments as :func:`iter_records`.
-
-    Examples
-    --------
-    >>> [r.error for r in read_molecules(["CCO", "C1CC"])]
-    [None, 'unparseable SMILES']
-    """
-    for rec in iter_records(source, **kwargs):
-        mol, error = (None, rec.error) if rec.error else parse_record(rec.text, rec.fmt)
-        yield MolRecord(rec.row, rec.line, rec.id, mol, error)
-
-
 def write_table(df: Any, path: str | os.PathLike[str]) -> Path:
     """Write a DataFrame to ``.csv``, ``.tsv`` or ``.parquet`` without ever leaving a partial file.
 
@@ -459,3 +393,12 @@ def write_table(df: Any, path: str | os.PathLike[str]) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def __getattr__(name: str) -> Any:
+    # parsing moved to drugscreen.chem.parse; imports of these names from here keep working
+    if name in ("MolRecord", "parse_record", "read_molecules"):
+        from drugscreen.chem import parse
+
+        return getattr(parse, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from drugscreen.backends.parallel import resolve_n_jobs
-from drugscreen.chem.io import RawRecord, iter_records, parse_record
+from drugscreen.chem.io import RawRecord, iter_records
+from drugscreen.chem.parse import parse_record
 
 #: Records per task sent to a worker process.
 CHUNK = 5_000

@@ -47,7 +47,7 @@ def read_queries(args: argparse.Namespace) -> tuple[list[Any], list[str]]:
     """Query molecules and labels from arguments and --queries; bad ones are reported and skipped."""
     from rdkit import Chem
 
-    from drugscreen.chem.io import read_molecules
+    from drugscreen.chem.parse import read_molecules
 
     mols: list[Any] = []
     labels: list[str] = []
