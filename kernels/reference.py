@@ -100,3 +100,48 @@ def maxmin_picks(fps: npt.NDArray[np.uint64], first: list[int], n: int, threshol
             break
         picks.append(row)
     return picks
+
+
+def hop_distances(n: int, edges: list[tuple[int, int]]) -> npt.NDArray[np.int64]:
+    """All-pairs hop distances by level-by-level expansion of a dense adjacency (-1: none)."""
+    adj = np.zeros((n, n), dtype=bool)
+    for a, b in edges:
+        if a != b:
+            adj[a, b] = adj[b, a] = True
+    out = np.full((n, n), -1, dtype=np.int64)
+    for s in range(n):
+        frontier = np.zeros(n, dtype=bool)
+        frontier[s] = True
+        seen = frontier.copy()
+        level = 0
+        while frontier.any():
+            out[s, frontier] = level
+            frontier = adj[frontier].any(axis=0) & ~seen
+            seen |= frontier
+            level += 1
+    return out
+
+
+def set_distance(dist: npt.NDArray[np.int64], targets: list[int], genes: list[int], kind: str) -> float:
+    """One drug–disease distance of Guney et al. 2016, written out from the paper's formulas."""
+    block = dist[np.ix_(targets, genes)].astype(float)
+    if kind == "closest":
+        return float(np.mean([min(row) for row in block]))
+    if kind == "shortest":
+        return float(np.mean([np.mean(row) for row in block]))
+    if kind == "kernel":
+        return float(np.mean([-np.log(np.mean(np.exp(-(row + 1)))) for row in block]))
+    if kind == "centre":
+        inner = [sum(dist[g, h] for h in genes) for g in genes]
+        centres = [g for g, v in zip(genes, inner, strict=True) if v == min(inner)]
+        return float(np.mean(dist[np.ix_(targets, centres)]))
+    if kind == "separation":
+
+        def within(nodes: list[int]) -> float:
+            if len(nodes) == 1:
+                return 0.0
+            return float(np.mean([min(dist[a, b] for b in nodes if b != a) for a in nodes]))
+
+        between = [min(row) for row in block] + [min(col) for col in block.T]
+        return float(np.mean(between)) - (within(targets) + within(genes)) / 2
+    raise ValueError(kind)
