@@ -76,9 +76,9 @@ def test_random_sets_are_degree_matched_and_reproducible():
     bins = degree_bins(net.degree, 10)
     drugs = random_sets(net, 3, (2, 6), 1, "drug")
     diseases = random_sets(net, 3, (5, 20), 2, "dis")
-    from drugscreen.repurpose.proximity import _side
+    from drugscreen.network.randomize import draw_sets
 
-    side = _side(net, drugs, bins, 50, 7, 1, "drug", True)
+    side = draw_sets(net, drugs, bins, 50, 7, 1, "drug", True)
     for e, nodes in enumerate(side.sets):
         draws, sizes = side.draws[side.profile[e]], side.draw_sizes[side.profile[e]]
         wanted = np.sort(bins[nodes])

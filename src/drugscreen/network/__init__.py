@@ -5,5 +5,16 @@
 """
 
 from drugscreen.network.interactome import Interactome, LoadReport, compute_distances
+from drugscreen.network.modules import ModuleSignificance, diamond, largest_component, module_significance
+from drugscreen.network.randomize import degree_bins
 
-__all__ = ["Interactome", "LoadReport", "compute_distances"]
+__all__ = [
+    "Interactome",
+    "LoadReport",
+    "ModuleSignificance",
+    "compute_distances",
+    "degree_bins",
+    "diamond",
+    "largest_component",
+    "module_significance",
+]

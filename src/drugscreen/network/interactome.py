@@ -9,14 +9,12 @@ All-pairs shortest-path lengths are computed once by a parallel breadth-first se
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
-import io
 import logging
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from drugscreen.errors import InputError
+from drugscreen.network.edgelist import as_ids, parse_edges
 
 logger = logging.getLogger("drugscreen")
 
@@ -148,7 +147,7 @@ class Interactome:
                 text = handle.read()
         except (OSError, UnicodeDecodeError, EOFError) as exc:
             raise InputError(f"cannot read interactome file {str(path)!r}: {exc}") from exc
-        pairs = _parse_edges(text, sep=sep, is_sif=is_sif, columns=columns, source=str(path))
+        pairs = parse_edges(text, sep=sep, is_sif=is_sif, columns=columns, source=str(path))
         return cls._from_pairs(pairs, largest_component=largest_component, cache_dir=cache_dir)
 
     @classmethod
@@ -182,7 +181,7 @@ class Interactome:
                 raise InputError(
                     f"edge table has no column {missing[0]!r}; columns are {list(edges.columns)}"
                 )
-            pairs = list(zip(_as_ids(edges[cols[0]]), _as_ids(edges[cols[1]]), strict=True))
+            pairs = list(zip(as_ids(edges[cols[0]]), as_ids(edges[cols[1]]), strict=True))
         else:
             pairs = []
             for number, pair in enumerate(edges):
@@ -353,80 +352,3 @@ def compute_distances(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
     if longest >= UNREACHABLE:
         raise InputError(f"the network has paths of {longest} hops or more; distances stop at 254")
     return out
-
-
-def _as_ids(column: pd.Series) -> list[str]:
-    if column.isna().any():
-        raise InputError(f"edge column {column.name!r} has {int(column.isna().sum())} empty values")
-    return [str(v) for v in column.tolist()]
-
-
-def _parse_edges(
-    text: str, *, sep: str | None, is_sif: bool, columns: tuple[str, str] | None, source: str
-) -> list[tuple[str, str]]:
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1)]
-    lines = [(n, line) for n, line in lines if line.strip() and not line.lstrip().startswith("#")]
-    pick = (0, 1)
-    if columns is not None:
-        if not lines:
-            raise InputError(f"{source}: no header line")
-        header = _split(lines[0][1], sep)
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise InputError(f"{source}: no column {missing[0]!r} in the header {header}")
-        pick = (header.index(columns[0]), header.index(columns[1]))
-        lines = lines[1:]
-    pairs: list[tuple[str, str]] = []
-    for number, line in lines:
-        fields = _split(line, sep)
-        if is_sif and columns is None:
-            if len(fields) < 3:
-                raise InputError(
-                    f"{source}, line {number}: a SIF line needs 'gene relation gene', got {line!r}"
-                )
-            pairs.extend((fields[0], other) for other in fields[2:])
-            continue
-        if len(fields) <= max(pick):
-            raise InputError(f"{source}, line {number}: expected two gene fields, got {line!r}")
-        a, b = fields[pick[0]].strip(), fields[pick[1]].strip()
-        if not a or not b:
-            raise InputError(f"{source}, line {number}: an empty gene id")
-        pairs.append((a, b))
-    return pairs
-
-
-def _split(line: str, sep: str | None) -> list[str]:
-    if sep == ",":
-        return next(csv.reader(io.StringIO(line)))
-    return line.split(sep)
-
-
-def gene_sets(
-    data: Mapping[Any, Iterable[Any]] | pd.DataFrame,
-    *,
-    key: str | None = None,
-    gene: str = "gene",
-    what: str = "set",
-) -> dict[str, list[str]]:
-    """Gene sets from a dict of iterables or a long table (``key, gene`` columns).
-
-    Names and genes become strings; order of first appearance is kept.
-    """
-    if isinstance(data, pd.DataFrame):
-        key = key or data.columns[0]
-        for col in (key, gene):
-            if col not in data.columns:
-                raise InputError(f"{what} table has no column {col!r}; columns are {list(data.columns)}")
-        table = data[[key, gene]].dropna()
-        out: dict[str, list[str]] = {}
-        for k, g in zip(table[key].tolist(), table[gene].tolist(), strict=True):
-            out.setdefault(str(k), []).append(str(g))
-        return out
-    if isinstance(data, Mapping):
-        result: dict[str, list[str]] = {}
-        for k, genes in data.items():
-            if isinstance(genes, (str, bytes)) or not isinstance(genes, Iterable):
-                raise InputError(f"{what} {k!r}: expected a collection of genes, got {genes!r}")
-            result[str(k)] = [str(g) for g in genes]
-        return result
-    raise InputError(f"{what}s must be a dict of gene collections or a table, got {type(data).__name__}")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,240 +34,14 @@ import pandas as pd
 from scipy.stats import norm
 
 from drugscreen.errors import InputError
-from drugscreen.network.interactome import UNREACHABLE, Interactome, gene_sets
+from drugscreen.network.edgelist import gene_sets
+from drugscreen.network.interactome import UNREACHABLE, Interactome
+from drugscreen.network.randomize import DrawnSets, degree_bins, draw_sets
+from drugscreen.repurpose.set_distances import DISTANCES, drawn_sets, real_sets, set_distances
 
 logger = logging.getLogger("drugscreen")
 
-#: The distances of Guney et al. 2016, in the paper's order.
-DISTANCES = ("closest", "shortest", "kernel", "centre", "separation")
 _ALIASES = {"center": "centre"}
-#: Retries to avoid repeating a node within one random set (as the paper's code does).
-RETRIES = 20
-
-
-def degree_bins(degree: np.ndarray, min_bin_size: int = 100) -> np.ndarray:
-    """Degree bin of every node (Guney et al. 2016).
-
-    Nodes are sorted by degree; consecutive degrees are pooled until a bin holds at least
-    ``min_bin_size`` nodes; a last bin smaller than that joins the one before it.
-
-    Parameters
-    ----------
-    degree : array of int
-        Degree of each node.
-    min_bin_size : int
-        Smallest number of nodes in a bin.
-
-    Returns
-    -------
-    ndarray of int64
-        Bin index of each node; bins are numbered by increasing degree.
-
-    Examples
-    --------
-    >>> degree_bins([1, 1, 2, 3, 3, 3, 9], min_bin_size=2).tolist()
-    [0, 0, 1, 1, 1, 1, 2]
-    """
-    degree = np.asarray(degree, dtype=np.int64)
-    if isinstance(min_bin_size, bool) or not isinstance(min_bin_size, int) or min_bin_size < 1:
-        raise InputError(f"min_bin_size must be a positive whole number, got {min_bin_size!r}")
-    values, counts = np.unique(degree, return_counts=True)
-    bin_of_value = np.empty(len(values), dtype=np.int64)
-    current, filled = 0, 0
-    for i, count in enumerate(counts):
-        bin_of_value[i] = current
-        filled += count
-        if filled >= min_bin_size:
-            current += 1
-            filled = 0
-    if filled and current > 0:  # a short last bin joins the previous one
-        bin_of_value[bin_of_value == current] = current - 1
-    return bin_of_value[np.searchsorted(values, degree)]
-
-
-@dataclass
-class _Side:
-    """One side's entities (drugs or diseases), their node sets and random draws."""
-
-    names: list[str]
-    sets: list[np.ndarray]
-    missing: list[list[str]]
-    profile: np.ndarray  # per entity: index of its degree profile, -1 for an empty set
-    draws: list[np.ndarray]  # per profile: (n_random, k) nodes, -1 padded
-    draw_sizes: list[np.ndarray]  # per profile: (n_random,) set sizes
-
-    @property
-    def n_profiles(self) -> int:
-        return len(self.draws)
-
-
-def _side(
-    net: Interactome,
-    named_sets: dict[str, list[str]],
-    bins: np.ndarray,
-    n_random: int,
-    seed: int,
-    tag: int,
-    what: str,
-    exclude_self: bool,
-) -> _Side:
-    from drugscreen.kernels.graph_cpu import draw_matched_sets
-
-    order = np.argsort(bins, kind="stable")
-    bin_offsets = np.zeros(int(bins.max()) + 2, dtype=np.int64)
-    np.cumsum(np.bincount(bins, minlength=len(bin_offsets) - 1), out=bin_offsets[1:])
-    bin_members = order.astype(np.int32)
-    node_pos = np.empty(len(bins), dtype=np.int64)
-    node_pos[order] = np.arange(len(bins))
-    names, sets, missing = [], [], []
-    profile_index: dict[tuple[int, ...], int] = {}
-    representative: dict[tuple[int, ...], np.ndarray] = {}
-    profile = []
-    for name, genes in named_sets.items():
-        nodes, lost = net.resolve(genes)
-        names.append(name)
-        sets.append(nodes)
-        missing.append(lost)
-        if lost:
-            logger.info(
-                "%s %s: %d of %d genes not in the network: %s",
-                what,
-                name,
-                len(lost),
-                len(set(genes)),
-                ", ".join(lost[:10]) + (" ..." if len(lost) > 10 else ""),
-            )
-        if len(nodes) == 0:
-            profile.append(-1)
-            continue
-        # nodes in (bin, node) order: the draws depend on the seed, the side and this key only
-        ordered = sorted((int(bins[v]), int(v)) for v in nodes)
-        key = tuple(v for _, v in ordered) if exclude_self else tuple(b for b, _ in ordered)
-        profile.append(profile_index.setdefault(key, len(profile_index)))
-        representative.setdefault(key, np.asarray([v for _, v in ordered], dtype=np.int64))
-    draws, sizes = [], []
-    for key in profile_index:  # dicts keep insertion order: profile u is the u-th key
-        seeds = np.random.SeedSequence([seed, tag, *key]).generate_state(n_random, np.uint64)
-        out = np.empty((n_random, len(key)), dtype=np.int32)
-        size = np.empty(n_random, dtype=np.int64)
-        draw_matched_sets(
-            representative[key],
-            bins,
-            node_pos,
-            bin_members,
-            bin_offsets,
-            exclude_self,
-            seeds,
-            RETRIES,
-            out,
-            size,
-        )
-        draws.append(out)
-        sizes.append(size)
-    return _Side(names, sets, missing, np.asarray(profile, dtype=np.int64), draws, sizes)
-
-
-@dataclass
-class _Instances:
-    """Node sets laid out flat for the kernels: set ``q`` is ``members[offsets[q]:offsets[q+1]]``."""
-
-    members: np.ndarray
-    offsets: np.ndarray
-
-    @property
-    def sizes(self) -> np.ndarray:
-        return np.diff(self.offsets)
-
-    @classmethod
-    def of(cls, sets: Sequence[np.ndarray]) -> _Instances:
-        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-        np.cumsum([len(s) for s in sets], out=offsets[1:])
-        members = np.concatenate(list(sets)).astype(np.int32) if sets else np.empty(0, np.int32)
-        return cls(members, offsets)
-
-
-def _real_instances(side: _Side) -> _Instances:
-    return _Instances.of(side.sets)
-
-
-def _draw_instances(side: _Side, start: int, stop: int) -> _Instances:
-    """Draws ``start..stop-1`` of every profile: instance ``u * width + i``."""
-    sets = []
-    for u in range(side.n_profiles):
-        for i in range(start, stop):
-            sets.append(side.draws[u][i, : side.draw_sizes[u][i]])
-    return _Instances.of(sets)
-
-
-def _evaluate(
-    dist: np.ndarray,
-    wanted: Sequence[str],
-    a: _Instances,
-    b: _Instances,
-    qa: np.ndarray,
-    qb: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """Distance between set ``qa[q]`` of ``a`` (targets) and set ``qb[q]`` of ``b`` (genes)."""
-    from drugscreen.kernels import graph_cpu as k
-
-    n = dist.shape[0]
-    a_start, a_end = a.offsets[qa], a.offsets[qa + 1]
-    b_start, b_end = b.offsets[qb], b.offsets[qb + 1]
-    out: dict[str, np.ndarray] = {}
-
-    def mean_of(
-        values: np.ndarray, rows: np.ndarray, members: np.ndarray, lo: np.ndarray, hi: np.ndarray
-    ) -> np.ndarray:
-        result = np.empty(len(rows), dtype=np.float64)
-        k.mean_over_sets(values, rows, members, lo, hi, result)
-        return result
-
-    if "closest" in wanted or "separation" in wanted:
-        near_b = np.empty((len(b.sizes), n), dtype=np.uint8)
-        k.set_row_min(dist, b.members, b.offsets, near_b)
-        a_to_b = mean_of(near_b, qb, a.members, a_start, a_end)
-        del near_b
-        if "closest" in wanted:
-            out["closest"] = a_to_b
-        if "separation" in wanted:
-            near_a = np.empty((len(a.sizes), n), dtype=np.uint8)
-            k.set_row_min(dist, a.members, a.offsets, near_a)
-            b_to_a = mean_of(near_a, qa, b.members, b_start, b_end)
-            del near_a
-            within_a = np.empty(len(a.sizes))
-            within_b = np.empty(len(b.sizes))
-            k.within_set_closest(dist, a.members, a.offsets, within_a)
-            k.within_set_closest(dist, b.members, b.offsets, within_b)
-            size_a, size_b = a_end - a_start, b_end - b_start
-            between = (a_to_b * size_a + b_to_a * size_b) / (size_a + size_b)
-            out["separation"] = between - (within_a[qa] + within_b[qb]) / 2.0
-    if "shortest" in wanted:
-        sums = np.empty((len(b.sizes), n), dtype=np.float64)
-        k.set_row_sum(dist, b.members, b.offsets, _IDENTITY, sums)
-        sums /= np.maximum(b.sizes, 1)[:, None]
-        out["shortest"] = mean_of(sums, qb, a.members, a_start, a_end)
-    if "kernel" in wanted:
-        sums = np.empty((len(b.sizes), n), dtype=np.float64)
-        k.set_row_sum(dist, b.members, b.offsets, _KERNEL, sums)
-        with np.errstate(divide="ignore"):
-            sums = -np.log(sums / np.maximum(b.sizes, 1)[:, None])
-        out["kernel"] = mean_of(sums, qb, a.members, a_start, a_end)
-    if "centre" in wanted:
-        is_centre = np.zeros(len(b.members), dtype=np.bool_)
-        k.set_centres(dist, b.members, b.offsets, is_centre)
-        counts = np.add.reduceat(is_centre, b.offsets[:-1]) if len(b.members) else np.zeros(0)
-        counts = np.where(b.sizes > 0, counts, 0)
-        centres = _Instances(b.members[is_centre], np.r_[0, np.cumsum(counts)].astype(np.int64))
-        sums = np.empty((len(b.sizes), n), dtype=np.float64)
-        k.set_row_sum(dist, centres.members, centres.offsets, _IDENTITY, sums)
-        sums /= np.maximum(counts, 1)[:, None]
-        out["centre"] = mean_of(sums, qb, a.members, a_start, a_end)
-    return out
-
-
-_IDENTITY = np.arange(256, dtype=np.float64)
-_KERNEL = np.exp(-(np.arange(256, dtype=np.float64) + 1.0))
-_KERNEL[UNREACHABLE] = 0.0
 
 
 def proximity(
@@ -342,8 +115,8 @@ def proximity(
     drugs_named = gene_sets(drug_targets, gene="gene", what="drug")
     diseases_named = gene_sets(disease_genes, gene="gene", what="disease")
     bins = degree_bins(net.degree, min_bin_size)
-    drugs = _side(net, drugs_named, bins, n_random, seed, 1, "drug", exclude_self)
-    diseases = _side(net, diseases_named, bins, n_random, seed, 2, "disease", exclude_self)
+    drugs = draw_sets(net, drugs_named, bins, n_random, seed, 1, "drug", exclude_self)
+    diseases = draw_sets(net, diseases_named, bins, n_random, seed, 2, "disease", exclude_self)
     drug_of, disease_of = _pair_index(pairs, drugs.names, diseases.names)
 
     from drugscreen.backends.parallel import numba_threads
@@ -356,11 +129,11 @@ def proximity(
     s2 = {w: np.zeros(n_pairs) for w in wanted}
     with numba_threads(n_jobs):
         if len(scored):
-            real = _evaluate(
+            real = set_distances(
                 dist,
                 wanted,
-                _real_instances(drugs),
-                _real_instances(diseases),
+                real_sets(drugs),
+                real_sets(diseases),
                 drug_of[scored],
                 disease_of[scored],
             )
@@ -374,11 +147,11 @@ def proximity(
             step = np.arange(stop - start)
             qa = (pa[:, None] * (stop - start) + step).ravel()
             qb = (pb[:, None] * (stop - start) + step).ravel()
-            values = _evaluate(
+            values = set_distances(
                 dist,
                 wanted,
-                _draw_instances(drugs, start, stop),
-                _draw_instances(diseases, start, stop),
+                drawn_sets(drugs, start, stop),
+                drawn_sets(diseases, start, stop),
                 qa,
                 qb,
             )
@@ -438,8 +211,8 @@ def _pair_index(
 
 
 def _table(
-    drugs: _Side,
-    diseases: _Side,
+    drugs: DrawnSets,
+    diseases: DrawnSets,
     drug_of: np.ndarray,
     disease_of: np.ndarray,
     ok: np.ndarray,
