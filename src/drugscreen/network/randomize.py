@@ -43,7 +43,7 @@ def degree_bins(degree: np.ndarray, min_bin_size: int = 100) -> np.ndarray:
     Examples
     --------
     >>> degree_bins([1, 1, 2, 3, 3, 3, 9], min_bin_size=2).tolist()
-    [0, 0, 1, 1, 1, 1, 2]
+    [0, 0, 1, 1, 1, 1, 1]
     """
     degree = np.asarray(degree, dtype=np.int64)
     if isinstance(min_bin_size, bool) or not isinstance(min_bin_size, int) or min_bin_size < 1:
