@@ -77,6 +77,8 @@ def _write_cli_help(app: object) -> None:
         ["cluster"],
         ["pick"],
         ["vs-eval"],
+        ["proximity"],
+        ["synergy"],
         ["demo"],
     ]
     for argv in commands:

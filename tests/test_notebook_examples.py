@@ -150,3 +150,26 @@ def test_vs_notebook_runs_on_a_sample(tmp_path, monkeypatch, shared_data):
     text = "\n".join(_text(o) for o in outputs)
     assert "72 rankings: 2 targets x 6 fingerprint kinds x 6 draws" in text
     assert "HIV: most significant BEDROC difference" in text and "BACE:" in text
+
+
+NETWORK_NOTEBOOK = ROOT / "notebooks" / "network_medicine.ipynb"
+
+
+def test_network_notebook_is_clean():
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(NETWORK_NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    assert all(not c.outputs and c.execution_count is None for c in nb.cells if c.cell_type == "code")
+
+
+def test_network_notebook_runs(tmp_path, monkeypatch):
+    outputs = _execute(NETWORK_NOTEBOOK, tmp_path, monkeypatch)
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 2  # z histogram, heat map
+    text = "\n".join(_text(o) for o in outputs)
+    assert "Interactome(2000 genes" in text
+    auroc = float(text.split("ranked by -z: AUROC ")[1].split()[0])
+    assert auroc > 0.8  # the planted drugs come first
+    assert "per-target contributions" in text and "largest connected component" in text
+    assert "complementary" in text or "overlapping" in text
+    for model in ("bliss", "hsa", "loewe", "zip"):
+        assert model in text

@@ -52,6 +52,10 @@ def test_largest_component_self_loops_duplicates_reported():
     r = net.report
     assert (r.n_edges_read, r.n_self_loops, r.n_duplicate_edges, r.n_components) == (5, 1, 1, 2)
     assert (r.n_genes_dropped, r.n_edges_dropped) == (2, 1)
+    assert list(net.self_loops) == [False, False, True]
+    assert list(net.degree_of("networkx")) == [1, 2, 3] and list(net.degree_of()) == [1, 2, 1]
+    with pytest.raises(InputError, match="convention"):
+        net.degree_of("igraph")
     everything = ds.network.Interactome.from_edges(edges, largest_component=False)
     assert (
         everything.n_genes == 5 and everything.distances[everything.index["A"], everything.index["X"]] == 255

@@ -39,7 +39,9 @@ def test_module_significance_detects_a_clustered_set():
     assert result.z > 3 and result.p < 1e-3
     again = ds.network.module_significance(net, clustered, n_random=200, min_bin_size=20)
     assert again.mean_random == result.mean_random  # seeded
-    spread = ds.network.module_significance(net, list(net.genes[::15][: len(clustered)]), n_random=200, min_bin_size=20)
+    spread = ds.network.module_significance(
+        net, list(net.genes[::15][: len(clustered)]), n_random=200, min_bin_size=20
+    )
     assert spread.z < result.z
     with pytest.raises(InputError, match="no gene"):
         ds.network.module_significance(net, ["x"])

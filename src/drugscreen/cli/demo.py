@@ -16,7 +16,8 @@ def register(sub: Any) -> None:
         description="The main job on data shipped with drugscreen: prepare a sample (standardise, "
         "Lipinski and PAINS flags), build a 25,000-molecule database, screen it against a handful "
         "of known drugs, cluster it, pick 100 diverse molecules and run the virtual-screening "
-        "protocol on a toy target.",
+        "protocol on a toy target; then score drugs against a disease module on a generated "
+        "interactome (network proximity) and generated dose-response blocks (synergy).",
     )
     demo.add_argument("--out", default="demo-output", help="output directory [demo-output]")
     add_jobs(demo)
@@ -53,8 +54,24 @@ def run(args: argparse.Namespace) -> int:
     ranked = int(first["n_actives"] + first["n_inactives"])
     print(f"Virtual screen of a toy target (sulfonamides), {ranked} molecules ranked, 20 draws of 5 queries:")
     print(summary.round(3).to_string())
+    prox = result.proximity
+    top = prox.head(8)
+    print(
+        f"\nNetwork proximity of {prox.drug.nunique()} drugs to a disease module (generated 2,000-gene "
+        f"interactome, 200 randomisations): {int(top.near_module.sum())} of the 8 most proximal drugs "
+        "are the ones given targets next to the module. Top 5:"
+    )
+    print(
+        prox[["drug", "d", "z", "n_targets", "near_module"]]
+        .head(5)
+        .to_string(index=False, float_format="%.2f")
+    )
+    scores = result.synergy.pivot(index=["block_id", "drug_col"], columns="model", values="score")
+    print("\nSynergy scores of three generated blocks (1 Bliss-independent, 2 synergistic, 3 antagonistic):")
+    print(scores.round(1).to_string())
     print(
         f"\nDatabase: {result.database}\nAll hits: {result.hits_file}\nClusters: {result.clusters_file}"
         f"\nPrepared: {result.prepared_file}\nPicks: {result.picks_file}\nVS runs: {result.vs_file}"
+        f"\nProximity: {result.proximity_file}\nSynergy: {result.synergy_file}"
     )
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -89,3 +90,53 @@ def gene_sets(
             result[str(k)] = [str(g) for g in genes]
         return result
     raise InputError(f"{what}s must be a dict of gene collections or a table, got {type(data).__name__}")
+
+
+def read_table(path: str | Path, what: str) -> pd.DataFrame:
+    """A ``.csv``, ``.tsv`` (``.txt``) or ``.parquet`` table, gzip allowed; ids kept as text."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} file {str(path)!r} does not exist or is not a file")
+    name = path.name.lower().removesuffix(".gz")
+    try:
+        if name.endswith(".parquet"):
+            return pd.read_parquet(path).astype(str)
+        sep = "," if name.endswith(".csv") else "\t"
+        return pd.read_csv(path, sep=sep, dtype=str, comment="#")
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {what} file {str(path)!r}: {exc}") from exc
+
+
+def read_gene_sets(
+    path: str | Path, *, gene_column: str | None = None, what: str = "gene set"
+) -> dict[str, list[str]]:
+    """Named gene sets from a file: a GMT file (``name, description, gene, gene, ...`` per
+    line) or a long table whose first column names the set and whose ``gene_column`` (by
+    default the second column) holds one gene per row.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "sets.gmt").write_text("asthma\\tfrom OMIM\\t1234\\t5678\\n")
+    >>> read_gene_sets(folder / "sets.gmt")
+    {'asthma': ['1234', '5678']}
+    """
+    path = Path(path)
+    if path.name.lower().endswith(".gmt"):
+        if not path.is_file():
+            raise InputError(f"{what} file {str(path)!r} does not exist or is not a file")
+        sets: dict[str, list[str]] = {}
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) < 3:
+                raise InputError(f"{path}, line {number}: a GMT line needs a name, a description and genes")
+            sets.setdefault(fields[0], []).extend(g for g in fields[2:] if g)
+        return sets
+    table = read_table(path, what)
+    if table.shape[1] < 2:
+        raise InputError(f"{what} file {str(path)!r}: needs a name column and a gene column")
+    gene = gene_column or table.columns[1]
+    return gene_sets(table, key=table.columns[0], gene=gene, what=what)

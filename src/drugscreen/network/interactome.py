@@ -75,6 +75,9 @@ class Interactome:
         What loading kept and dropped.
     cache_dir : str or Path, optional
         Where the distance matrix is written once and memory-mapped on reuse.
+    self_loops : array of bool, optional
+        Genes that had a self-loop in the input (dropped from the adjacency; kept to offer
+        networkx's degree, see :meth:`degree_of`).
 
     Examples
     --------
@@ -93,8 +96,14 @@ class Interactome:
         indices: np.ndarray,
         report: LoadReport | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        self_loops: np.ndarray | None = None,
     ) -> None:
         self.genes = np.asarray(genes, dtype=object)
+        self.self_loops = (
+            np.zeros(len(self.genes), dtype=bool)
+            if self_loops is None
+            else np.asarray(self_loops, dtype=bool)
+        )
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(indices, dtype=np.int32)
         self.report = report
@@ -201,6 +210,7 @@ class Interactome:
         cache_dir: str | os.PathLike[str] | None,
     ) -> Interactome:
         n_read = len(pairs)
+        looped = {a for a, b in pairs if a == b}
         pairs = [(a, b) for a, b in pairs if a != b]
         n_self = n_read - len(pairs)
         if not pairs:
@@ -245,7 +255,15 @@ class Interactome:
             n_genes_dropped=dropped_genes,
             n_edges_dropped=dropped_edges,
         )
-        return cls(genes.astype(object), adj.indptr, adj.indices, report=report, cache_dir=cache_dir)
+        loops = np.fromiter((g in looped for g in genes), dtype=bool, count=len(genes))
+        return cls(
+            genes.astype(object),
+            adj.indptr,
+            adj.indices,
+            report=report,
+            cache_dir=cache_dir,
+            self_loops=loops,
+        )
 
     # ------------------------------------------------------------------ properties
     @property
@@ -262,6 +280,16 @@ class Interactome:
     def degree(self) -> np.ndarray:
         """Number of neighbours of each gene, in node order."""
         return np.diff(self.indptr)
+
+    def degree_of(self, convention: str = "neighbours") -> np.ndarray:
+        """Degrees under a convention: ``"neighbours"`` (distinct other genes, :attr:`degree`)
+        or ``"networkx"`` (a self-loop adds 2, as ``networkx.Graph.degree`` counts it; the
+        degree the code of Guney et al. 2016 binned genes by)."""
+        if convention == "neighbours":
+            return self.degree
+        if convention == "networkx":
+            return self.degree + 2 * self.self_loops.astype(np.int64)
+        raise InputError(f"degree convention must be 'neighbours' or 'networkx', got {convention!r}")
 
     def neighbors(self, gene: str) -> list[str]:
         """The genes linked to ``gene``."""

@@ -55,6 +55,7 @@ def proximity(
     min_bin_size: int = 100,
     seed: int = 0,
     exclude_self: bool = True,
+    degree: str = "neighbours",
     n_jobs: int | None = -1,
     block_bytes: int = 256 * 2**20,
 ) -> pd.DataFrame:
@@ -83,6 +84,10 @@ def proximity(
         Never replace a node by itself (the paper's code). ``False`` draws from the whole
         bin, and then sets with the same degree profile share their draws (faster for many
         drugs with different targets in the same bins).
+    degree : str
+        Degree the bins are made of: ``"neighbours"`` (distinct linked genes) or
+        ``"networkx"`` (a self-loop of the input file adds 2, as in the paper's code, which
+        built its bins with networkx; use it to reproduce the paper's z-scores).
     n_jobs : int, optional
         Threads for the kernels (-1: all cores).
     block_bytes : int
@@ -114,7 +119,7 @@ def proximity(
         raise InputError("proximity needs a connected network; build it with largest_component=True")
     drugs_named = gene_sets(drug_targets, gene="gene", what="drug")
     diseases_named = gene_sets(disease_genes, gene="gene", what="disease")
-    bins = degree_bins(net.degree, min_bin_size)
+    bins = degree_bins(net.degree_of(degree), min_bin_size)
     drugs = draw_sets(net, drugs_named, bins, n_random, seed, 1, "drug", exclude_self)
     diseases = draw_sets(net, diseases_named, bins, n_random, seed, 2, "disease", exclude_self)
     drug_of, disease_of = _pair_index(pairs, drugs.names, diseases.names)

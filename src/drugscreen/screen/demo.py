@@ -1,4 +1,5 @@
-"""The main job on data shipped with drugscreen: prepare, build, screen, cluster, pick, evaluate.
+"""The main job on data shipped with drugscreen: prepare, build, screen, cluster, pick, evaluate;
+then network proximity and synergy on data generated in code.
 
 The library is a fixed 25,000-molecule subset of the MOSES training set (MIT licence, see
 ``data/LICENSE-MOSES.txt``); the queries are six marketed drugs given by SMILES. The
@@ -22,6 +23,9 @@ from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.chem.substructure import has_substructure
 from drugscreen.cluster.butina import butina
 from drugscreen.cluster.pick import maxmin
+from drugscreen.combos.synergy import synergy
+from drugscreen.repurpose.proximity import proximity
+from drugscreen.screen.toy_data import toy_blocks, toy_network, toy_repurposing
 from drugscreen.similarity.db import FingerprintDB
 
 #: Known drugs used as demo queries (name -> SMILES).
@@ -54,6 +58,10 @@ class DemoResult:
     picks: pd.DataFrame
     vs_file: Path
     vs: Any
+    proximity_file: Path
+    proximity: pd.DataFrame
+    synergy_file: Path
+    synergy: pd.DataFrame
 
 
 #: Molecules of the library that the preparation and virtual-screening steps use (kept small
@@ -73,7 +81,10 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
     4. ``clusters.parquet``: Butina clusters at distance 0.35;
     5. ``picks.csv``: 100 diverse molecules (MaxMin, seed 42);
     6. ``vs_runs.csv``: the retrospective screening protocol on 5,000 molecules and a toy target
-       (sulfonamides), ECFP4 against atom pairs.
+       (sulfonamides), ECFP4 against atom pairs;
+    7. ``proximity.csv``: network proximity of 40 drugs to a disease module on a generated
+       2,000-gene interactome (:mod:`drugscreen.screen.toy_data`), 200 randomisations;
+    8. ``synergy.csv``: Bliss, HSA, Loewe and ZIP scores of three generated dose-response blocks.
     """
     out.mkdir(parents=True, exist_ok=True)
     sample = [rec.text for rec in islice(iter_records(demo_library()), VS_SAMPLE)]
@@ -103,6 +114,10 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
     picks_file = write_table(picks, out / "picks.csv")
     vs = _toy_screen(sample, n_jobs)
     vs_file = write_table(vs.runs, out / "vs_runs.csv")
+    prox = _toy_proximity(n_jobs)
+    proximity_file = write_table(prox, out / "proximity.csv")
+    scores = synergy(toy_blocks()).summary
+    synergy_file = write_table(scores, out / "synergy.csv")
     return DemoResult(
         db.path,
         hits_file,
@@ -116,7 +131,19 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
         picks,
         vs_file,
         vs,
+        proximity_file,
+        prox,
+        synergy_file,
+        scores,
     )
+
+
+def _toy_proximity(n_jobs: int | None) -> pd.DataFrame:
+    net = toy_network()
+    targets, disease = toy_repurposing(net)
+    table = proximity(net, targets, disease, n_random=200, min_bin_size=50, seed=0, n_jobs=n_jobs)
+    near = targets.groupby("drug").near_module.first()
+    return table.assign(near_module=table.drug.map(near).to_numpy()).sort_values("z", ignore_index=True)
 
 
 def _toy_screen(smiles: list[str], n_jobs: int | None) -> Any:

@@ -1,0 +1,98 @@
+"""``drugscreen synergy``: Bliss, HSA, Loewe and ZIP scores of dose–response combination blocks."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from drugscreen.cli.options import add_jobs
+
+logger = logging.getLogger("drugscreen")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "synergy",
+        help="synergy scores (Bliss, HSA, Loewe, ZIP) of dose-response combination blocks",
+        description="Score drug-combination blocks given as a long table with columns block_id, "
+        "drug_row, drug_col, conc_row, conc_col, response (SynergyFinder's conc_r/conc_c are "
+        "recognised; --column maps other names). Each block needs the dose-0 row and column. "
+        "Replicates are averaged. Writes one row per block and model (score = mean excess over "
+        "the combination cells, > 0 reads synergy); --surface writes every cell. Blocks that "
+        "cannot be scored are listed with the reason and skipped.",
+        epilog="examples:\n"
+        "  drugscreen synergy blocks.csv -o scores.csv\n"
+        "  drugscreen synergy screen.csv --response viability --models bliss loewe \\\n"
+        "      --column conc_row=dose1 --column conc_col=dose2 --surface cells.parquet -o scores.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("blocks", help="long table: .csv, .tsv or .parquet")
+    p.add_argument(
+        "--models",
+        nargs="+",
+        default=["bliss", "hsa", "loewe", "zip"],
+        choices=("bliss", "hsa", "loewe", "zip"),
+    )
+    p.add_argument(
+        "--response",
+        choices=("inhibition", "viability"),
+        default="inhibition",
+        help="what the response column measures, in percent [inhibition]",
+    )
+    p.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="OURS=THEIRS",
+        help="map a column name, e.g. conc_row=dose_a (repeatable)",
+    )
+    p.add_argument("--surface", help="also write the per-cell table (.parquet, .csv or .tsv)")
+    p.add_argument("--fits", help="also write the single-drug Hill fits")
+    p.add_argument("-o", "--output", required=True, help="output .parquet, .csv or .tsv")
+    add_jobs(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from drugscreen.chem.io import write_table
+    from drugscreen.combos.synergy import synergy
+    from drugscreen.errors import InputError
+
+    columns = {}
+    for item in args.column:
+        ours, sep, theirs = item.partition("=")
+        if not sep or not ours or not theirs:
+            raise InputError(f"--column expects OURS=THEIRS, got {item!r}")
+        columns[ours] = theirs
+    path = args.blocks
+    lower = path.lower()
+    try:
+        if lower.endswith(".parquet"):
+            table = pd.read_parquet(path)
+        else:
+            table = pd.read_csv(path, sep="," if lower.removesuffix(".gz").endswith(".csv") else "\t")
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read blocks file {path!r}: {exc}") from exc
+    result = synergy(
+        table, models=tuple(args.models), response=args.response, columns=columns or None, n_jobs=args.jobs
+    )
+    for row in result.errors.itertuples():
+        logger.warning("block %s not scored: %s", row.block_id, row.reason)
+    if result.summary.empty:
+        raise InputError(f"no block of {path!r} could be scored ({len(result.errors)} reported above)")
+    write_table(result.summary, args.output)
+    if args.surface:
+        write_table(result.surface, args.surface)
+    if args.fits:
+        write_table(result.fits, args.fits)
+    logger.info(
+        "%d blocks scored (%s) and written to %s; %d not scored",
+        result.summary.block_id.nunique(),
+        ", ".join(args.models),
+        args.output,
+        len(result.errors),
+    )
+    return 0
