@@ -149,7 +149,7 @@ def exposure_classes(
         z_a, z_b, rank``; ``s_a``/``s_b`` are each drug's separation from the disease
         module, ``z_a``/``z_b`` its closest-distance proximity z-score. Within a disease,
         ``rank`` 1 is the best candidate: complementary exposure first, then the other
-        classes in :data:`EXPOSURE_ORDER`, and within a class the pair whose less proximal
+        classes in ``EXPOSURE_ORDER``, and within a class the pair whose less proximal
         drug is more proximal (smaller ``max(z_a, z_b)``; ``max(s_a, s_b)`` without
         z-scores). Pairs with a drug that has no target in the network are left out.
 

@@ -139,7 +139,7 @@ class Interactome:
             Field separator; by default ``,`` for ``.csv``, whitespace for ``.sif``, else tab.
         largest_component : bool
             Keep only the largest connected component (Menche 2015, Guney 2016); what was
-            dropped is logged and kept in :attr:`report`.
+            dropped is logged and kept in ``report`` (a :class:`LoadReport`).
         cache_dir : str or Path, optional
             See :class:`Interactome`.
         """

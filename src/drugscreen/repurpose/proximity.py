@@ -64,7 +64,8 @@ def proximity(
     Parameters
     ----------
     net : Interactome
-        A connected interaction network (the default of :meth:`Interactome.from_file`).
+        A connected interaction network (the default of
+        :meth:`~drugscreen.network.Interactome.from_file`).
     drug_targets, disease_genes : dict or DataFrame
         Gene sets: ``{name: genes}``, or long tables whose first column names the drug
         (disease) and whose ``gene`` column holds one gene per row.
