@@ -37,20 +37,23 @@ def bfs_all_pairs(indptr, indices, sources, out):  # type: ignore[no-untyped-def
         while head < tail:
             u = queue[head]
             head += 1
-            du = np.int64(row[u])
-            nxt = du + 1
-            if nxt >= UNREACHABLE:
-                # deeper than a uint8 holds: report and stop this row (the caller raises)
-                depth = nxt
-                break
+            nxt = np.int64(row[u]) + 1
+            overflow = False
             for e in range(indptr[u], indptr[u + 1]):
                 v = indices[e]
                 if row[v] == UNREACHABLE:
+                    if nxt >= UNREACHABLE:
+                        # deeper than a uint8 holds: report and stop this row (the caller raises)
+                        overflow = True
+                        break
                     row[v] = nxt
                     queue[tail] = v
                     tail += 1
                     if nxt > depth:
                         depth = nxt
+            if overflow:
+                depth = nxt
+                break
         longest[i] = depth
     return longest.max() if sources.shape[0] > 0 else 0
 

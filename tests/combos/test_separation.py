@@ -81,3 +81,32 @@ def test_an_entity_is_the_union_of_its_ingredients():
     assert len(result.pairs) == 3 and set(result.pairs.exposure) <= set(ds.combos.EXPOSURE_ORDER)
     with pytest.raises(InputError, match="also an ingredient"):
         ds.combos.score_entity(net, formula, disease, name="herb1")
+
+
+def test_pairs_tables_and_bad_pairs():
+    import pandas as pd
+
+    net = ring()
+    drugs = {"x": ["n00"], "y": ["n05"], "z": ["n10"]}
+    table = ds.combos.drug_separation(net, drugs, pd.DataFrame({"a": ["x"], "b": ["z"]}))
+    assert list(zip(table.drug_a, table.drug_b, strict=True)) == [("x", "z")]
+    with pytest.raises(InputError, match="drug 'w'"):
+        ds.combos.drug_separation(net, drugs, [("x", "w")])
+    with pytest.raises(InputError, match="expected"):
+        ds.combos.drug_separation(net, drugs, [("x", "y", "z")])
+    empty = ds.combos.exposure_classes(net, drugs, {"none": ["absent"]}, n_random=0)
+    assert empty.empty and "exposure" in empty.columns
+    with pytest.raises(InputError, match="one distance"):
+        ds.combos.score_entity(net, drugs, {"d": ["n01"]}, distance="all")
+
+
+def test_an_ingredient_next_to_the_module_contributes():
+    net = ring(n=40, chords=())
+    formula = {"close": ["n01", "n02"], "far": ["n20", "n21"]}
+    result = ds.combos.score_entity(
+        net, formula, {"dis": ["n00", "n01", "n03"]}, n_random=300, min_bin_size=5
+    )
+    ing = result.ingredients.set_index("ingredient")
+    whole = result.entity.z.iloc[0]
+    assert ing.contribution.to_numpy() == pytest.approx((ing.z_without - whole).to_numpy())
+    assert ing.loc["close", "contribution"] > 0 > ing.loc["far", "contribution"]

@@ -79,8 +79,10 @@ def test_random_sets_are_degree_matched_and_reproducible():
     from drugscreen.network.randomize import draw_sets
 
     side = draw_sets(net, drugs, bins, 50, 7, 1, "drug", True)
+    blocks = side.block(0, 50)
+    assert [b[0][:5].tolist() for b in side.block(10, 15)] == [b[0][10:15].tolist() for b in blocks]
     for e, nodes in enumerate(side.sets):
-        draws, sizes = side.draws[side.profile[e]], side.draw_sizes[side.profile[e]]
+        draws, sizes = blocks[side.profile[e]]
         wanted = np.sort(bins[nodes])
         for i in range(50):
             got = draws[i, : sizes[i]]
@@ -245,3 +247,55 @@ def test_guney2016_distances_exactly_and_z_within_noise(shared_data):
     assert np.corrcoef(z.z, ref.z)[0, 1] > 0.99
     assert np.abs(z.z - ref.z).median() < 0.08
     assert roc_auc_score(pairs.flag, -z.z) == pytest.approx(0.657, abs=0.01)
+
+
+def test_random_distances_equal_the_formula_on_the_same_draws():
+    """mean_random and sd_random of every distance, recomputed from the very draws."""
+    from drugscreen.network.randomize import draw_sets
+
+    net = random_net(n=90, p=0.06, seed=8)
+    dist = np.asarray(net.distances).astype(np.int64)
+    drugs = random_sets(net, 3, (1, 5), 3, "drug")
+    diseases = random_sets(net, 3, (2, 12), 4, "dis")
+    bins = degree_bins(net.degree, 10)
+    table = ds.repurpose.proximity(
+        net, drugs, diseases, distance="all", n_random=30, min_bin_size=10, seed=9, block_bytes=40_000
+    )
+    a = draw_sets(net, drugs, bins, 30, 9, 1, "drug", True)
+    b = draw_sets(net, diseases, bins, 30, 9, 2, "disease", True)
+    da, db = a.block(0, 30), b.block(0, 30)
+    for row in table.itertuples():
+        ta, sa = da[a.profile[a.names.index(row.drug)]]
+        tb, sb = db[b.profile[b.names.index(row.disease)]]
+        values = [
+            set_distance(dist, list(ta[i, : sa[i]]), list(tb[i, : sb[i]]), row.distance) for i in range(30)
+        ]
+        assert row.mean_random == pytest.approx(np.mean(values), abs=1e-12)
+        assert row.sd_random == pytest.approx(np.std(values), abs=1e-9)
+
+
+def test_edge_cases_of_the_inputs():
+    net = random_net(seed=4)
+    g = list(net.genes)
+    diseases = {"x": g[3:9], "gone": ["absent1", "absent2"]}  # the last set is empty
+    table = ds.repurpose.proximity(net, {"d": g[:2]}, diseases, distance="all", n_random=5, min_bin_size=5)
+    assert table[table.disease == "gone"].d.isna().all() and table[table.disease == "x"].d.notna().all()
+    with pytest.raises(InputError, match=">= 2"):
+        ds.repurpose.proximity(net, {"d": g[:2]}, diseases, n_random=1)
+    floats = pd.DataFrame({"drug": ["d", "d"], "gene": [float(g[0][1:]), np.nan]})
+    renamed = ds.network.Interactome.from_edges([(a[1:], b[1:]) for a, b in zip(g[:-1], g[1:], strict=True)])
+    assert renamed.resolve(floats.gene.dropna())[1] == []  # 12.0 is gene "12"
+    assert ds.repurpose.proximity(renamed, floats, {"x": [g[5][1:]]}, n_random=0).n_targets.iloc[0] == 1
+    assert ds.repurpose.proximity(
+        net, {"d": g[:2]}, diseases, n_random=np.int64(3), min_bin_size=np.int64(5)
+    ).size
+
+
+def test_constant_random_distances_give_z_zero():
+    """On a star the hub (a bin of its own) is 1 from every leaf: all random sets score alike."""
+    net = ds.network.Interactome.from_edges([("hub", f"leaf{i}") for i in range(40)])
+    leaves = [f"leaf{i}" for i in range(40)]
+    table = ds.repurpose.proximity(
+        net, {"d": ["hub"]}, {"x": leaves[10:13]}, distance=["kernel", "centre"], n_random=50, min_bin_size=1
+    )
+    assert (table.sd_random == 0).all() and (table.z == 0).all() and (table.p == 0.5).all()

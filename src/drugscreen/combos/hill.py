@@ -57,7 +57,8 @@ class HillFit:
     r2 : float
         Coefficient of determination on the fitted points (NaN when the data are constant).
     converged : bool
-        False when the optimiser failed; the parameters are then the starting guess.
+        False when the optimiser did not converge; the parameters are then its best point
+        (the starting guess only when every start failed).
     """
 
     e0: float
@@ -197,8 +198,8 @@ def fit_hill(
     Returns
     -------
     HillFit
-        Parameters in percent inhibition; ``converged=False`` (with the starting guess as
-        parameters) when the optimiser failed.
+        Parameters in percent inhibition; ``converged=False`` when the optimiser did not
+        converge (the parameters are its best point).
 
     Raises
     ------

@@ -59,11 +59,13 @@ EXPOSURE_ORDER = ("complementary", "overlapping", "indirect", "single", "non-ove
 def drug_separation(
     net: Interactome,
     drug_targets: Mapping[Any, Iterable[Any]] | pd.DataFrame,
-    pairs: Iterable[tuple[Any, Any]] | None = None,
+    pairs: pd.DataFrame | Iterable[tuple[Any, Any]] | None = None,
     *,
     n_random: int = 0,
     min_bin_size: int = 100,
     seed: int = 0,
+    degree: str = "neighbours",
+    exclude_self: bool = True,
     n_jobs: int | None = -1,
 ) -> pd.DataFrame:
     """Separation ``s_AB`` of every pair of drugs' targets (optionally with z-scores).
@@ -74,9 +76,10 @@ def drug_separation(
         A connected network.
     drug_targets : dict or DataFrame
         ``{drug: targets}`` or a long ``drug, gene`` table.
-    pairs : iterable of (drug, drug), optional
-        Pairs to score; by default every unordered pair, in input order.
-    n_random, min_bin_size, seed, n_jobs
+    pairs : DataFrame or iterable of (drug, drug), optional
+        Pairs to score (a table's first two columns); by default every unordered pair, in
+        input order.
+    n_random, min_bin_size, seed, degree, exclude_self, n_jobs
         As for :func:`drugscreen.repurpose.proximity`; ``n_random=0`` (default) gives
         ``s_AB`` alone, which is what the exposure classes need.
 
@@ -86,7 +89,7 @@ def drug_separation(
         ``drug_a, drug_b, s_ab, z, p, n_targets_a, n_targets_b, note``.
     """
     named = gene_sets(drug_targets, gene="gene", what="drug")
-    wanted = list(combinations(named, 2)) if pairs is None else [(str(a), str(b)) for a, b in pairs]
+    wanted = list(combinations(named, 2)) if pairs is None else _drug_pairs(pairs, named)
     if not wanted:
         return pd.DataFrame(
             columns=["drug_a", "drug_b", "s_ab", "z", "p", "n_targets_a", "n_targets_b", "note"]
@@ -100,7 +103,12 @@ def drug_separation(
         n_random=n_random,
         min_bin_size=min_bin_size,
         seed=seed,
+        degree=degree,
+        exclude_self=exclude_self,
         n_jobs=n_jobs,
+    )
+    note = table.note.str.replace("no drug target", "no target of the first drug").str.replace(
+        "disease gene", "target of the second drug"
     )
     return pd.DataFrame(
         {
@@ -111,20 +119,44 @@ def drug_separation(
             "p": table.p,
             "n_targets_a": table.n_targets,
             "n_targets_b": table.n_genes,
-            "note": table.note.str.replace("disease gene", "target of the second drug"),
+            "note": note,
         }
     )
+
+
+def _drug_pairs(
+    pairs: pd.DataFrame | Iterable[tuple[Any, Any]], named: dict[str, list[str]]
+) -> list[tuple[str, str]]:
+    if isinstance(pairs, pd.DataFrame):
+        if pairs.shape[1] < 2:
+            raise InputError("pairs: a table needs two drug columns")
+        rows = list(zip(pairs.iloc[:, 0].astype(str), pairs.iloc[:, 1].astype(str), strict=True))
+    else:
+        rows = []
+        for number, pair in enumerate(pairs):
+            try:
+                a, b = pair
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"pairs, row {number}: expected (drug, drug), got {pair!r}") from exc
+            rows.append((str(a), str(b)))
+    for number, (a, b) in enumerate(rows):
+        for drug in (a, b):
+            if drug not in named:
+                raise InputError(f"pairs, row {number}: drug {drug!r} has no targets given")
+    return rows
 
 
 def exposure_classes(
     net: Interactome,
     drug_targets: Mapping[Any, Iterable[Any]] | pd.DataFrame,
     disease_genes: Mapping[Any, Iterable[Any]] | pd.DataFrame,
+    pairs: pd.DataFrame | Iterable[tuple[Any, Any]] | None = None,
     *,
-    pairs: Iterable[tuple[Any, Any]] | None = None,
     n_random: int = 1000,
     min_bin_size: int = 100,
     seed: int = 0,
+    degree: str = "neighbours",
+    exclude_self: bool = True,
     n_jobs: int | None = -1,
 ) -> pd.DataFrame:
     """Cheng et al. 2019 exposure class of drug pairs for each disease, ranked.
@@ -135,11 +167,11 @@ def exposure_classes(
         A connected network.
     drug_targets, disease_genes : dict or DataFrame
         Gene sets, as for :func:`drugscreen.repurpose.proximity`.
-    pairs : iterable of (drug, drug), optional
+    pairs : DataFrame or iterable of (drug, drug), optional
         Drug pairs; every unordered pair by default.
     n_random : int
         Random draws for the drug–disease proximity z-scores (0: none).
-    min_bin_size, seed, n_jobs
+    min_bin_size, seed, degree, exclude_self, n_jobs
         As for :func:`drugscreen.repurpose.proximity`.
 
     Returns
@@ -151,7 +183,8 @@ def exposure_classes(
         ``rank`` 1 is the best candidate: complementary exposure first, then the other
         classes in ``EXPOSURE_ORDER``, and within a class the pair whose less proximal
         drug is more proximal (smaller ``max(z_a, z_b)``; ``max(s_a, s_b)`` without
-        z-scores). Pairs with a drug that has no target in the network are left out.
+        z-scores). Pairs with a drug that has no target in the network, and diseases with no
+        gene in it, are left out (logged).
 
     Examples
     --------
@@ -165,9 +198,11 @@ def exposure_classes(
     """
     drugs = gene_sets(drug_targets, gene="gene", what="drug")
     diseases = gene_sets(disease_genes, gene="gene", what="disease")
-    sep = drug_separation(net, drugs, pairs, min_bin_size=min_bin_size, seed=seed, n_jobs=n_jobs)
+    options: dict[str, Any] = dict(
+        min_bin_size=min_bin_size, seed=seed, degree=degree, exclude_self=exclude_self, n_jobs=n_jobs
+    )
+    sep = drug_separation(net, drugs, pairs, **options)
     sep = sep[sep.s_ab.notna()]
-    options: dict[str, Any] = dict(min_bin_size=min_bin_size, seed=seed, n_jobs=n_jobs)
     to_disease = proximity(net, drugs, diseases, distance="separation", n_random=0, **options)
     s = to_disease.set_index(["drug", "disease"]).d
     if n_random:
@@ -202,7 +237,8 @@ def exposure_classes(
         frame = frame.drop(columns=["_class", "_worst"]).reset_index(drop=True)
         frame["rank"] = np.arange(1, len(frame) + 1)
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    columns = ["disease", "drug_a", "drug_b", "exposure", "s_ab", "s_a", "s_b", "z_a", "z_b", "rank"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def classify(s_ab: np.ndarray, s_a: np.ndarray, s_b: np.ndarray) -> np.ndarray:
@@ -249,6 +285,8 @@ def score_entity(
     n_random: int = 1000,
     min_bin_size: int = 100,
     seed: int = 0,
+    degree: str = "neighbours",
+    exclude_self: bool = True,
     n_jobs: int | None = -1,
 ) -> EntityScore:
     """Score a combination product or herbal formula as one entity against diseases.
@@ -264,13 +302,22 @@ def score_entity(
         Disease gene sets.
     name : str
         Name of the entity in the output.
-    distance, n_random, min_bin_size, seed, n_jobs
+    distance : str
+        One distance of :func:`drugscreen.repurpose.proximity` (``closest`` by default).
+    n_random, min_bin_size, seed, degree, exclude_self, n_jobs
         As for :func:`drugscreen.repurpose.proximity`.
 
     Returns
     -------
     EntityScore
+
+    Notes
+    -----
+    The entity and each entity-without-one-ingredient are randomised independently, so a
+    contribution carries Monte-Carlo noise of about ``1 / sqrt(n_random)`` in z.
     """
+    if not isinstance(distance, str) or distance == "all":
+        raise InputError(f"score_entity scores one distance at a time, got {distance!r}")
     parts = gene_sets(ingredients, gene="gene", what="ingredient")
     if len(parts) < 1:
         raise InputError("score_entity: no ingredients given")
@@ -283,9 +330,10 @@ def score_entity(
     sets = {name: union(), **parts}
     leave_out = {f"{name} without {k}": union(k) for k in parts} if len(parts) > 1 else {}
     sets.update({k: v for k, v in leave_out.items() if v})
-    options: dict[str, Any] = dict(
-        distance=distance, n_random=n_random, min_bin_size=min_bin_size, seed=seed, n_jobs=n_jobs
+    common: dict[str, Any] = dict(
+        min_bin_size=min_bin_size, seed=seed, degree=degree, exclude_self=exclude_self, n_jobs=n_jobs
     )
+    options: dict[str, Any] = dict(distance=distance, n_random=n_random, **common)
     table = proximity(net, sets, disease_genes, **options)
     entity = table[table.drug == name].reset_index(drop=True)
     rows = []
@@ -309,9 +357,7 @@ def score_entity(
                 }
             )
     pair_table = (
-        exposure_classes(
-            net, parts, disease_genes, n_random=n_random, min_bin_size=min_bin_size, seed=seed, n_jobs=n_jobs
-        )
+        exposure_classes(net, parts, disease_genes, n_random=n_random, **common)
         if len(parts) > 1
         else pd.DataFrame()
     )

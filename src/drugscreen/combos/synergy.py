@@ -130,8 +130,8 @@ def _cross_fit(x: NDArray[np.float64], y: NDArray[np.float64], e0: float) -> tup
     """ZIP cross fit of one row/column of the matrix (``e0`` fixed, ``emax`` = 100)."""
     ok = np.isfinite(y)
     out = y.copy()
-    if np.unique(x[ok]).size < 2:
-        return out, True
+    if np.unique(x[ok]).size < 2:  # nothing to fit: the observed values stand, and say so
+        return out, False
     fit = fit_hill(x[ok], y[ok], e0=e0, emax=100.0)
     if not fit.converged:
         return out, False

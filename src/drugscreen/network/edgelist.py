@@ -8,16 +8,27 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from drugscreen.errors import InputError
+
+
+def gene_id(value: Any) -> str:
+    """A gene id as text; whole-number floats lose their ``.0`` (pandas reads an Entrez id
+    column with a gap as float: 7157.0 is gene ``"7157"``)."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, np.integer):
+        return str(int(value))
+    return str(value)
 
 
 def as_ids(column: pd.Series) -> list[str]:
     """A table column of gene ids as strings; empty values are an error."""
     if column.isna().any():
         raise InputError(f"edge column {column.name!r} has {int(column.isna().sum())} empty values")
-    return [str(v) for v in column.tolist()]
+    return [gene_id(v) for v in column.tolist()]
 
 
 def parse_edges(
@@ -80,14 +91,14 @@ def gene_sets(
         table = data[[key, gene]].dropna()
         out: dict[str, list[str]] = {}
         for k, g in zip(table[key].tolist(), table[gene].tolist(), strict=True):
-            out.setdefault(str(k), []).append(str(g))
+            out.setdefault(str(k), []).append(gene_id(g))
         return out
     if isinstance(data, Mapping):
         result: dict[str, list[str]] = {}
         for k, genes in data.items():
             if isinstance(genes, (str, bytes)) or not isinstance(genes, Iterable):
                 raise InputError(f"{what} {k!r}: expected a collection of genes, got {genes!r}")
-            result[str(k)] = [str(g) for g in genes]
+            result[str(k)] = [gene_id(g) for g in genes]
         return result
     raise InputError(f"{what}s must be a dict of gene collections or a table, got {type(data).__name__}")
 
@@ -100,7 +111,8 @@ def read_table(path: str | Path, what: str) -> pd.DataFrame:
     name = path.name.lower().removesuffix(".gz")
     try:
         if name.endswith(".parquet"):
-            return pd.read_parquet(path).astype(str)
+            table = pd.read_parquet(path)
+            return table.astype(object).where(table.isna(), table.astype(str))
         sep = "," if name.endswith(".csv") else "\t"
         return pd.read_csv(path, sep=sep, dtype=str, comment="#")
     except (OSError, ValueError, UnicodeDecodeError) as exc:

@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from drugscreen.errors import InputError
-from drugscreen.network.edgelist import as_ids, parse_edges
+from drugscreen.network.edgelist import as_ids, gene_id, parse_edges
 
 logger = logging.getLogger("drugscreen")
 
@@ -198,7 +198,7 @@ class Interactome:
                     a, b = pair
                 except (TypeError, ValueError) as exc:
                     raise InputError(f"edge {number}: expected a (gene, gene) pair, got {pair!r}") from exc
-                pairs.append((str(a), str(b)))
+                pairs.append((gene_id(a), gene_id(b)))
         return cls._from_pairs(pairs, largest_component=largest_component, cache_dir=cache_dir)
 
     @classmethod
@@ -303,12 +303,12 @@ class Interactome:
     def resolve(self, genes: Iterable[Any]) -> tuple[np.ndarray, list[str]]:
         """Node ids of the genes present (sorted, unique) and the genes that are not.
 
-        Ids are compared as strings, so ``7157`` and ``"7157"`` match the same gene.
+        Ids are compared as strings, so ``7157``, ``7157.0`` and ``"7157"`` match one gene.
         """
         found: set[int] = set()
         missing: list[str] = []
         for g in genes:
-            key = str(g)
+            key = gene_id(g)
             i = self.index.get(key)
             if i is None:
                 if key not in missing:
@@ -343,9 +343,9 @@ class Interactome:
                 if matrix.shape == (self.n_genes, self.n_genes) and matrix.dtype == np.uint8:
                     logger.info("interactome: distances memory-mapped from %s", path)
                     return matrix
+                logger.warning("interactome: distance cache %s does not fit this network; recomputing", path)
             except (OSError, ValueError) as exc:
-                logger.warning("interactome: ignoring unreadable distance cache %s (%s)", path, exc)
-            logger.warning("interactome: distance cache %s does not fit this network; recomputing", path)
+                logger.warning("interactome: distance cache %s is unreadable (%s); recomputing", path, exc)
         matrix = compute_distances(self.indptr, self.indices)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,21 +26,23 @@ from drugscreen.network.interactome import Interactome
 from drugscreen.network.randomize import degree_bins, draw_sets
 
 
-def largest_component(net: Interactome, nodes: np.ndarray) -> np.ndarray:
+def largest_component(net: Interactome, nodes: np.ndarray, adjacency: csr_matrix | None = None) -> np.ndarray:
     """Nodes of the largest connected component of the subgraph ``nodes`` induce (sorted).
 
     Ties between components of equal size go to the one holding the smallest node id.
+    ``adjacency`` (:func:`adjacency_matrix`) saves rebuilding it over many calls.
     """
     nodes = np.unique(np.asarray(nodes, dtype=np.int64))
     if len(nodes) == 0:
         return nodes
-    sub = _adjacency(net)[nodes][:, nodes]
+    sub = (adjacency_matrix(net) if adjacency is None else adjacency)[nodes][:, nodes]
     _, labels = connected_components(sub, directed=False)
     sizes = np.bincount(labels)
     return nodes[labels == np.argmax(sizes)]
 
 
-def _adjacency(net: Interactome) -> csr_matrix:
+def adjacency_matrix(net: Interactome) -> csr_matrix:
+    """The network as a scipy CSR matrix of ones."""
     ones = np.ones(len(net.indices), dtype=np.int8)
     return csr_matrix((ones, net.indices, net.indptr), shape=(net.n_genes, net.n_genes))
 
@@ -81,6 +84,7 @@ def module_significance(
     n_random: int = 1000,
     min_bin_size: int = 100,
     seed: int = 0,
+    degree: str = "neighbours",
 ) -> ModuleSignificance:
     """Is a gene set's largest connected component bigger than chance (Menche et al. 2015)?
 
@@ -96,6 +100,8 @@ def module_significance(
         Smallest degree bin, as for proximity.
     seed : int
         Seed of the random sets.
+    degree : str
+        Degree convention of the bins (see :meth:`~drugscreen.network.Interactome.degree_of`).
 
     Examples
     --------
@@ -112,9 +118,10 @@ def module_significance(
     nodes = drawn.sets[0]
     if len(nodes) == 0:
         raise InputError("module_significance: no gene of the set is in the network")
-    lcc = largest_component(net, nodes)
-    draws, sizes = drawn.draws[0], drawn.draw_sizes[0]
-    random = np.array([len(largest_component(net, draws[i, : sizes[i]])) for i in range(n_random)])
+    adjacency = adjacency_matrix(net)
+    lcc = largest_component(net, nodes, adjacency)
+    draws, sizes = drawn.block(0, n_random)[0]
+    random = np.array([len(largest_component(net, draws[i, : sizes[i]], adjacency)) for i in range(n_random)])
     mean, sd = float(random.mean()), float(random.std())
     z = (len(lcc) - mean) / sd if sd > 0 else 0.0
     return ModuleSignificance(
@@ -153,7 +160,7 @@ def diamond(net: Interactome, seeds: Iterable[Any], n_genes: int = 200) -> pd.Da
     DataFrame
         ``rank, gene, p_value, links_to_module, degree`` for the added genes, in order.
     """
-    if isinstance(n_genes, bool) or not isinstance(n_genes, int) or n_genes < 0:
+    if isinstance(n_genes, bool) or not isinstance(n_genes, numbers.Integral) or n_genes < 0:
         raise InputError(f"n_genes must be a whole number >= 0, got {n_genes!r}")
     seed_nodes, _ = net.resolve(seeds)
     if len(seed_nodes) == 0:

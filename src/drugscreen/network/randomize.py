@@ -9,6 +9,7 @@ seed, a side tag and the set itself, so results do not depend on processing orde
 from __future__ import annotations
 
 import logging
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +47,7 @@ def degree_bins(degree: np.ndarray, min_bin_size: int = 100) -> np.ndarray:
     [0, 0, 1, 1, 1, 1, 1]
     """
     degree = np.asarray(degree, dtype=np.int64)
-    if isinstance(min_bin_size, bool) or not isinstance(min_bin_size, int) or min_bin_size < 1:
+    if isinstance(min_bin_size, bool) or not isinstance(min_bin_size, numbers.Integral) or min_bin_size < 1:
         raise InputError(f"min_bin_size must be a positive whole number, got {min_bin_size!r}")
     values, counts = np.unique(degree, return_counts=True)
     bin_of_value = np.empty(len(values), dtype=np.int64)
@@ -64,18 +65,54 @@ def degree_bins(degree: np.ndarray, min_bin_size: int = 100) -> np.ndarray:
 
 @dataclass
 class DrawnSets:
-    """Named gene sets as node ids, with their degree-matched random draws."""
+    """Named gene sets as node ids, and how to draw their degree-matched random copies.
+
+    Draws are made on demand, a block of draw indices at a time (:meth:`block`), from
+    per-draw seeds: memory holds one block, and any block is the same whenever it is drawn.
+    """
 
     names: list[str]
     sets: list[np.ndarray]
     missing: list[list[str]]
-    profile: np.ndarray  # per entity: index of its degree profile, -1 for an empty set
-    draws: list[np.ndarray]  # per profile: (n_random, k) nodes, -1 padded
-    draw_sizes: list[np.ndarray]  # per profile: (n_random,) set sizes
+    profile: np.ndarray  # per entity: index of its profile (the draws it uses), -1 for an empty set
+    nodes: list[np.ndarray]  # per profile: the set's nodes in (bin, node) order
+    seeds: list[np.ndarray]  # per profile: one uint64 seed per draw
+    bins: np.ndarray
+    exclude_self: bool
 
     @property
     def n_profiles(self) -> int:
-        return len(self.draws)
+        return len(self.nodes)
+
+    def block(self, start: int, stop: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Draws ``start..stop-1`` of every profile: ``(nodes[stop-start, k], sizes)`` each,
+        nodes padded with -1 past each draw's size."""
+        from drugscreen.kernels.graph_cpu import draw_matched_sets
+
+        order = np.argsort(self.bins, kind="stable")
+        bin_offsets = np.zeros(int(self.bins.max()) + 2, dtype=np.int64)
+        np.cumsum(np.bincount(self.bins, minlength=len(bin_offsets) - 1), out=bin_offsets[1:])
+        node_pos = np.empty(len(self.bins), dtype=np.int64)
+        node_pos[order] = np.arange(len(self.bins))
+        members = order.astype(np.int32)
+        out = []
+        for nodes, seeds in zip(self.nodes, self.seeds, strict=True):
+            picked = np.empty((stop - start, len(nodes)), dtype=np.int32)
+            sizes = np.empty(stop - start, dtype=np.int64)
+            draw_matched_sets(
+                nodes,
+                self.bins,
+                node_pos,
+                members,
+                bin_offsets,
+                self.exclude_self,
+                seeds[start:stop],
+                RETRIES,
+                picked,
+                sizes,
+            )
+            out.append((picked, sizes))
+        return out
 
 
 def draw_sets(
@@ -88,22 +125,15 @@ def draw_sets(
     what: str,
     exclude_self: bool,
 ) -> DrawnSets:
-    """Resolve each named set on ``net`` and draw ``n_random`` degree-matched copies of it.
+    """Resolve each named set on ``net`` and prepare ``n_random`` degree-matched copies of it.
 
-    Sets with the same key share one draw (the same nodes with ``exclude_self``, else the
-    same sorted bins); ``tag`` separates the streams of two sides with equal sets.
+    Sets with the same key share their draws (the same nodes with ``exclude_self``, else the
+    same sorted bins); ``tag`` separates the streams of two sides with equal sets. Genes
+    not in the network are logged, as a warning when they are most of a set.
     """
-    from drugscreen.kernels.graph_cpu import draw_matched_sets
-
-    order = np.argsort(bins, kind="stable")
-    bin_offsets = np.zeros(int(bins.max()) + 2, dtype=np.int64)
-    np.cumsum(np.bincount(bins, minlength=len(bin_offsets) - 1), out=bin_offsets[1:])
-    bin_members = order.astype(np.int32)
-    node_pos = np.empty(len(bins), dtype=np.int64)
-    node_pos[order] = np.arange(len(bins))
     names, sets, missing = [], [], []
     profile_index: dict[tuple[int, ...], int] = {}
-    representative: dict[tuple[int, ...], np.ndarray] = {}
+    nodes_of: list[np.ndarray] = []
     profile = []
     for name, genes in named_sets.items():
         nodes, lost = net.resolve(genes)
@@ -111,12 +141,14 @@ def draw_sets(
         sets.append(nodes)
         missing.append(lost)
         if lost:
-            logger.info(
+            level = logging.WARNING if len(lost) > len(nodes) else logging.INFO
+            logger.log(
+                level,
                 "%s %s: %d of %d genes not in the network: %s",
                 what,
                 name,
                 len(lost),
-                len(set(genes)),
+                len(lost) + len(nodes),
                 ", ".join(lost[:10]) + (" ..." if len(lost) > 10 else ""),
             )
         if len(nodes) == 0:
@@ -125,25 +157,20 @@ def draw_sets(
         # nodes in (bin, node) order: the draws depend on the seed, the side and this key only
         ordered = sorted((int(bins[v]), int(v)) for v in nodes)
         key = tuple(v for _, v in ordered) if exclude_self else tuple(b for b, _ in ordered)
-        profile.append(profile_index.setdefault(key, len(profile_index)))
-        representative.setdefault(key, np.asarray([v for _, v in ordered], dtype=np.int64))
-    draws, sizes = [], []
-    for key in profile_index:  # dicts keep insertion order: profile u is the u-th key
-        seeds = np.random.SeedSequence([seed, tag, *key]).generate_state(n_random, np.uint64)
-        out = np.empty((n_random, len(key)), dtype=np.int32)
-        size = np.empty(n_random, dtype=np.int64)
-        draw_matched_sets(
-            representative[key],
-            bins,
-            node_pos,
-            bin_members,
-            bin_offsets,
-            exclude_self,
-            seeds,
-            RETRIES,
-            out,
-            size,
-        )
-        draws.append(out)
-        sizes.append(size)
-    return DrawnSets(names, sets, missing, np.asarray(profile, dtype=np.int64), draws, sizes)
+        if key not in profile_index:
+            profile_index[key] = len(profile_index)
+            nodes_of.append(np.asarray([v for _, v in ordered], dtype=np.int64))
+        profile.append(profile_index[key])
+    seeds = [
+        np.random.SeedSequence([seed, tag, *key]).generate_state(n_random, np.uint64) for key in profile_index
+    ]
+    return DrawnSets(
+        names,
+        sets,
+        missing,
+        np.asarray(profile, dtype=np.int64),
+        nodes_of,
+        seeds,
+        np.asarray(bins, dtype=np.int64),
+        exclude_self,
+    )

@@ -26,6 +26,7 @@ Draws are processed in blocks that bound memory.
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -76,7 +77,7 @@ def proximity(
         One or more of ``closest``, ``shortest``, ``kernel``, ``centre`` (or ``center``),
         ``separation``, or ``"all"``; several share their random draws.
     n_random : int
-        Degree-matched random draws per set; 0 gives distances without z-scores.
+        Degree-matched random draws per set (at least 2); 0 gives distances without z-scores.
     min_bin_size : int
         Smallest degree bin (100 in the paper; small networks need smaller bins).
     seed : int
@@ -92,7 +93,8 @@ def proximity(
     n_jobs : int, optional
         Threads for the kernels (-1: all cores).
     block_bytes : int
-        Memory for the per-node distance vectors of one block of draws.
+        Memory for one block of draws (their per-gene distance vectors); besides it, the
+        real sets' vectors take ``n_diseases x n_genes x 8`` bytes.
 
     Returns
     -------
@@ -112,28 +114,31 @@ def proximity(
     >>> float(table.loc[0, "d"])
     2.0
     """
-    wanted = _distances(distance)
-    if isinstance(n_random, bool) or not isinstance(n_random, int) or n_random < 0:
-        raise InputError(f"n_random must be a whole number >= 0, got {n_random!r}")
-    dist = net.distances
-    if net.n_genes and (np.asarray(dist[0]) == UNREACHABLE).any():
-        raise InputError("proximity needs a connected network; build it with largest_component=True")
-    drugs_named = gene_sets(drug_targets, gene="gene", what="drug")
-    diseases_named = gene_sets(disease_genes, gene="gene", what="disease")
-    bins = degree_bins(net.degree_of(degree), min_bin_size)
-    drugs = draw_sets(net, drugs_named, bins, n_random, seed, 1, "drug", exclude_self)
-    diseases = draw_sets(net, diseases_named, bins, n_random, seed, 2, "disease", exclude_self)
-    drug_of, disease_of = _pair_index(pairs, drugs.names, diseases.names)
-
     from drugscreen.backends.parallel import numba_threads
 
-    n_pairs = len(drug_of)
-    ok = (drugs.profile[drug_of] >= 0) & (diseases.profile[disease_of] >= 0)
-    scored = np.flatnonzero(ok)
-    d = {w: np.full(n_pairs, np.nan) for w in wanted}
-    s1 = {w: np.zeros(n_pairs) for w in wanted}
-    s2 = {w: np.zeros(n_pairs) for w in wanted}
+    wanted = _distances(distance)
+    if (
+        isinstance(n_random, bool)
+        or not isinstance(n_random, numbers.Integral)
+        or n_random < 0
+        or n_random == 1
+    ):
+        raise InputError(f"n_random must be 0 (no z-scores) or a whole number >= 2, got {n_random!r}")
+    n_random = int(n_random)
+    drugs_named = gene_sets(drug_targets, gene="gene", what="drug")
+    diseases_named = gene_sets(disease_genes, gene="gene", what="disease")
     with numba_threads(n_jobs):
+        dist = require_connected(net)
+        bins = degree_bins(net.degree_of(degree), min_bin_size)
+        drugs = draw_sets(net, drugs_named, bins, n_random, seed, 1, "drug", exclude_self)
+        diseases = draw_sets(net, diseases_named, bins, n_random, seed, 2, "disease", exclude_self)
+        drug_of, disease_of = _pair_index(pairs, drugs.names, diseases.names)
+        n_pairs = len(drug_of)
+        ok = (drugs.profile[drug_of] >= 0) & (diseases.profile[disease_of] >= 0)
+        scored = np.flatnonzero(ok)
+        d = {w: np.full(n_pairs, np.nan) for w in wanted}
+        s1 = {w: np.zeros(n_pairs) for w in wanted}
+        s2 = {w: np.zeros(n_pairs) for w in wanted}
         if len(scored):
             real = set_distances(
                 dist,
@@ -145,7 +150,7 @@ def proximity(
             )
             for w in wanted:
                 d[w][scored] = real[w]
-        width = _block_width(block_bytes, max(drugs.n_profiles, diseases.n_profiles), net.n_genes, n_random)
+        width = _block_width(block_bytes, drugs.n_profiles, diseases.n_profiles, net.n_genes, n_random)
         pa = drugs.profile[drug_of[scored]]
         pb = diseases.profile[disease_of[scored]]
         for start in range(0, n_random if len(scored) else 0, width):
@@ -185,9 +190,20 @@ def _distances(distance: str | Sequence[str]) -> list[str]:
     return wanted
 
 
-def _block_width(block_bytes: int, n_profiles: int, n_genes: int, n_random: int) -> int:
-    per_draw = max(1, n_profiles) * max(1, n_genes) * 8
+def _block_width(
+    block_bytes: int, drug_profiles: int, disease_profiles: int, n_genes: int, n_random: int
+) -> int:
+    # per draw: one float64 vector per disease profile, one uint8 vector per drug profile
+    per_draw = max(1, n_genes) * (8 * max(1, disease_profiles) + max(1, drug_profiles))
     return int(min(max(1, n_random), max(1, block_bytes // per_draw)))
+
+
+def require_connected(net: Interactome) -> np.ndarray:
+    """The distance matrix of a connected network, else a clear error."""
+    dist = net.distances
+    if net.n_genes and (np.asarray(dist[0]) == UNREACHABLE).any():
+        raise InputError("network scores need a connected network; build it with largest_component=True")
+    return dist
 
 
 def _pair_index(
@@ -240,6 +256,8 @@ def _table(
             mean = d[w] + s1[w] / n_random
             var = np.maximum(s2[w] / n_random - (s1[w] / n_random) ** 2, 0.0)
             sd = np.sqrt(var)
+            # constant random distances leave rounding noise in var (k/3 is not exact): that is 0
+            sd = np.where(sd > 1e-9 * np.maximum(1.0, np.abs(mean)), sd, 0.0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 z = np.where(sd > 0, (d[w] - mean) / sd, 0.0)
             z[~ok] = np.nan
@@ -285,9 +303,10 @@ def target_contributions(
         ``target, distance, nearest_genes, n_nearest``, sorted by distance (the mean of the
         ``distance`` column is ``d``). Targets not in the network are left out (logged).
     """
-    key = _ALIASES.get(distance, distance)
+    key = _ALIASES.get(str(distance).lower(), str(distance).lower())
     if key not in DISTANCES or key == "separation":
         raise InputError(f"per-target contributions exist for {', '.join(DISTANCES[:4])}, not {distance!r}")
+    require_connected(net)
     t_nodes, t_lost = net.resolve(targets)
     s_nodes, s_lost = net.resolve(genes)
     if t_lost or s_lost:

@@ -46,11 +46,11 @@ def real_sets(side: DrawnSets) -> FlatSets:
 
 
 def drawn_sets(side: DrawnSets, start: int, stop: int) -> FlatSets:
-    """Draws ``start..stop-1`` of every profile: instance ``u * width + i``."""
+    """Draws ``start..stop-1`` of every profile: instance ``u * (stop - start) + i``."""
     sets = []
-    for u in range(side.n_profiles):
-        for i in range(start, stop):
-            sets.append(side.draws[u][i, : side.draw_sizes[u][i]])
+    for picked, sizes in side.block(start, stop):
+        for i in range(stop - start):
+            sets.append(picked[i, : sizes[i]])
     return FlatSets.of(sets)
 
 
@@ -114,8 +114,8 @@ def set_distances(
     if "centre" in wanted:
         is_centre = np.zeros(len(b.members), dtype=np.bool_)
         k.set_centres(dist, b.members, b.offsets, is_centre)
-        counts = np.add.reduceat(is_centre, b.offsets[:-1]) if len(b.members) else np.zeros(0)
-        counts = np.where(b.sizes > 0, counts, 0)
+        owner = np.repeat(np.arange(len(b.sizes)), b.sizes)  # the set each member belongs to
+        counts = np.bincount(owner, weights=is_centre, minlength=len(b.sizes)).astype(np.int64)
         centres = FlatSets(b.members[is_centre], np.r_[0, np.cumsum(counts)].astype(np.int64))
         sums = np.empty((len(b.sizes), n), dtype=np.float64)
         k.set_row_sum(dist, centres.members, centres.offsets, _IDENTITY, sums)
