@@ -79,6 +79,15 @@ def test_file_formats(tmp_path):
     assert list(ds.network.Interactome.from_edges(table).genes) == ["1", "672", "7157"]
 
 
+def test_a_header_read_as_an_edge_is_warned_about(tmp_path, caplog):
+    path = tmp_path / "string.tsv"
+    path.write_text("protein1\tprotein2\n1\t2\n2\t3\n3\t4\n")
+    with caplog.at_level("WARNING", logger="drugscreen"):
+        net = ds.network.Interactome.from_file(path)
+    assert "looks like a header" in caplog.text and net.n_genes == 4  # the header pair is its own component
+    assert ds.network.Interactome.from_file(path, columns=("protein1", "protein2")).n_genes == 4
+
+
 def test_bad_input_is_one_clear_error(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         ds.network.Interactome.from_file(tmp_path / "none.tsv")

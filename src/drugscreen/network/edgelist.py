@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from drugscreen.errors import InputError
+
+logger = logging.getLogger("drugscreen")
 
 
 def gene_id(value: Any) -> str:
@@ -63,7 +66,22 @@ def parse_edges(
         if not a or not b:
             raise InputError(f"{source}, line {number}: an empty gene id")
         pairs.append((a, b))
+    if columns is None and _looks_like_header(pairs):
+        logger.warning(
+            "%s: the first line (%s, %s) looks like a header among numeric ids; it was read as an "
+            "edge (pass columns=(...) / --columns to read a header)",
+            source,
+            *pairs[0],
+        )
     return pairs
+
+
+def _looks_like_header(pairs: list[tuple[str, str]]) -> bool:
+    """A first edge of two non-numeric ids before edges of numeric ids (Entrez, STRING)."""
+    if len(pairs) < 3 or any(field.isdigit() for field in pairs[0]):
+        return False
+    sample = pairs[1:101]
+    return sum(a.isdigit() and b.isdigit() for a, b in sample) >= 0.9 * len(sample)
 
 
 def _split(line: str, sep: str | None) -> list[str]:
