@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from drugscreen.errors import InputError
-from drugscreen.network.edgelist import gene_sets
+from drugscreen.network.edgelist import gene_sets, name_pairs
 from drugscreen.network.interactome import Interactome
 from drugscreen.repurpose.proximity import proximity
 
@@ -127,18 +127,7 @@ def drug_separation(
 def _drug_pairs(
     pairs: pd.DataFrame | Iterable[tuple[Any, Any]], named: dict[str, list[str]]
 ) -> list[tuple[str, str]]:
-    if isinstance(pairs, pd.DataFrame):
-        if pairs.shape[1] < 2:
-            raise InputError("pairs: a table needs two drug columns")
-        rows = list(zip(pairs.iloc[:, 0].astype(str), pairs.iloc[:, 1].astype(str), strict=True))
-    else:
-        rows = []
-        for number, pair in enumerate(pairs):
-            try:
-                a, b = pair
-            except (TypeError, ValueError) as exc:
-                raise InputError(f"pairs, row {number}: expected (drug, drug), got {pair!r}") from exc
-            rows.append((str(a), str(b)))
+    rows = name_pairs(pairs, "pairs", "(drug, drug)")
     for number, (a, b) in enumerate(rows):
         for drug in (a, b):
             if drug not in named:

@@ -27,10 +27,30 @@ def gene_id(value: Any) -> str:
     return str(value)
 
 
+def name_pairs(pairs: pd.DataFrame | Iterable[Any], what: str, pair: str) -> list[tuple[str, str]]:
+    """``(name, name)`` rows of a table's first two columns or of an iterable of pairs.
+
+    ``what`` names the input in errors ("pairs", "edge") and ``pair`` what one row should be
+    ("(drug, disease)").
+    """
+    if isinstance(pairs, pd.DataFrame):
+        if pairs.shape[1] < 2:
+            raise InputError(f"{what}: a table needs two columns, {pair}")
+        return list(zip(as_ids(pairs.iloc[:, 0]), as_ids(pairs.iloc[:, 1]), strict=True))
+    rows = []
+    for number, row in enumerate(pairs):
+        try:
+            a, b = row
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{what}, row {number}: expected {pair}, got {row!r}") from exc
+        rows.append((gene_id(a), gene_id(b)))
+    return rows
+
+
 def as_ids(column: pd.Series) -> list[str]:
     """A table column of gene ids as strings; empty values are an error."""
     if column.isna().any():
-        raise InputError(f"edge column {column.name!r} has {int(column.isna().sum())} empty values")
+        raise InputError(f"column {column.name!r} has {int(column.isna().sum())} empty values")
     return [gene_id(v) for v in column.tolist()]
 
 

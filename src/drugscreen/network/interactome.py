@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from drugscreen.errors import InputError
-from drugscreen.network.edgelist import as_ids, gene_id, parse_edges
+from drugscreen.network.edgelist import as_ids, gene_id, name_pairs, parse_edges
 
 logger = logging.getLogger("drugscreen")
 
@@ -192,13 +192,7 @@ class Interactome:
                 )
             pairs = list(zip(as_ids(edges[cols[0]]), as_ids(edges[cols[1]]), strict=True))
         else:
-            pairs = []
-            for number, pair in enumerate(edges):
-                try:
-                    a, b = pair
-                except (TypeError, ValueError) as exc:
-                    raise InputError(f"edge {number}: expected a (gene, gene) pair, got {pair!r}") from exc
-                pairs.append((gene_id(a), gene_id(b)))
+            pairs = name_pairs(edges, "edges", "a (gene, gene) pair")
         return cls._from_pairs(pairs, largest_component=largest_component, cache_dir=cache_dir)
 
     @classmethod

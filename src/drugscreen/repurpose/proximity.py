@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from drugscreen.errors import InputError
-from drugscreen.network.edgelist import gene_sets
+from drugscreen.network.edgelist import gene_sets, name_pairs
 from drugscreen.network.interactome import UNREACHABLE, Interactome
 from drugscreen.network.randomize import DrawnSets, degree_bins, draw_sets
 from drugscreen.repurpose.set_distances import DISTANCES, drawn_sets, real_sets, set_distances
@@ -213,12 +213,7 @@ def _pair_index(
         drug_of = np.repeat(np.arange(len(drugs)), len(diseases))
         disease_of = np.tile(np.arange(len(diseases)), len(drugs))
         return drug_of, disease_of
-    if isinstance(pairs, pd.DataFrame):
-        if pairs.shape[1] < 2:
-            raise InputError("pairs: a table needs a drug and a disease column")
-        rows = list(zip(pairs.iloc[:, 0].astype(str), pairs.iloc[:, 1].astype(str), strict=True))
-    else:
-        rows = [(str(a), str(b)) for a, b in pairs]
+    rows = name_pairs(pairs, "pairs", "(drug, disease)")
     drug_pos = {name: i for i, name in enumerate(drugs)}
     disease_pos = {name: i for i, name in enumerate(diseases)}
     for number, (a, b) in enumerate(rows):
