@@ -30,7 +30,8 @@ def largest_component(net: Interactome, nodes: np.ndarray, adjacency: csr_matrix
     """Nodes of the largest connected component of the subgraph ``nodes`` induce (sorted).
 
     Ties between components of equal size go to the one holding the smallest node id.
-    ``adjacency`` (:func:`adjacency_matrix`) saves rebuilding it over many calls.
+    ``adjacency`` (:func:`~drugscreen.network.adjacency_matrix`) saves rebuilding it over
+    many calls.
     """
     nodes = np.unique(np.asarray(nodes, dtype=np.int64))
     if len(nodes) == 0:
