@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         degree=args.degree,
         n_jobs=args.jobs,
+        progress=not args.quiet,
     )
     write_table(table, args.output)
     unscored = int(table.d.isna().sum())

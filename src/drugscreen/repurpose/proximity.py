@@ -59,6 +59,7 @@ def proximity(
     degree: str = "neighbours",
     n_jobs: int | None = -1,
     block_bytes: int = 256 * 2**20,
+    progress: bool = True,
 ) -> pd.DataFrame:
     """Network proximity of drugs to diseases, with degree-matched z-scores.
 
@@ -92,6 +93,8 @@ def proximity(
         built its bins with networkx; use it to reproduce the paper's z-scores).
     n_jobs : int, optional
         Threads for the kernels (-1: all cores).
+    progress : bool
+        Show a progress bar over the random draws (when there is more than one block).
     block_bytes : int
         Memory for one block of draws (their per-gene distance vectors); besides it, the
         real sets' vectors take ``n_diseases x n_genes x 8`` bytes.
@@ -114,6 +117,8 @@ def proximity(
     >>> float(table.loc[0, "d"])
     2.0
     """
+    from tqdm.auto import tqdm
+
     from drugscreen.backends.parallel import numba_threads
 
     wanted = _distances(distance)
@@ -153,7 +158,11 @@ def proximity(
         width = _block_width(block_bytes, drugs.n_profiles, diseases.n_profiles, net.n_genes, n_random)
         pa = drugs.profile[drug_of[scored]]
         pb = diseases.profile[disease_of[scored]]
-        for start in range(0, n_random if len(scored) else 0, width):
+        starts = range(0, n_random if len(scored) else 0, width)
+        bar = tqdm(
+            total=n_random, unit=" draws", desc="proximity", disable=not (progress and len(starts) > 1)
+        )
+        for start in starts:
             stop = min(start + width, n_random)
             step = np.arange(stop - start)
             qa = (pa[:, None] * (stop - start) + step).ravel()
@@ -171,6 +180,8 @@ def proximity(
                 shifted = values[w].reshape(len(scored), -1) - d[w][scored, None]
                 s1[w][scored] += shifted.sum(axis=1)
                 s2[w][scored] += (shifted**2).sum(axis=1)
+            bar.update(stop - start)
+        bar.close()
     return _table(drugs, diseases, drug_of, disease_of, ok, wanted, d, s1, s2, n_random)
 
 
