@@ -136,3 +136,20 @@ def test_synergy_command(tmp_path, capsys, caplog):
     assert main(["synergy", str(tmp_path / "bad.csv"), "-o", str(tmp_path / "none.csv")]) == 1
     assert "no block" in capsys.readouterr().err and not (tmp_path / "none.csv").exists()
     assert main(["synergy", str(tmp_path / "blocks.csv"), "--column", "oops", "-o", str(out)]) == 1
+    musyc_out = tmp_path / "musyc.csv"
+    argv = [
+        "-q",
+        "synergy",
+        str(tmp_path / "blocks.csv"),
+        "--column",
+        "conc_row=dose_a",
+        "--models",
+        "bliss",
+        "--musyc",
+        str(musyc_out),
+        "-o",
+        str(out),
+    ]
+    assert main(argv) == 0
+    fits = pd.read_csv(musyc_out)
+    assert list(fits.block_id) == [1, 2, 3] and {"alpha12", "gamma21", "beta", "error"} <= set(fits.columns)

@@ -20,11 +20,13 @@ def register(sub: Any) -> None:
         "recognised; --column maps other names). Each block needs the dose-0 row and column. "
         "Replicates are averaged. Writes one row per block and model (score = mean excess over "
         "the combination cells, > 0 reads synergy); --surface writes every cell. Blocks that "
-        "cannot be scored are listed with the reason and skipped.",
+        "cannot be scored are listed with the reason and skipped. --musyc also fits the MuSyC model "
+        "(potency alpha, efficacy beta, cooperativity gamma) to every block.",
         epilog="examples:\n"
         "  drugscreen synergy blocks.csv -o scores.csv\n"
         "  drugscreen synergy screen.csv --response viability --models bliss loewe \\\n"
-        "      --column conc_row=dose1 --column conc_col=dose2 --surface cells.parquet -o scores.csv",
+        "      --column conc_row=dose1 --column conc_col=dose2 --surface cells.parquet -o scores.csv\n"
+        "  drugscreen synergy blocks.csv --musyc musyc.csv -o scores.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("blocks", help="long table: .csv, .tsv or .parquet")
@@ -49,6 +51,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--surface", help="also write the per-cell table (.parquet, .csv or .tsv)")
     p.add_argument("--fits", help="also write the single-drug Hill fits")
+    p.add_argument("--musyc", metavar="PATH", help="also fit MuSyC to every block and write its parameters")
     p.add_argument("-o", "--output", required=True, help="output .parquet, .csv or .tsv")
     add_jobs(p)
     p.set_defaults(handler=run)
@@ -88,6 +91,13 @@ def run(args: argparse.Namespace) -> int:
         write_table(result.surface, args.surface)
     if args.fits:
         write_table(result.fits, args.fits)
+    if args.musyc:
+        from drugscreen.combos.musyc import musyc
+
+        fits = musyc(table, response=args.response, columns=columns or None)
+        write_table(fits, args.musyc)
+        for row in fits[fits.error != ""].itertuples():
+            logger.warning("block %s: no MuSyC fit: %s", row.block_id, row.error)
     logger.info(
         "%d blocks scored (%s) and written to %s; %d not scored",
         result.summary.block_id.nunique(),

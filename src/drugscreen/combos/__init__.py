@@ -7,6 +7,7 @@ multi-ingredient entities.
 """
 
 from drugscreen.combos.hill import HillFit, fit_hill
+from drugscreen.combos.musyc import MusycFit, MusycParams, fit_musyc, musyc, musyc_surface
 from drugscreen.combos.separation import (
     EXPOSURE_ORDER,
     EntityScore,
@@ -22,8 +23,13 @@ __all__ = [
     "MODELS",
     "EntityScore",
     "HillFit",
+    "MusycFit",
+    "MusycParams",
     "SynergyResult",
     "fit_hill",
+    "fit_musyc",
+    "musyc",
+    "musyc_surface",
     "synergy",
     "classify",
     "drug_separation",

@@ -258,7 +258,7 @@ def _fit_row(f: HillFit) -> dict[str, Any]:
     return {"e0": f.e0, "emax": f.emax, "ec50": f.ec50, "hill": f.hill, "r2": f.r2, "converged": f.converged}
 
 
-def _prepare(blocks: pd.DataFrame, response: str, columns: Mapping[str, str] | None) -> pd.DataFrame:
+def prepare_blocks(blocks: pd.DataFrame, response: str, columns: Mapping[str, str] | None) -> pd.DataFrame:
     """The input with our column names, numeric doses/responses and responses in inhibition."""
     if not isinstance(blocks, pd.DataFrame):
         raise InputError(f"blocks must be a pandas DataFrame, not {type(blocks).__name__}")
@@ -329,7 +329,7 @@ def synergy(
     bad = [m for m in models if m not in MODELS]
     if bad or not models:
         raise InputError(f"unknown models {bad}; choose from {list(MODELS)}")
-    table = _prepare(blocks, response, columns)
+    table = prepare_blocks(blocks, response, columns)
     groups = list(table.groupby("block_id", sort=False, dropna=False))
     if n_jobs == 1 or len(groups) < 2:
         outs = [_score_block(bid, sub, models) for bid, sub in groups]
