@@ -299,3 +299,13 @@ def test_constant_random_distances_give_z_zero():
         net, {"d": ["hub"]}, {"x": leaves[10:13]}, distance=["kernel", "centre"], n_random=50, min_bin_size=1
     )
     assert (table.sd_random == 0).all() and (table.z == 0).all() and (table.p == 0.5).all()
+
+
+def test_memory_blocks_change_nothing_for_any_distance():
+    net = random_net(n=120, p=0.05, seed=6)
+    drugs = random_sets(net, 4, (1, 6), 11, "drug")
+    diseases = random_sets(net, 5, (2, 15), 12, "dis")
+    options = dict(distance="all", n_random=40, min_bin_size=10, seed=2)
+    whole = ds.repurpose.proximity(net, drugs, diseases, **options)
+    pieces = ds.repurpose.proximity(net, drugs, diseases, block_bytes=2 * 8 * net.n_genes, **options)
+    pd.testing.assert_frame_equal(whole, pieces, check_exact=False, rtol=1e-12)

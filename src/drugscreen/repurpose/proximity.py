@@ -96,8 +96,8 @@ def proximity(
     progress : bool
         Show a progress bar over the random draws (when there is more than one block).
     block_bytes : int
-        Memory for one block of draws (their per-gene distance vectors); besides it, the
-        real sets' vectors take ``n_diseases x n_genes x 8`` bytes.
+        Memory for the per-gene distance vectors of one block of random draws (and of one
+        group of the real disease sets).
 
     Returns
     -------
@@ -144,17 +144,17 @@ def proximity(
         d = {w: np.full(n_pairs, np.nan) for w in wanted}
         s1 = {w: np.zeros(n_pairs) for w in wanted}
         s2 = {w: np.zeros(n_pairs) for w in wanted}
-        if len(scored):
-            real = set_distances(
-                dist,
-                wanted,
-                real_sets(drugs),
-                real_sets(diseases),
-                drug_of[scored],
-                disease_of[scored],
-            )
+        # the real sets, a group of diseases at a time so their vectors fit in block_bytes
+        group = max(1, block_bytes // (8 * max(1, net.n_genes)))
+        drug_sets = real_sets(drugs)
+        for first in range(0, len(diseases.names), group):
+            chosen = scored[(disease_of[scored] >= first) & (disease_of[scored] < first + group)]
+            if len(chosen) == 0:
+                continue
+            part = real_sets(diseases, first, first + group)
+            real = set_distances(dist, wanted, drug_sets, part, drug_of[chosen], disease_of[chosen] - first)
             for w in wanted:
-                d[w][scored] = real[w]
+                d[w][chosen] = real[w]
         width = _block_width(block_bytes, drugs.n_profiles, diseases.n_profiles, net.n_genes, n_random)
         pa = drugs.profile[drug_of[scored]]
         pb = diseases.profile[disease_of[scored]]

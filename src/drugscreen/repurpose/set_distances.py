@@ -41,8 +41,9 @@ class FlatSets:
         return cls(members, offsets)
 
 
-def real_sets(side: DrawnSets) -> FlatSets:
-    return FlatSets.of(side.sets)
+def real_sets(side: DrawnSets, start: int = 0, stop: int | None = None) -> FlatSets:
+    """The side's own sets ``start..stop-1`` (all by default), empty ones included."""
+    return FlatSets.of(side.sets[start:stop])
 
 
 def drawn_sets(side: DrawnSets, start: int, stop: int) -> FlatSets:
