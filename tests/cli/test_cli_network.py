@@ -153,3 +153,6 @@ def test_synergy_command(tmp_path, capsys, caplog):
     assert main(argv) == 0
     fits = pd.read_csv(musyc_out)
     assert list(fits.block_id) == [1, 2, 3] and {"alpha12", "gamma21", "beta", "error"} <= set(fits.columns)
+    api = ds.combos.musyc(table.rename(columns={"dose_a": "conc_row"}))
+    assert (fits.error.isna() | fits.error.eq("")).all()
+    assert fits.alpha12.to_numpy() == pytest.approx(api.alpha12.to_numpy(), rel=1e-9)

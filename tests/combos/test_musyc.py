@@ -156,3 +156,40 @@ def test_musyc_on_a_long_table_and_bad_blocks():
     assert viability.alpha12.to_numpy() == pytest.approx(table.alpha12.iloc[:2].to_numpy(), rel=1e-6)
     with pytest.raises(InputError, match="same length"):
         fit_musyc([0, 1], [0], [1, 2])
+
+
+def test_potent_drugs_in_large_dose_units_do_not_overflow():
+    """EC50s far below the dose unit (sub-µM drugs in µM) let the solver try rates past floats."""
+    rng = np.random.default_rng(5)
+    doses = np.r_[0, np.logspace(-3, 1, 6)]
+    d1, d2 = (a.ravel() for a in np.meshgrid(doses, doses))
+    rows = []
+    for block in range(6):
+        p = MusycParams(
+            0,
+            90,
+            70,
+            95,
+            rng.uniform(0.8, 2),
+            rng.uniform(0.8, 2),
+            10 ** rng.uniform(-3, -1),
+            10 ** rng.uniform(-3, -1),
+            1.0,
+            1.0,
+        )
+        effect = musyc_surface(d1, d2, p) + rng.normal(0, 2, d1.size)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "block_id": block,
+                    "drug_row": "A",
+                    "drug_col": "B",
+                    "conc_row": d1,
+                    "conc_col": d2,
+                    "response": effect,
+                }
+            )
+        )
+    table = ds.combos.musyc(pd.concat(rows))
+    assert len(table) == 6 and (table.error == "").all() and (table.r2 > 0.95).all()
+    assert list(ds.combos.musyc(pd.concat(rows).iloc[:0]).columns)[-1] == "error"  # empty in, typed table out

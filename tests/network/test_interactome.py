@@ -125,6 +125,16 @@ def test_too_long_paths_are_refused():
         compute_distances(indptr, indices)
 
 
+def test_gene_set_files_keep_ids_as_text(tmp_path):
+    from drugscreen.network.edgelist import read_gene_sets
+
+    table = pd.DataFrame({"disease": [100100.0, 100100.0, None], "gene": [7157.0, np.nan, 672.0]})
+    table.to_parquet(tmp_path / "sets.parquet")
+    assert read_gene_sets(tmp_path / "sets.parquet") == {"100100": ["7157"]}
+    table.to_csv(tmp_path / "sets.csv", index=False)
+    assert read_gene_sets(tmp_path / "sets.csv") == {"100100": ["7157"]}  # pandas wrote "7157.0"
+
+
 def test_resolve_reports_missing():
     net = ds.network.Interactome.from_edges([("1", "2"), ("2", "3")])
     nodes, missing = net.resolve([3, "1", "99", 99])

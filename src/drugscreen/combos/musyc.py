@@ -76,18 +76,22 @@ def musyc_surface(
     x2 = np.atleast_1d(np.asarray(d2, dtype=np.float64))
     x1, x2 = np.broadcast_arrays(x1, x2)
     p = params
-    r1 = r1r / p.C1**p.h1
-    r2 = r2r / p.C2**p.h2
-    n = x1.size
-    q = np.zeros((n, 4, 4))  # q[:, i, j]: rate from state i to j; states U, A1, A2, A12
-    q[:, 0, 1] = r1 * x1.ravel() ** p.h1
-    q[:, 1, 0] = r1r
-    q[:, 0, 2] = r2 * x2.ravel() ** p.h2
-    q[:, 2, 0] = r2r
-    q[:, 2, 3] = r1**p.gamma21 * (p.alpha21 * x1.ravel()) ** (p.gamma21 * p.h1)
-    q[:, 3, 2] = r1r**p.gamma21
-    q[:, 1, 3] = r2**p.gamma12 * (p.alpha12 * x2.ravel()) ** (p.gamma12 * p.h2)
-    q[:, 3, 1] = r2r**p.gamma12
+    # rates in log space: powers of large or small rates overflow Python floats otherwise
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        log_r1 = math.log(r1r) - p.h1 * math.log(p.C1)
+        log_r2 = math.log(r2r) - p.h2 * math.log(p.C2)
+        log_x1 = np.log(x1.ravel())  # -inf at dose 0: exp gives rate 0
+        log_x2 = np.log(x2.ravel())
+        n = x1.size
+        q = np.zeros((n, 4, 4))  # q[:, i, j]: rate from state i to j; states U, A1, A2, A12
+        q[:, 0, 1] = np.exp(log_r1 + p.h1 * log_x1)
+        q[:, 1, 0] = r1r
+        q[:, 0, 2] = np.exp(log_r2 + p.h2 * log_x2)
+        q[:, 2, 0] = r2r
+        q[:, 2, 3] = np.exp(p.gamma21 * (log_r1 + p.h1 * (math.log(p.alpha21) + log_x1)))
+        q[:, 3, 2] = np.exp(p.gamma21 * math.log(r1r))
+        q[:, 1, 3] = np.exp(p.gamma12 * (log_r2 + p.h2 * (math.log(p.alpha12) + log_x2)))
+        q[:, 3, 1] = np.exp(p.gamma12 * math.log(r2r))
     generator = q - np.einsum("nij->ni", q)[:, :, None] * np.eye(4)
     # steady state: p Q = 0 with sum(p) = 1 (the last balance equation replaced by the sum)
     system = np.transpose(generator, (0, 2, 1)).copy()
@@ -187,8 +191,11 @@ def fit_musyc(d1: ArrayLike, d2: ArrayLike, effect: ArrayLike, *, fit_gamma: boo
         )
 
     def residual(v: NDArray[np.float64]) -> NDArray[np.float64]:
-        with np.errstate(all="ignore"):
-            r = musyc_surface(x1, x2, unpack(v)) - y
+        try:
+            with np.errstate(all="ignore"):
+                r = musyc_surface(x1, x2, unpack(v)) - y
+        except (OverflowError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError):
+            return np.full(len(y), 1e6 * span)  # rates beyond floating point: a very bad fit
         return np.where(np.isfinite(r), r, 1e6 * span)
 
     best = None
@@ -241,19 +248,35 @@ def musyc(
 
     table = prepare_blocks(blocks, response, columns)
     rows = []
-    for block_id, block in table.groupby("block_id", sort=True):
+    columns_out = [
+        "block_id",
+        "drug_row",
+        "drug_col",
+        *PARAMETERS,
+        "beta",
+        "r2",
+        "converged",
+        "n_points",
+        "error",
+    ]
+    for block_id, block in table.groupby("block_id", sort=True, dropna=False):
         head = {"block_id": block_id, "drug_row": block.drug_row.iloc[0], "drug_col": block.drug_col.iloc[0]}
         try:
             fit = fit_musyc(block.conc_row, block.conc_col, block.response, fit_gamma=fit_gamma)
             rows.append({**head, **fit.as_row(), "error": ""})
-        except InputError as exc:
+        except Exception as exc:  # one block's failure is reported, never fatal
+            finite = int(
+                np.isfinite(block[["conc_row", "conc_col", "response"]].to_numpy(dtype=float))
+                .all(axis=1)
+                .sum()
+            )
             rows.append(
                 {
                     **head,
                     **dict.fromkeys([*PARAMETERS, "beta", "r2"], math.nan),
                     "converged": False,
-                    "n_points": len(block),
-                    "error": str(exc),
+                    "n_points": finite,
+                    "error": str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}",
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns_out)

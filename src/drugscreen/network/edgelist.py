@@ -19,12 +19,16 @@ logger = logging.getLogger("drugscreen")
 
 def gene_id(value: Any) -> str:
     """A gene id as text; whole-number floats lose their ``.0`` (pandas reads an Entrez id
-    column with a gap as float: 7157.0 is gene ``"7157"``)."""
+    column with a gap as float, and writes it to CSV so: 7157.0 and "7157.0" are gene
+    ``"7157"``)."""
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
     if isinstance(value, np.integer):
         return str(int(value))
-    return str(value)
+    text = str(value)
+    if text.endswith(".0") and text[:-2].isdigit():  # the same float written to a text file
+        return text[:-2]
+    return text
 
 
 def name_pairs(pairs: pd.DataFrame | Iterable[Any], what: str, pair: str) -> list[tuple[str, str]]:
@@ -97,7 +101,10 @@ def parse_edges(
 
 
 def _looks_like_header(pairs: list[tuple[str, str]]) -> bool:
-    """A first edge of two non-numeric ids before edges of numeric ids (Entrez, STRING)."""
+    """A first edge of two non-numeric ids before edges of numeric ids (Entrez ids, say).
+
+    Ids with letters (symbols, STRING's ``9606.ENSP...``) are not checked: a header among
+    them cannot be told apart."""
     if len(pairs) < 3 or any(field.isdigit() for field in pairs[0]):
         return False
     sample = pairs[1:101]
@@ -129,14 +136,14 @@ def gene_sets(
         table = data[[key, gene]].dropna()
         out: dict[str, list[str]] = {}
         for k, g in zip(table[key].tolist(), table[gene].tolist(), strict=True):
-            out.setdefault(str(k), []).append(gene_id(g))
+            out.setdefault(gene_id(k), []).append(gene_id(g))
         return out
     if isinstance(data, Mapping):
         result: dict[str, list[str]] = {}
         for k, genes in data.items():
             if isinstance(genes, (str, bytes)) or not isinstance(genes, Iterable):
                 raise InputError(f"{what} {k!r}: expected a collection of genes, got {genes!r}")
-            result[str(k)] = [gene_id(g) for g in genes]
+            result[gene_id(k)] = [gene_id(g) for g in genes]
         return result
     raise InputError(f"{what}s must be a dict of gene collections or a table, got {type(data).__name__}")
 
@@ -149,8 +156,8 @@ def read_table(path: str | Path, what: str) -> pd.DataFrame:
     name = path.name.lower().removesuffix(".gz")
     try:
         if name.endswith(".parquet"):
-            table = pd.read_parquet(path)
-            return table.astype(object).where(table.isna(), table.astype(str))
+            table = pd.read_parquet(path).astype(object)
+            return table.map(lambda v: v if pd.isna(v) else gene_id(v))
         sep = "," if name.endswith(".csv") else "\t"
         return pd.read_csv(path, sep=sep, dtype=str, comment="#")
     except (OSError, ValueError, UnicodeDecodeError) as exc:
