@@ -118,6 +118,20 @@ def test_efficacy_synergy_has_the_right_sign():
     assert beta["synthetic_musyc_efficacy_1"] > 0.2 and beta["synthetic_musyc_efficacy_2"] < -0.2
 
 
+def long_block(block, d1, d2, effect):
+    """One block of the long table ``ds.combos.musyc`` reads (drug A in rows, B in columns)."""
+    return pd.DataFrame(
+        {
+            "block_id": block,
+            "drug_row": "A",
+            "drug_col": "B",
+            "conc_row": d1,
+            "conc_col": d2,
+            "response": effect,
+        }
+    )
+
+
 def test_musyc_on_a_long_table_and_bad_blocks():
     """Blocks made from MuSyC itself in % inhibition: no potency synergy, then alpha = 3."""
     rng = np.random.default_rng(3)
@@ -127,18 +141,7 @@ def test_musyc_on_a_long_table_and_bad_blocks():
     for block, alpha in ((1, 1.0), (2, 3.0)):
         p = MusycParams(0, 80, 60, 95, 1.0, 1.5, 1.0, 2.0, alpha, alpha)
         effect = musyc_surface(d1, d2, p) + rng.normal(0, 0.5, d1.size)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "block_id": block,
-                    "drug_row": "A",
-                    "drug_col": "B",
-                    "conc_row": d1,
-                    "conc_col": d2,
-                    "response": effect,
-                }
-            )
-        )
+        rows.append(long_block(block, d1, d2, effect))
     blocks = pd.concat(rows)
     tiny = blocks[(blocks.block_id == 2) & (blocks.conc_row < 0.1) & (blocks.conc_col < 0.1)].assign(
         block_id=3
@@ -178,18 +181,7 @@ def test_potent_drugs_in_large_dose_units_do_not_overflow():
             1.0,
         )
         effect = musyc_surface(d1, d2, p) + rng.normal(0, 2, d1.size)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "block_id": block,
-                    "drug_row": "A",
-                    "drug_col": "B",
-                    "conc_row": d1,
-                    "conc_col": d2,
-                    "response": effect,
-                }
-            )
-        )
+        rows.append(long_block(block, d1, d2, effect))
     table = ds.combos.musyc(pd.concat(rows))
     assert len(table) == 6 and (table.error == "").all() and (table.r2 > 0.95).all()
     assert list(ds.combos.musyc(pd.concat(rows).iloc[:0]).columns)[-1] == "error"  # empty in, typed table out

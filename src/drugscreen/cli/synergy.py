@@ -58,11 +58,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from drugscreen.chem.io import write_table
     from drugscreen.combos.synergy import synergy
     from drugscreen.errors import InputError
+    from drugscreen.network.edgelist import read_table
 
     columns = {}
     for item in args.column:
@@ -70,22 +69,14 @@ def run(args: argparse.Namespace) -> int:
         if not sep or not ours or not theirs:
             raise InputError(f"--column expects OURS=THEIRS, got {item!r}")
         columns[ours] = theirs
-    path = args.blocks
-    lower = path.lower()
-    try:
-        if lower.endswith(".parquet"):
-            table = pd.read_parquet(path)
-        else:
-            table = pd.read_csv(path, sep="," if lower.removesuffix(".gz").endswith(".csv") else "\t")
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read blocks file {path!r}: {exc}") from exc
+    table = read_table(args.blocks, "blocks", text=False)
     result = synergy(
         table, models=tuple(args.models), response=args.response, columns=columns or None, n_jobs=args.jobs
     )
     for row in result.errors.itertuples():
         logger.warning("block %s not scored: %s", row.block_id, row.reason)
     if result.summary.empty:
-        raise InputError(f"no block of {path!r} could be scored ({len(result.errors)} reported above)")
+        raise InputError(f"no block of {args.blocks!r} could be scored ({len(result.errors)} reported above)")
     write_table(result.summary, args.output)
     if args.surface:
         write_table(result.surface, args.surface)

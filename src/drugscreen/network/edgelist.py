@@ -148,18 +148,21 @@ def gene_sets(
     raise InputError(f"{what}s must be a dict of gene collections or a table, got {type(data).__name__}")
 
 
-def read_table(path: str | Path, what: str) -> pd.DataFrame:
-    """A ``.csv``, ``.tsv`` (``.txt``) or ``.parquet`` table, gzip allowed; ids kept as text."""
+def read_table(path: str | Path, what: str, *, text: bool = True) -> pd.DataFrame:
+    """A ``.csv``, ``.tsv`` (``.txt``) or ``.parquet`` table, gzip allowed; with ``text`` every
+    value is kept as text (ids), else pandas' own types (numbers)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} file {str(path)!r} does not exist or is not a file")
     name = path.name.lower().removesuffix(".gz")
     try:
         if name.endswith(".parquet"):
+            if not text:
+                return pd.read_parquet(path)
             table = pd.read_parquet(path).astype(object)
             return table.map(lambda v: v if pd.isna(v) else gene_id(v))
         sep = "," if name.endswith(".csv") else "\t"
-        return pd.read_csv(path, sep=sep, dtype=str, comment="#")
+        return pd.read_csv(path, sep=sep, dtype=str, comment="#") if text else pd.read_csv(path, sep=sep)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {what} file {str(path)!r}: {exc}") from exc
 

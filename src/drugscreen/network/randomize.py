@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import numbers
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -84,17 +85,22 @@ class DrawnSets:
     def n_profiles(self) -> int:
         return len(self.nodes)
 
-    def block(self, start: int, stop: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Draws ``start..stop-1`` of every profile: ``(nodes[stop-start, k], sizes)`` each,
-        nodes padded with -1 past each draw's size."""
-        from drugscreen.kernels.graph_cpu import draw_matched_sets
-
+    @cached_property
+    def _bin_layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nodes sorted by bin, each bin's offsets into them, each node's position: made once."""
         order = np.argsort(self.bins, kind="stable")
         bin_offsets = np.zeros(int(self.bins.max()) + 2, dtype=np.int64)
         np.cumsum(np.bincount(self.bins, minlength=len(bin_offsets) - 1), out=bin_offsets[1:])
         node_pos = np.empty(len(self.bins), dtype=np.int64)
         node_pos[order] = np.arange(len(self.bins))
-        members = order.astype(np.int32)
+        return order.astype(np.int32), bin_offsets, node_pos
+
+    def block(self, start: int, stop: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Draws ``start..stop-1`` of every profile: ``(nodes[stop-start, k], sizes)`` each,
+        nodes padded with -1 past each draw's size."""
+        from drugscreen.kernels.graph_cpu import draw_matched_sets
+
+        members, bin_offsets, node_pos = self._bin_layout
         out = []
         for nodes, seeds in zip(self.nodes, self.seeds, strict=True):
             picked = np.empty((stop - start, len(nodes)), dtype=np.int32)
