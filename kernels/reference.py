@@ -145,3 +145,33 @@ def set_distance(dist: npt.NDArray[np.int64], targets: list[int], genes: list[in
         between = [min(row) for row in block] + [min(col) for col in block.T]
         return float(np.mean(between)) - (within(targets) + within(genes)) / 2
     raise ValueError(kind)
+
+
+def metapath_paths(adjacency: list[np.ndarray], kinds: list[str], damping: float) -> np.ndarray:
+    """Degree-weighted path counts by enumerating every path (no node twice), for tiny graphs.
+
+    ``adjacency[i]`` is the dense 0/1 matrix of step ``i`` as walked (rows: nodes of kind
+    ``kinds[i]``); a node is the pair (kind, index). Each path adds the product over its
+    steps of ``(out-degree of the step's start · in-degree of its end) ** -damping``, degrees
+    counted in that step's matrix. ``damping=0`` counts paths.
+    """
+    out_deg = [a.sum(axis=1) for a in adjacency]
+    in_deg = [a.sum(axis=0) for a in adjacency]
+    result = np.zeros((adjacency[0].shape[0], adjacency[-1].shape[1]))
+
+    def walk(start: int, path: list[int], weight: float) -> None:
+        step = len(path) - 1
+        if step == len(adjacency):
+            result[start, path[-1]] += weight
+            return
+        here = path[-1]
+        for there in np.flatnonzero(adjacency[step][here]):
+            seen = any(kinds[i] == kinds[step + 1] and node == there for i, node in enumerate(path))
+            if seen:
+                continue
+            factor = (out_deg[step][here] * in_deg[step][there]) ** -damping
+            walk(start, path + [int(there)], weight * factor)
+
+    for source in range(adjacency[0].shape[0]):
+        walk(source, [source], 1.0)
+    return result

@@ -1,0 +1,120 @@
+"""DWPC and path counts: exact exclusion of revisits, against a brute-force path enumerator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hetnet_data import random_hetnet
+from scipy import sparse
+
+from drugscreen.errors import InputError
+from drugscreen.kernels.reference import metapath_paths
+from drugscreen.network.hetnet import Hetnet
+from drugscreen.repurpose.dwpc import dwpc, dwpc_features, explain, path_counts
+from drugscreen.repurpose.walks import revisit_patterns, set_partitions
+
+
+def _brute(net, metapath, damping):
+    path = net.parse(metapath)
+    return metapath_paths([net.adjacency(s).toarray() for s in path.steps], list(path.kinds), damping)
+
+
+@pytest.mark.parametrize(
+    ("seed", "source", "target", "max_length"), [(0, "C", "D", 4), (1, "C", "C", 4), (2, "G", "G", 3)]
+)
+def test_every_metapath_equals_enumerating_the_paths(seed, source, target, max_length):
+    net = random_hetnet(seed)
+    paths = net.metapaths(source, target, max_length=max_length)
+    assert len(paths) >= 15
+    for path in paths:
+        for damping in (0.0, 0.4):
+            np.testing.assert_allclose(
+                dwpc(net, path, damping),
+                _brute(net, path, damping),
+                rtol=1e-10,
+                atol=1e-13,
+                err_msg=str(path),
+            )
+
+
+def test_revisits_are_excluded_exactly_where_kinds_repeat():
+    # a triangle of genes g0, g1, g2; the compound binds g0, the disease is associated with g0 and g2
+    nodes = pd.DataFrame(
+        {"id": ["c", "g0", "g1", "g2", "d"], "kind": ["Compound"] + ["Gene"] * 3 + ["Disease"]}
+    )
+    edges = pd.DataFrame(
+        [("c", "CbG", "g0"), ("g0", "GiG", "g1"), ("g1", "GiG", "g2"), ("g0", "GiG", "g2")]
+        + [("d", "DaG", "g0"), ("d", "DaG", "g2")],
+        columns=["source", "metaedge", "target"],
+    )
+    net = Hetnet.from_tables(nodes, edges)
+    steps = [net.adjacency(s) for s in net.parse("CbGiGiGaD").steps]
+    walks = (steps[0] @ steps[1] @ steps[2] @ steps[3]).toarray()
+    assert walks[0, 0] == 3  # g0-g1-g0, g0-g2-g0 and g0-g1-g2
+    assert path_counts(net, "CbGiGiGaD")[0, 0] == 1  # only g0-g1-g2 visits no gene twice
+    assert path_counts(net, "CbGiGaD")[0, 0] == 1
+
+
+def test_moebius_coefficients():
+    assert [sum(1 for _ in set_partitions(list(range(n)))) for n in range(6)] == [1, 1, 2, 5, 15, 52]
+    # Σ μ over all partitions of n ≥ 2 items is 0 (the all-distinct count of a constant walk)
+    for n in range(2, 6):
+        assert sum(mu for mu, _ in revisit_patterns(["G"] * n)) == 0
+    patterns = revisit_patterns(["C", "G", "G", "D"])
+    assert patterns[0] == (1, (0, 1, 2, 3)) and len(patterns) == 2
+    assert patterns[1] == (-1, (0, 1, 1, 2))
+    assert sorted(mu for mu, _ in revisit_patterns(["C"] * 3)) == [-1, -1, -1, 1, 2]
+
+
+def test_rows_and_columns_follow_the_node_table():
+    net = random_hetnet(3)
+    nodes = net.nodes.sample(frac=1.0, random_state=1)
+    edges = pd.concat([net.edges(m).assign(metaedge=m) for m in net.metagraph.metaedges])
+    shuffled = Hetnet.from_tables(nodes, edges)
+    a, b = dwpc(net, "CbGaD"), dwpc(shuffled, "CbGaD")
+    rows = shuffled.positions("Compound", net.node_ids("Compound"))
+    cols = shuffled.positions("Disease", net.node_ids("Disease"))
+    np.testing.assert_allclose(a, b[np.ix_(rows, cols)], rtol=1e-12)
+
+
+def test_dtype_sparse_output_and_features():
+    net = random_hetnet(4)
+    ref = dwpc(net, "CbGiGaD")
+    np.testing.assert_allclose(dwpc(net, "CbGiGaD", dtype=np.float32), ref, rtol=1e-5)
+    assert dwpc(net, "CbGiGaD", dtype=np.float32).dtype == np.float32
+    as_sparse = dwpc(net, "CbGiGaD", sparse=True)
+    assert sparse.issparse(as_sparse)
+    np.testing.assert_array_equal(as_sparse.toarray(), ref)
+    features, names = dwpc_features(net, ["CbGaD", "CbGiGaD", "CrCtD"], progress=False)
+    assert names == ["CbGaD", "CbGiGaD", "CrCtD"] and features.shape == (*ref.shape, 3)
+    np.testing.assert_array_equal(features[:, :, 1], ref)
+    with pytest.raises(InputError, match="different node kinds"):
+        dwpc_features(net, ["CbGaD", "CbGiG"])
+    with pytest.raises(InputError, match="damping"):
+        dwpc(net, "CbGaD", -0.1)
+
+
+def test_an_empty_metaedge_gives_zeros():
+    net = random_hetnet(5)
+    empty = net.replace("GiG", sparse.csr_array(net.adjacency("GiG").shape))
+    assert not dwpc(empty, "CbGiGaD").any()
+
+
+def test_explain_lists_each_path_and_its_share():
+    net = random_hetnet(6, density=0.5)
+    values = dwpc(net, "CbGiGiGaD")
+    i, j = np.unravel_index(np.argmax(values), values.shape)
+    compound, disease = net.node_ids("Compound")[i], net.node_ids("Disease")[j]
+    table = explain(net, "CbGiGiGaD", compound, disease, limit=None)
+    assert table["pdp"].sum() == pytest.approx(values[i, j], rel=1e-12)
+    assert table["share"].sum() == pytest.approx(1.0)
+    assert table["pdp"].is_monotonic_decreasing
+    genes = table[["node_1", "node_2", "node_3"]].to_numpy()
+    assert all(len(set(row)) == 3 for row in genes)
+    assert len(table) == path_counts(net, "CbGiGiGaD")[i, j]
+    assert (table["node_0"] == compound).all() and (table["node_4"] == disease).all()
+    assert table["path"][0].startswith(net.nodes.set_index("id").loc[compound, "name"] + " b ")
+    assert len(explain(net, "CbGiGiGaD", compound, disease, limit=2)) == 2
+    with pytest.raises(InputError, match="partial paths"):
+        explain(net, "CbGiGiGaD", compound, disease, max_paths=1)
