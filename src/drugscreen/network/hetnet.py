@@ -329,9 +329,8 @@ def _with_metaedges(
     tgt_kind = edges["target"].map(kind_of)
     kind_abbr = {k: abbreviations.get(k) or HETIONET_KINDS.get(k) or _initials(k) for k in pd.unique(kind_of)}
     names = {}
-    for src, rel, tgt in set(zip(src_kind.fillna(""), relation, tgt_kind.fillna(""), strict=True)):
-        if not src or not tgt:
-            continue
+    triples = pd.DataFrame({"s": src_kind, "r": relation, "t": tgt_kind}).dropna().drop_duplicates()
+    for src, rel, tgt in triples.itertuples(index=False):  # first appearance names a metaedge
         arrow = ">" if rel in directed else ""
         names[(src, rel, tgt)] = f"{kind_abbr[src]}{rel_abbr[rel]}{arrow}{kind_abbr[tgt]}"
     by_name: dict[str, tuple[str, str, str]] = {}
@@ -345,12 +344,15 @@ def _with_metaedges(
         names.get((s, r, t), "") if isinstance(s, str) and isinstance(t, str) else ""
         for s, r, t in zip(src_kind, relation, tgt_kind, strict=True)
     ]
-    # an undirected relation given in both orientations is one metaedge, named source-kind first
-    canonical = {}
+    # an undirected relation given in both orientations is one metaedge, named as first seen
+    canonical: dict[str, str] = {}
+    kept: set[str] = set()
     for (s, r, t), name in names.items():
         reverse = names.get((t, r, s))
-        if r not in directed and reverse is not None and reverse != name and reverse not in canonical:
-            canonical[name] = reverse
+        if r not in directed and reverse in kept and reverse != name:
+            canonical[name] = str(reverse)
+        else:
+            kept.add(name)
     out = pd.DataFrame({"source": edges["source"], "metaedge": metaedge, "target": edges["target"]})
     flip = out["metaedge"].isin(list(canonical))
     out.loc[flip, ["source", "target"]] = out.loc[flip, ["target", "source"]].to_numpy()
