@@ -208,3 +208,92 @@ def draw_matched_sets(
         sizes[i] = count
         for c in range(count, k):
             out[i, c] = -1
+
+
+@njit(cache=True)
+def _slot(table, key, mask):  # type: ignore[no-untyped-def]
+    # open addressing, linear probing; returns the slot holding `key` or the first empty one
+    h = (np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(20)
+    at = np.int64(h & np.uint64(mask))
+    while table[at] != -1 and table[at] != key:
+        at = (at + 1) & mask
+    return at
+
+
+@njit(cache=True)
+def _remove(table, key, mask):  # type: ignore[no-untyped-def]
+    # backward-shift deletion keeps every probe sequence intact without tombstones
+    at = _slot(table, key, mask)
+    table[at] = -1
+    nxt = (at + 1) & mask
+    while table[nxt] != -1:
+        moved = table[nxt]
+        table[nxt] = -1
+        table[_slot(table, moved, mask)] = moved
+        nxt = (nxt + 1) & mask
+
+
+@njit(cache=True)
+def xswap(sources, targets, n_targets, symmetric, attempts, seed):  # type: ignore[no-untyped-def]
+    """Degree-preserving edge swaps in place (XSwap, Hanhijärvi et al. 2009).
+
+    Picks two edges ``(a, b)``, ``(c, d)`` at random and rewires them to ``(a, d)``,
+    ``(c, b)`` unless that makes an edge that exists or (``symmetric``: an undirected edge
+    type within one node kind) a self-loop; then each of ``a, b, c, d`` keeps its degree.
+    For a symmetric type one edge is also flipped at random first so both rewirings occur,
+    and edges are keyed as ``(min, max)``. Returns the number of swaps made.
+    """
+    m = sources.shape[0]
+    if m < 2:
+        return 0
+    size = 1
+    while size < 4 * m:
+        size *= 2
+    mask = size - 1
+    table = np.full(size, -1, dtype=np.int64)
+    for e in range(m):
+        u, v = sources[e], targets[e]
+        if symmetric and v < u:
+            u, v = v, u
+        key = np.int64(u) * n_targets + v
+        table[_slot(table, key, mask)] = key
+    state = np.uint64(seed)
+    done = 0
+    for _ in range(attempts):
+        state, x = _splitmix64(state)
+        i = np.int64((x >> np.uint64(11)) * (m / 9007199254740992.0))
+        state, x = _splitmix64(state)
+        j = np.int64((x >> np.uint64(11)) * (m / 9007199254740992.0))
+        if i == j:
+            continue
+        a, b, c, d = sources[i], targets[i], sources[j], targets[j]
+        if symmetric and (x & np.uint64(1)) == 1:
+            c, d = d, c
+        if a == c or b == d:
+            continue
+        if symmetric and (a == d or c == b):
+            continue
+        lo1, hi1 = (a, d) if not symmetric or a <= d else (d, a)
+        lo2, hi2 = (c, b) if not symmetric or c <= b else (b, c)
+        new1 = np.int64(lo1) * n_targets + hi1
+        new2 = np.int64(lo2) * n_targets + hi2
+        if new1 == new2 or table[_slot(table, new1, mask)] != -1 or table[_slot(table, new2, mask)] != -1:
+            continue
+        old1u, old1v = (
+            (sources[i], targets[i])
+            if not symmetric or sources[i] <= targets[i]
+            else (targets[i], sources[i])
+        )
+        old2u, old2v = (
+            (sources[j], targets[j])
+            if not symmetric or sources[j] <= targets[j]
+            else (targets[j], sources[j])
+        )
+        _remove(table, np.int64(old1u) * n_targets + old1v, mask)
+        _remove(table, np.int64(old2u) * n_targets + old2v, mask)
+        table[_slot(table, new1, mask)] = new1
+        table[_slot(table, new2, mask)] = new2
+        sources[i], targets[i] = a, d
+        sources[j], targets[j] = c, b
+        done += 1
+    return done
