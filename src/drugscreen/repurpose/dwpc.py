@@ -110,12 +110,15 @@ def dwpc_features(
     damping: float = DAMPING,
     *,
     dtype: type = np.float64,
+    out_dtype: type | None = None,
     progress: bool = True,
 ) -> tuple[np.ndarray, list[str]]:
     """DWPC of many metapaths between the same two kinds, as one ``[n_source, n_target, m]`` array.
 
-    The step weights are computed once per metaedge and direction and shared. Returns the
-    array and the metapath abbreviations in the order of its last axis.
+    The step weights are computed once per metaedge and direction and shared; ``dtype`` is
+    the precision computed in, ``out_dtype`` (default: the same) the one stored (e.g.
+    float64 work stored as float32 features). Returns the array and the metapath
+    abbreviations in the order of its last axis.
     """
     paths = [hetnet.parse(m) for m in metapaths]
     if not paths:
@@ -124,7 +127,7 @@ def dwpc_features(
     if len(ends) > 1:
         raise InputError(f"metapaths join different node kinds: {sorted(ends)}")
     shape = (len(hetnet.node_ids(paths[0].source)), len(hetnet.node_ids(paths[0].target)))
-    out: np.ndarray = np.empty((*shape, len(paths)), dtype=dtype)
+    out: np.ndarray = np.empty((*shape, len(paths)), dtype=out_dtype or dtype)
     weights: dict[tuple[str, bool], sp.csr_array] = {}
     for j, path in enumerate(tqdm(paths, desc="DWPC", unit="metapath", disable=not progress)):
         matrices = []

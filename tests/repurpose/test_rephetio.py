@@ -1,0 +1,155 @@
+"""Rephetio-style model: features, fit/predict, honest cross-validation, permutation control."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hetnet_data import planted_hetnet, random_hetnet
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+
+from drugscreen.errors import InputError
+from drugscreen.repurpose import rephetio_eval
+from drugscreen.repurpose.dwpc import dwpc
+from drugscreen.repurpose.rephetio import Rephetio, column_aurocs
+from drugscreen.repurpose.rephetio_eval import cross_validate, metapath_aurocs
+from drugscreen.repurpose.rephetio_features import degree_prior, logit, transform_dwpc
+
+FAST = dict(max_length=3, n_negatives=None, prior_permutations=20, C=0.3, progress=False)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return planted_hetnet(0)
+
+
+@pytest.fixture(scope="module")
+def fitted(planted):
+    return Rephetio(**FAST).fit(planted)
+
+
+def test_degree_prior_keeps_the_expected_edge_count_and_forced_edges():
+    rng = np.random.default_rng(0)
+    treats = sparse.csr_array((rng.random((12, 9)) < 0.25).astype(float))
+    prior = degree_prior(treats, n_permutations=30, seed=1)
+    assert prior.sum() == pytest.approx(treats.sum())  # each permutation has every edge somewhere
+    assert (prior[treats.sum(axis=1) == 0] == 0).all()  # an untreated compound never gets one
+    full_rows = sparse.csr_array(np.vstack([np.ones(4), np.zeros(4)]))  # degree 4 of 4: forced
+    np.testing.assert_array_equal(degree_prior(full_rows, n_permutations=5), full_rows.toarray())
+    assert np.isfinite(logit(np.array([0.0, 1.0]))).all()
+
+
+def test_dwpc_transform():
+    raw = np.zeros((3, 2, 2), dtype=np.float32)
+    raw[:, :, 0] = [[1, 2], [3, 0], [0, 0]]
+    out = transform_dwpc(raw)
+    np.testing.assert_allclose(out[:, :, 0], np.arcsinh(raw[:, :, 0] / raw[:, :, 0].mean()), rtol=1e-6)
+    assert not out[:, :, 1].any()
+
+
+def test_column_aurocs_match_sklearn_with_ties():
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 4, size=(200, 5)).astype(float)
+    y = rng.random(200) < 0.3
+    expected = [roc_auc_score(y, x[:, j]) for j in range(5)]
+    np.testing.assert_allclose(column_aurocs(x, y), expected, rtol=1e-12)
+
+
+def test_fit_learns_the_planted_metapath(fitted, planted):
+    dwpc_coefs = fitted.coef_[[n for n in fitted.coef_.index if n.startswith("dwpc_")]]
+    assert dwpc_coefs.idxmax() == "dwpc_CbGaD" and dwpc_coefs.max() > 0
+    table = fitted.predict()
+    n_c, n_d = len(planted.node_ids("Compound")), len(planted.node_ids("Disease"))
+    assert len(table) == n_c * n_d
+    assert list(table.columns) == [
+        "compound",
+        "disease",
+        "compound_name",
+        "disease_name",
+        "score",
+        "prior",
+        "known",
+    ]
+    assert table["known"].sum() == planted.n_edges("CtD")
+    assert roc_auc_score(table["known"], table["score"]) > 0.85
+    assert clone(fitted).get_params() == fitted.get_params()
+
+
+def test_rank_and_contributions_add_up(fitted):
+    disease = "Disease::0"
+    ranked = fitted.rank(disease, top=5)
+    assert len(ranked) == 5 and not ranked["known"].any()
+    assert ranked["score"].is_monotonic_decreasing and (ranked["disease"] == disease).all()
+    assert fitted.rank(disease, top=None, include_known=True)["known"].sum() > 0
+    table = fitted.predict().set_index(["compound", "disease"])
+    compound = ranked["compound"][0]
+    parts = fitted.contributions(compound, disease)
+    log_odds = parts["contribution"].sum() + fitted.intercept_
+    score = table.loc[(compound, disease), "score"]
+    assert 1 / (1 + np.exp(-log_odds)) == pytest.approx(score, rel=1e-5)
+    assert parts["contribution"].abs().is_monotonic_decreasing
+    with pytest.raises(InputError, match="neither"):
+        fitted.rank("nowhere")
+
+
+def test_errors_are_clear(planted):
+    with pytest.raises(InputError, match="no 'CpD' metaedge"):
+        Rephetio(treats="CpD", **FAST).fit(planted)
+    with pytest.raises(InputError, match="not fitted"):
+        Rephetio().predict()
+    with pytest.raises(InputError, match="do not join"):
+        Rephetio(metapaths=["CbGiG"], **FAST).fit(planted)
+
+
+def test_cross_validation_holds_edges_out_before_features(planted, monkeypatch):
+    seen = []
+    original = Rephetio.features
+
+    def spy(self, hetnet, raw, paths):
+        seen.append(hetnet.adjacency("CtD").toarray())
+        return original(self, hetnet, raw, paths)
+
+    monkeypatch.setattr(Rephetio, "features", spy)
+    result = cross_validate(Rephetio(**FAST), planted, n_folds=3, progress=False)
+    held = result.predictions
+    treats = planted.adjacency("CtD").toarray().astype(bool)
+    rows = planted.positions("Compound", held["source"])
+    cols = planted.positions("Disease", held["target"])
+    for k, reduced in enumerate(seen):
+        fold = (held["fold"] == k).to_numpy()
+        assert not reduced[rows[fold], cols[fold]].any()  # every held-out pair is a non-edge
+        other = treats.copy()
+        other[rows[fold], cols[fold]] = False
+        np.testing.assert_array_equal(reduced.astype(bool), other)  # and nothing else changed
+    assert sorted(held["fold"].unique()) == [0, 1, 2]
+    assert held["label"].sum() == treats.sum()  # every positive held out once
+    summary = result.summary().set_index("model")
+    assert set(summary.index) == {"rephetio", *rephetio_eval.BASELINES}
+    assert summary.loc["rephetio", "auroc_mean"] > 0.8
+
+
+def test_permutation_control_removes_the_signal(planted):
+    real = cross_validate(Rephetio(**FAST), planted, n_folds=3, progress=False, with_baselines=False)
+    control = cross_validate(
+        Rephetio(**FAST), planted, n_folds=3, permute=True, progress=False, with_baselines=False
+    )
+    real_auc = real.summary().set_index("model").loc["rephetio", "auroc_mean"]
+    control_auc = control.summary().set_index("model").loc["rephetio", "auroc_mean"]
+    assert real_auc - control_auc > 0.15
+
+
+def test_metapath_aurocs_and_network_distance():
+    net = random_hetnet(0, density=0.4)
+    table = metapath_aurocs(net, ["CbGaD", "CrCtD"], permuted=[net], n_negatives=None)
+    assert list(table.columns) == ["metapath", "length", "auroc", "auroc_permuted", "delta_auroc"]
+    np.testing.assert_allclose(table["delta_auroc"], 0.0)
+    y = net.adjacency("CtD").toarray().ravel().astype(bool)
+    assert table["auroc"][0] == pytest.approx(roc_auc_score(y, dwpc(net, "CbGaD").ravel()))
+    distance = rephetio_eval.network_distance(net)
+    assert distance is not None and distance.shape == (6, 5)
+    assert rephetio_eval.network_distance(net, targets="CxG") is None
+    scores = rephetio_eval.baselines(net, distance=distance)
+    assert set(scores) == set(rephetio_eval.BASELINES)
+    assert isinstance(pd.DataFrame({k: v.ravel() for k, v in scores.items()}), pd.DataFrame)
