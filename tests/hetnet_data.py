@@ -78,3 +78,13 @@ def planted_hetnet(seed: int = 0, n_compounds: int = 60, n_genes: int = 80, n_di
         rows.append((f"Compound::{a}", "CrC", f"Compound::{b}"))
     edges = pd.DataFrame(rows, columns=["source", "metaedge", "target"]).drop_duplicates()
     return Hetnet.from_tables(nodes, edges)
+
+
+def write_hetnet(net: Hetnet, directory) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """Write a network as Hetionet's node TSV and gzipped edge SIF; returns the two paths."""
+    nodes = f"{directory}/nodes.tsv"
+    edges = f"{directory}/edges.sif.gz"
+    net.nodes.to_csv(nodes, sep="\t", index=False)
+    table = pd.concat([net.edges(m).assign(metaedge=m) for m in net.metagraph.metaedges])
+    table[["source", "metaedge", "target"]].to_csv(edges, sep="\t", index=False)
+    return nodes, edges

@@ -1,4 +1,4 @@
-"""Command line: ``drugscreen prepare | fingerprint | db build|append|info|verify | search | cluster | pick | vs-eval | proximity | synergy | demo``.
+"""Command line: ``drugscreen prepare | fingerprint | db build|append|info|verify | search | cluster | pick | vs-eval | proximity | repurpose | targets | synergy | demo``.
 
 Thin by design: parse arguments, call the library, write results. Each command lives in its
 own module (``drugscreen.cli.<command>``) with a ``register`` function that adds its parser.
@@ -14,7 +14,20 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from drugscreen.cli import cluster, db, demo, fingerprint, pick, prepare, proximity, search, synergy, vs
+from drugscreen.cli import (
+    cluster,
+    db,
+    demo,
+    fingerprint,
+    pick,
+    prepare,
+    proximity,
+    repurpose,
+    search,
+    synergy,
+    targets,
+    vs,
+)
 
 EPILOG = """examples:
   drugscreen prepare library.smi -o prepared.parquet --standardize --filters ro5,pains --dedup inchikey
@@ -24,7 +37,7 @@ EPILOG = """examples:
 """
 
 #: Command modules in the order ``--help`` lists them.
-COMMANDS = (prepare, fingerprint, db, search, cluster, pick, vs, proximity, synergy, demo)
+COMMANDS = (prepare, fingerprint, db, search, cluster, pick, vs, proximity, repurpose, targets, synergy, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

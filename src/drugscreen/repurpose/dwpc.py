@@ -19,7 +19,7 @@ where the inclusion–exclusion subtracts terms of similar size.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -223,15 +223,3 @@ def _enumerate_paths(
         nodes = np.column_stack([nodes[parent], there])
         weight = weight[parent] * data[edge]
     return nodes, weight
-
-
-def rank_pairs(values: np.ndarray, sources: Iterable[str], targets: Iterable[str], name: str) -> pd.DataFrame:
-    """A ``[n_source, n_target]`` array as a long table ``source, target, <name>``."""
-    sources, targets = list(sources), list(targets)
-    return pd.DataFrame(
-        {
-            "source": np.repeat(sources, len(targets)),
-            "target": np.tile(targets, len(sources)),
-            name: np.asarray(values).ravel(),
-        }
-    )
