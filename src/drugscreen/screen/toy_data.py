@@ -2,7 +2,8 @@
 
 A scale-free interactome grown by preferential attachment, a disease module planted around one
 gene, drugs of which a few have targets next to the module, and dose–response blocks made from
-Hill curves (one Bliss-independent, one synergistic, one antagonistic). Toy data: they show
+Hill curves (one Bliss-independent, one synergistic, one antagonistic), and a small knowledge
+graph whose treats edges follow Compound–binds–Gene–associates–Disease paths. Toy data: they show
 the calls and what the scores pick up, nothing about real biology.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from drugscreen.network.hetnet import Hetnet
 from drugscreen.network.interactome import Interactome
 
 
@@ -75,3 +77,38 @@ def toy_blocks(seed: int = 7, noise: float = 1.0) -> pd.DataFrame:
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def toy_hetnet(seed: int = 0, n_compounds: int = 60, n_genes: int = 80, n_diseases: int = 16) -> Hetnet:
+    """A network where treats edges follow Compound–binds–Gene–associates–Disease paths.
+
+    Each compound binds 3 genes and each disease is associated with 6; a compound treats a
+    disease with probability 0.6 when they share a gene and 0.01 otherwise. Gene–gene and
+    compound–compound edges are noise.
+    """
+    rng = np.random.default_rng(seed)
+    kinds = {"Compound": n_compounds, "Gene": n_genes, "Disease": n_diseases}
+    nodes = pd.DataFrame(
+        [
+            {"id": f"{kind}::{i}", "name": f"{kind[0].lower()}{i}", "kind": kind}
+            for kind, n in kinds.items()
+            for i in range(n)
+        ]
+    )
+    binds = [rng.choice(n_genes, 3, replace=False) for _ in range(n_compounds)]
+    genes = [rng.choice(n_genes, 6, replace=False) for _ in range(n_diseases)]
+    rows = [(f"Compound::{c}", "CbG", f"Gene::{g}") for c in range(n_compounds) for g in binds[c]]
+    rows += [(f"Disease::{d}", "DaG", f"Gene::{g}") for d in range(n_diseases) for g in genes[d]]
+    for c in range(n_compounds):
+        for d in range(n_diseases):
+            shared = len(set(binds[c]) & set(genes[d])) > 0
+            if rng.random() < (0.6 if shared else 0.01):
+                rows.append((f"Compound::{c}", "CtD", f"Disease::{d}"))
+    for _ in range(2 * n_genes):
+        a, b = rng.choice(n_genes, 2, replace=False)
+        rows.append((f"Gene::{a}", "GiG", f"Gene::{b}"))
+    for _ in range(n_compounds):
+        a, b = rng.choice(n_compounds, 2, replace=False)
+        rows.append((f"Compound::{a}", "CrC", f"Compound::{b}"))
+    edges = pd.DataFrame(rows, columns=["source", "metaedge", "target"]).drop_duplicates()
+    return Hetnet.from_tables(nodes, edges)
