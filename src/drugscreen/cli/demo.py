@@ -17,7 +17,8 @@ def register(sub: Any) -> None:
         "Lipinski and PAINS flags), build a 25,000-molecule database, screen it against a handful "
         "of known drugs, cluster it, pick 100 diverse molecules and run the virtual-screening "
         "protocol on a toy target; then score drugs against a disease module on a generated "
-        "interactome (network proximity) and generated dose-response blocks (synergy).",
+        "interactome (network proximity), generated dose-response blocks (synergy), a generated "
+        "knowledge graph (Rephetio-style model) and ligand sets taken from the library's clusters (SEA).",
     )
     demo.add_argument("--out", default="demo-output", help="output directory [demo-output]")
     add_jobs(demo)
@@ -69,9 +70,25 @@ def run(args: argparse.Namespace) -> int:
     scores = result.synergy.pivot(index=["block_id", "drug_col"], columns="model", values="score")
     print("\nSynergy scores of three generated blocks (1 Bliss-independent, 2 synergistic, 3 antagonistic):")
     print(scores.round(1).to_string())
+    candidates = result.repurpose
+    print(
+        f"\nKnowledge-graph repurposing (generated graph, Rephetio-style model): the 10 best new candidates "
+        f"for Disease::0; {int(candidates.shares_a_gene.sum())} of them share a gene with it (the generator's rule):"
+    )
+    print(
+        candidates[["compound", "score", "prior", "shares_a_gene"]]
+        .head(5)
+        .to_string(index=False, float_format="%.3f")
+    )
+    print("Paths behind the first (CbGaD):")
+    print(result.paths[["path", "share"]].to_string(index=False, float_format="%.3f"))
+    best = result.targets[["query", "target", "e_value", "max_tc"]]
+    print("\nSEA: each drug's most significant ligand set among the library's 30 largest clusters:")
+    print(best.to_string(index=False, float_format="%.3g"))
     print(
         f"\nDatabase: {result.database}\nAll hits: {result.hits_file}\nClusters: {result.clusters_file}"
         f"\nPrepared: {result.prepared_file}\nPicks: {result.picks_file}\nVS runs: {result.vs_file}"
         f"\nProximity: {result.proximity_file}\nSynergy: {result.synergy_file}"
+        f"\nRepurposing: {result.repurpose_file}\nTargets: {result.targets_file}"
     )
     return 0

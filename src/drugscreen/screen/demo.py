@@ -1,5 +1,6 @@
 """The main job on data shipped with drugscreen: prepare, build, screen, cluster, pick, evaluate;
-then network proximity and synergy on data generated in code.
+then network proximity, knowledge-graph repurposing, target prediction and synergy on data
+generated in code (or, for target prediction, the library's own clusters).
 
 The library is a fixed 25,000-molecule subset of the MOSES training set (MIT licence, see
 ``data/LICENSE-MOSES.txt``); the queries are six marketed drugs given by SMILES. The
@@ -25,7 +26,7 @@ from drugscreen.cluster.butina import butina
 from drugscreen.cluster.pick import maxmin
 from drugscreen.combos.synergy import synergy
 from drugscreen.repurpose.proximity import proximity
-from drugscreen.screen.toy_data import toy_blocks, toy_network, toy_repurposing
+from drugscreen.screen.toy_data import toy_blocks, toy_hetnet, toy_network, toy_repurposing
 from drugscreen.similarity.db import FingerprintDB
 
 #: Known drugs used as demo queries (name -> SMILES).
@@ -62,6 +63,11 @@ class DemoResult:
     proximity: pd.DataFrame
     synergy_file: Path
     synergy: pd.DataFrame
+    repurpose_file: Path
+    repurpose: pd.DataFrame
+    paths: pd.DataFrame
+    targets_file: Path
+    targets: pd.DataFrame
 
 
 #: Molecules of the library that the preparation and virtual-screening steps use (kept small
@@ -84,7 +90,11 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
        (sulfonamides), ECFP4 against atom pairs;
     7. ``proximity.csv``: network proximity of 40 drugs to a disease module on a generated
        2,000-gene interactome (:mod:`drugscreen.screen.toy_data`), 200 randomisations;
-    8. ``synergy.csv``: Bliss, HSA, Loewe and ZIP scores of three generated dose-response blocks.
+    8. ``synergy.csv``: Bliss, HSA, Loewe and ZIP scores of three generated dose-response blocks;
+    9. ``repurpose.csv``: a Rephetio-style model fitted on a generated knowledge graph, the ten
+       best new candidates for one disease, and the paths behind the first;
+    10. ``targets.csv``: SEA target prediction of the demo drugs against ligand sets made of the
+        library's 30 largest Butina clusters (stand-ins for the ligands of 30 targets).
     """
     out.mkdir(parents=True, exist_ok=True)
     sample = [rec.text for rec in islice(iter_records(demo_library()), VS_SAMPLE)]
@@ -118,6 +128,10 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
     proximity_file = write_table(prox, out / "proximity.csv")
     scores = synergy(toy_blocks()).summary
     synergy_file = write_table(scores, out / "synergy.csv")
+    ranked, paths = _toy_knowledge_graph()
+    repurpose_file = write_table(ranked, out / "repurpose.csv")
+    predicted = _cluster_targets(db, clusters, n_jobs)
+    targets_file = write_table(predicted, out / "targets.csv")
     return DemoResult(
         db.path,
         hits_file,
@@ -135,7 +149,41 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
         prox,
         synergy_file,
         scores,
+        repurpose_file,
+        ranked,
+        paths,
+        targets_file,
+        predicted,
     )
+
+
+def _toy_knowledge_graph() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Candidates for one disease of the generated graph, and the paths behind the best."""
+    from drugscreen.repurpose.dwpc import explain
+    from drugscreen.repurpose.rephetio import Rephetio
+
+    net = toy_hetnet(seed=3)
+    model = Rephetio(max_length=3, C=0.3, n_negatives=None, prior_permutations=50, progress=False).fit(net)
+    disease = "Disease::0"
+    ranked = model.rank(disease, top=10)
+    # the generator's truth: a compound that shares a gene with the disease is likely to treat it
+    shares = (net.adjacency("CbG") @ net.adjacency("DaG").T).toarray() > 0
+    column = int(net.positions("Disease", [disease])[0])
+    ranked["shares_a_gene"] = shares[net.positions("Compound", ranked["compound"]), column]
+    paths = explain(net, "CbGaD", ranked["compound"][0], disease, limit=3)
+    return ranked, paths
+
+
+def _cluster_targets(db: FingerprintDB, clusters: pd.DataFrame, n_jobs: int | None) -> pd.DataFrame:
+    """SEA of the demo drugs against the 30 largest clusters of the library as ligand sets."""
+    from drugscreen.repurpose.sea import SEA
+
+    largest = clusters["cluster"].value_counts().index[:30]
+    members = clusters[clusters["cluster"].isin(largest)]
+    smiles = db.metadata(members["row"].to_numpy())["smiles"].to_numpy()
+    sets = pd.DataFrame({"target": "cluster " + members["cluster"].astype(str), "smiles": smiles})
+    model = SEA(sets, seed=0, n_jobs=n_jobs, progress=False).fit()
+    return model.predict(DEMO_DRUGS, top_k=1)
 
 
 def _toy_proximity(n_jobs: int | None) -> pd.DataFrame:
