@@ -78,6 +78,12 @@ def _write_cli_help(app: object) -> None:
         ["pick"],
         ["vs-eval"],
         ["proximity"],
+        ["repurpose"],
+        ["repurpose", "metapaths"],
+        ["repurpose", "dwpc"],
+        ["repurpose", "predict"],
+        ["repurpose", "explain"],
+        ["targets"],
         ["synergy"],
         ["demo"],
     ]
