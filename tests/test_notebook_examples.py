@@ -173,3 +173,25 @@ def test_network_notebook_runs(tmp_path, monkeypatch):
     assert "complementary" in text or "overlapping" in text
     for model in ("bliss", "hsa", "loewe", "zip"):
         assert model in text
+
+
+KG_NOTEBOOK = ROOT / "notebooks" / "knowledge_graph.ipynb"
+
+
+def test_knowledge_graph_notebook_is_clean():
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(KG_NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    assert all(not c.outputs and c.execution_count is None for c in nb.cells if c.cell_type == "code")
+
+
+def test_knowledge_graph_notebook_runs(tmp_path, monkeypatch):
+    outputs = _execute(KG_NOTEBOOK, tmp_path, monkeypatch)
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 2  # ROC curves, contributions
+    text = "\n".join(_text(o) for o in outputs)
+    assert "Hetnet(156 nodes of 3 kinds" in text
+    model_auroc = float(text.split("rephetio")[1].split()[0])
+    control_auroc = float(text.split("permutation control, model AUROC: ")[1].split()[0])
+    assert model_auroc > 0.8 and control_auroc < 0.65  # the planted paths, not the degrees
+    assert "paths: c" in text  # the paths behind a candidate
+    assert "ketoprofen                     COX" in text and "bisoprolol         beta-adrenergic" in text
