@@ -98,5 +98,13 @@ def _write_cli_help(app: object) -> None:
             target.write_text(text)
 
 
+def _skip_metadata_routing(app: object, what: str, name: str, obj: object, skip: bool, options: object) -> bool | None:
+    """scikit-learn adds ``set_*_request`` methods to every estimator subclass: not our API."""
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
 def setup(app: object) -> None:
     app.connect("builder-inited", _write_cli_help)  # type: ignore[attr-defined]
+    app.connect("autodoc-skip-member", _skip_metadata_routing)  # type: ignore[attr-defined]

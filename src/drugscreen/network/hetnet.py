@@ -43,7 +43,7 @@ HETIONET_KINDS = {
 
 @dataclass(frozen=True)
 class HetnetReport:
-    """What building a :class:`Hetnet` kept and dropped.
+    """What building a :class:`~drugscreen.network.Hetnet` kept and dropped.
 
     Attributes
     ----------

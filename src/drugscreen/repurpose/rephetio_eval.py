@@ -73,7 +73,7 @@ def cross_validate(
     """k-fold cross-validation over the treats edges, each fold's edges removed first.
 
     With ``permute=True`` this is the degree-preserving permutation control: every other
-    metaedge is permuted once (XSwap, :func:`~drugscreen.network.permute.permute_hetnet`)
+    metaedge is permuted once (XSwap, :func:`~drugscreen.network.permute_hetnet`)
     and each fold's remaining treats edges are permuted after the held-out ones are
     removed, so the features keep every degree of the reduced network and nothing else;
     labels stay the real treats edges. What the model still scores then is degree alone.
@@ -188,7 +188,7 @@ def baselines(
     """Simple scores of every pair, ``[n_source, n_target]`` each, higher = more likely treats.
 
     ``compound_degree`` and ``disease_degree`` (treats edges of each side), their product,
-    the degree ``prior`` (:func:`~drugscreen.repurpose.rephetio_features.degree_prior`) and
+    the degree ``prior`` (:func:`~drugscreen.repurpose.degree_prior`) and
     ``network_distance``: minus the closest distance between the compound's targets and the
     disease's genes (pass :func:`network_distance`'s result; skipped when None).
     """

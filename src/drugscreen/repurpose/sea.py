@@ -378,7 +378,7 @@ def choose_threshold(
     DataFrame
         ``threshold, ks, ks_normal, chi2, z_mean, z_sd, frac_p_below_0.01,
         frac_p_below_0.05, mean_exponent, sd_exponent`` (see
-        :func:`~drugscreen.repurpose.sea_threshold.evd_fit`); ``attrs["best"]`` is the
+        ``drugscreen.repurpose.sea_threshold.evd_fit``); ``attrs["best"]`` is the
         threshold of the smallest chi2. Too low a threshold makes the z-scores normal
         (``ks_normal < ks``), too high a one makes them lumpy (few pairs pass).
     """
