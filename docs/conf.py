@@ -98,7 +98,9 @@ def _write_cli_help(app: object) -> None:
             target.write_text(text)
 
 
-def _skip_metadata_routing(app: object, what: str, name: str, obj: object, skip: bool, options: object) -> bool | None:
+def _skip_metadata_routing(
+    app: object, what: str, name: str, obj: object, skip: bool, options: object
+) -> bool | None:
     """scikit-learn adds ``set_*_request`` methods to every estimator subclass: not our API."""
     if name.startswith("set_") and name.endswith("_request"):
         return True

@@ -8,6 +8,7 @@ heterogeneous knowledge graphs (Hetionet) and their degree-preserving permutatio
 
 from drugscreen.network.hetnet import Hetnet, HetnetReport
 from drugscreen.network.interactome import Interactome, LoadReport, compute_distances
+from drugscreen.network.metagraph import Metaedge, Metagraph, Metapath, Step
 from drugscreen.network.modules import (
     ModuleSignificance,
     adjacency_matrix,
@@ -15,7 +16,6 @@ from drugscreen.network.modules import (
     largest_component,
     module_significance,
 )
-from drugscreen.network.metagraph import Metaedge, Metagraph, Metapath, Step
 from drugscreen.network.permute import permute_edges, permute_hetnet
 from drugscreen.network.randomize import degree_bins
 

@@ -164,7 +164,9 @@ class Hetnet:
         edges = _with_metaedges(edges, kind_of, dict(abbreviations or {}), set(directed))
         kinds = _kind_abbreviations(edges, kind_of, dict(abbreviations or {}), set(nodes["kind"]))
         metagraph = Metagraph(kinds, pd.unique(edges.loc[edges["metaedge"] != "?", "metaedge"]))
-        index = {str(kind): pd.Index(group["id"].to_numpy()) for kind, group in nodes.groupby("kind", sort=False)}
+        index = {
+            str(kind): pd.Index(group["id"].to_numpy()) for kind, group in nodes.groupby("kind", sort=False)
+        }
         adjacency, report = _adjacencies(edges, kind_of, metagraph, index)
         if report.examples:
             logger.warning(
