@@ -16,43 +16,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import threading
 import time
 
-import psutil
-from common import CACHE, MOSES, moses_smiles, summary, write_report
+from common import CACHE, MOSES, PeakRSS, moses_smiles, summary, write_report
 
 from drugscreen import FingerprintDB, FingerprintSpec
-
-
-class PeakRSS:
-    """Samples the resident memory of this process and its children (the joblib workers)."""
-
-    def __init__(self) -> None:
-        self.main = 0
-        self.total = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            try:
-                main = me.memory_info().rss
-                total = main + sum(c.memory_info().rss for c in me.children(recursive=True))
-            except psutil.Error:
-                continue
-            self.main = max(self.main, main)
-            self.total = max(self.total, total)
-            time.sleep(0.2)
-
-    def __enter__(self) -> PeakRSS:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def build_ds(smiles: list[str], name: str, n_jobs: int) -> float:

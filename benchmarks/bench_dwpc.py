@@ -54,7 +54,6 @@ import os
 import re
 import resource
 import tempfile
-import threading
 import time
 import warnings
 from collections import Counter
@@ -62,7 +61,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from common import SHARED, write_report
+from common import SHARED, PeakRSS, write_report
 
 FOLDER = SHARED / "hetionet"
 NODES = FOLDER / "hetionet-v1.0-nodes.tsv.gz"
@@ -76,31 +75,6 @@ TOLERANCE = 1e-9
 
 
 # ---------------------------------------------------------------------- measuring
-class PeakRSS:
-    """Largest resident set size seen while the block runs (sampled every 20 ms), in bytes."""
-
-    def __init__(self) -> None:
-        import psutil
-
-        self._process = psutil.Process()
-        self.start = self.peak = self._process.memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    def _poll(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, self._process.memory_info().rss)
-
-    def __enter__(self) -> PeakRSS:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._process.memory_info().rss)
-
-
 def max_rss_bytes() -> int:
     """``ru_maxrss`` of this process so far (the kernel's own peak, KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -177,7 +151,7 @@ def run_drugscreen(net: Any, metapaths: list, dtype: type) -> tuple[np.ndarray, 
     memory = {
         "loop wall s (incl. copies)": wall,
         "rss before GB": rss.start / 1e9,
-        "peak rss GB (sampled)": rss.peak / 1e9,
+        "peak rss GB (sampled)": rss.main / 1e9,
         "peak rss GB (ru_maxrss, process so far)": max_rss_bytes() / 1e9,
         "result array GB": out.nbytes / 1e9,
     }
@@ -373,7 +347,7 @@ def run_hetmatpy(
             )
             if (j + 1) % 100 == 0:
                 print(f"  hetmatpy HetMat {j + 1}/{len(names)}", flush=True)
-    out["hetmat peak rss GB (sampled)"] = rss.peak / 1e9
+    out["hetmat peak rss GB (sampled)"] = rss.main / 1e9
     # the plain Graph: a stratified sample
     rng = np.random.default_rng(seed)
     counts = Counter(lengths)

@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -137,3 +138,41 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
+
+
+class PeakRSS:
+    """Samples resident memory while a block runs: ``start`` (bytes before), ``main`` (peak of this
+    process) and ``total`` (peak of it plus its children, e.g. joblib workers)."""
+
+    def __init__(self, interval: float = 0.02) -> None:
+        import psutil
+
+        self._process = psutil.Process()
+        self._interval = interval
+        self.start = self.main = self.total = self._process.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        try:
+            main = self._process.memory_info().rss
+            children = sum(c.memory_info().rss for c in self._process.children(recursive=True))
+        except psutil.Error:
+            return
+        self.main = max(self.main, main)
+        self.total = max(self.total, main + children)
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._sample()
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
