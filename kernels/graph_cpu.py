@@ -234,14 +234,16 @@ def _remove(table, key, mask):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def xswap(sources, targets, n_targets, symmetric, attempts, seed):  # type: ignore[no-untyped-def]
+def xswap(sources, targets, n_targets, symmetric, same_kind, attempts, seed):  # type: ignore[no-untyped-def]
     """Degree-preserving edge swaps in place (XSwap, Hanhijärvi et al. 2009).
 
     Picks two edges ``(a, b)``, ``(c, d)`` at random and rewires them to ``(a, d)``,
-    ``(c, b)`` unless that makes an edge that exists or (``symmetric``: an undirected edge
-    type within one node kind) a self-loop; then each of ``a, b, c, d`` keeps its degree.
-    For a symmetric type one edge is also flipped at random first so both rewirings occur,
-    and edges are keyed as ``(min, max)``. Returns the number of swaps made.
+    ``(c, b)`` unless that makes an edge that exists or, within one node kind
+    (``same_kind``), a self-loop; then each of ``a, b, c, d`` keeps its degree. For a
+    ``symmetric`` type (undirected, within one kind) one edge is also flipped at random first
+    so both rewirings occur, edges are keyed as ``(min, max)``, and existing self-loops are
+    never swapped (one would count twice in the degree of the node it moved to). Returns the
+    number of swaps made.
     """
     m = sources.shape[0]
     if m < 2:
@@ -267,11 +269,13 @@ def xswap(sources, targets, n_targets, symmetric, attempts, seed):  # type: igno
         if i == j:
             continue
         a, b, c, d = sources[i], targets[i], sources[j], targets[j]
+        if symmetric and (a == b or c == d):
+            continue
         if symmetric and (x & np.uint64(1)) == 1:
             c, d = d, c
         if a == c or b == d:
             continue
-        if symmetric and (a == d or c == b):
+        if same_kind and (a == d or c == b):
             continue
         lo1, hi1 = (a, d) if not symmetric or a <= d else (d, a)
         lo2, hi2 = (c, b) if not symmetric or c <= b else (b, c)

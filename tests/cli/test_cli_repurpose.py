@@ -128,3 +128,18 @@ def test_targets_command(tmp_path, capsys):
     assert table[table["query"] == "bad"]["note"].notna().all()
     assert main(["-q", "targets", "CCO", "--ligand-sets", str(tmp_path / "sets.csv"), "--top-k", "1"]) == 0
     assert "raw_score" in capsys.readouterr().out
+
+
+def test_cli_mistakes_are_one_line_errors(files, tmp_path, capsys):
+    net, (nodes, edges) = files
+    assert main(["repurpose", "predict", nodes, edges, "--top", "5", "-o", str(tmp_path / "x.csv")]) == 1
+    assert "--top needs --disease" in capsys.readouterr().err
+    assert (
+        main(["repurpose", "dwpc", nodes, edges, "--metapath", "CxGaD", "-o", str(tmp_path / "x.csv")]) == 1
+    )
+    assert "no metaedge" in capsys.readouterr().err
+    sets = tmp_path / "sets.csv"
+    pd.DataFrame({"target": ["T"], "smiles": ["CCO"]}).to_csv(sets, index=False)
+    assert main(["targets", "missing.smi", "--ligand-sets", str(sets)]) == 1
+    assert "no such query file" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()

@@ -159,3 +159,59 @@ def test_hetionet_metagraph_gives_rephetios_1206_metapaths():
     published = pd.read_csv(HETIONET / "rephetio" / "metapaths.tsv", sep="\t")
     assert len(ours) == len(set(ours)) == 1206
     assert set(ours) == set(published.metapath)
+
+
+def test_a_backwards_first_record_is_outvoted_not_trusted(caplog):
+    nodes = pd.DataFrame(
+        {"id": ["c1", "c2", "g1", "g2", "d1"], "kind": ["Compound"] * 2 + ["Gene"] * 2 + ["Disease"]}
+    )
+    edges = pd.DataFrame(
+        [("g1", "CbG", "c1"), ("c1", "CbG", "g1"), ("c2", "CbG", "g2"), ("d1", "DaG", "g1")],
+        columns=["source", "metaedge", "target"],
+    )
+    net = Hetnet.from_tables(nodes, edges)
+    assert net.metagraph.kinds["Compound"] == "C" and net.metagraph.kinds["Gene"] == "G"
+    assert net.n_edges("CbG") == 2 and net.n_edges("DaG") == 1 and net.report.n_wrong_kind == 1
+
+
+def test_an_undirected_metaedge_written_both_ways_is_one():
+    nodes = pd.DataFrame({"id": ["c1", "c2", "d1", "d2"], "kind": ["Compound"] * 2 + ["Disease"] * 2})
+    by_name = pd.DataFrame(
+        [("d1", "DtC", "c1"), ("c1", "CtD", "d2"), ("c2", "CtD", "d1")],
+        columns=["source", "metaedge", "target"],
+    )
+    net = Hetnet.from_tables(nodes, by_name)
+    assert list(net.metagraph.metaedges) == ["CtD"] and net.n_edges("CtD") == 3
+    assert [str(p) for p in net.metapaths("Compound", "Disease", 1)] == ["CtD"]
+    by_relation = pd.DataFrame(
+        [("d1", "treats", "c1"), ("c1", "treats", "d2"), ("c2", "treats", "d1")],
+        columns=["source", "relation", "target"],
+    )
+    assert list(Hetnet.from_tables(nodes, by_relation).metagraph.metaedges) == ["CtD"]  # majority orientation
+    with pytest.raises(InputError, match="directed="):
+        Hetnet.from_tables(nodes, by_relation, directed=["regulates"])
+
+
+def test_replace_binarises_a_copy_and_checks_symmetry():
+    net = _toy()
+    matrix = net.adjacency("CbG").copy()
+    matrix.data[0] = 0.0  # an edge removed by a zero stays removed
+    replaced = net.replace("CbG", matrix)
+    assert replaced.n_edges("CbG") == net.n_edges("CbG") - 1
+    assert matrix.data[0] == 0.0  # the caller's matrix is not touched
+    weighted = net.adjacency("CbG") * 5.0
+    assert net.replace("CbG", weighted).adjacency("CbG").max() == 1.0
+    lower = net.adjacency("GiG").toarray()
+    lower[0, 1] = 0
+    with pytest.raises(InputError, match="symmetric"):
+        net.replace("GiG", lower)
+    with pytest.raises(InputError, match="no metaedge 'XyZ'"):
+        net.edges("XyZ")
+
+
+def test_self_loops_are_kept_and_counted_once():
+    nodes = pd.DataFrame({"id": ["g1", "g2"], "kind": ["Gene", "Gene"]})
+    edges = pd.DataFrame([("g1", "GiG", "g1"), ("g1", "GiG", "g2")], columns=["source", "metaedge", "target"])
+    net = Hetnet.from_tables(nodes, edges)
+    assert net.report.n_self_loops == 1 and net.n_edges("GiG") == 2
+    assert net.degree("GiG").to_dict() == {"g1": 2, "g2": 1}

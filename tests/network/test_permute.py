@@ -54,3 +54,28 @@ def test_a_complete_graph_cannot_change():
     full = sparse.csr_array(np.ones((4, 5)))
     permuted, swaps = permute_edges(full, symmetric=False, seed=1)
     assert swaps == 0 and (permuted != full).nnz == 0
+
+
+def test_self_loops_stay_and_same_kind_types_get_none():
+    loops = _random_matrix(4, (30, 30), 0.15, symmetric=True).tolil()
+    for i in range(5):
+        loops[i, i] = 1
+    loops = sparse.csr_array(loops)
+    permuted, _ = permute_edges(loops, symmetric=True, seed=2)
+    np.testing.assert_array_equal(permuted.sum(axis=1), loops.sum(axis=1))
+    np.testing.assert_array_equal(permuted.diagonal(), loops.diagonal())
+    directed = _random_matrix(5, (30, 30), 0.15)
+    directed.setdiag(0)
+    directed.eliminate_zeros()
+    permuted, _ = permute_edges(directed, symmetric=False, same_kind=True, seed=3)
+    assert not permuted.diagonal().any()
+
+
+def test_each_metaedge_permutation_depends_on_its_name_only():
+    net = random_hetnet(2, density=0.4)
+    alone, stats = permute_hetnet(net, seed=9, metaedges=["CbG"])
+    together, _ = permute_hetnet(net, seed=9, metaedges=["GiG", "CbG"])
+    assert (alone.adjacency("CbG") != together.adjacency("CbG")).nnz == 0
+    assert list(stats["metaedge"]) == ["CbG"]
+    unchanged, empty = permute_hetnet(net, metaedges=[])
+    assert empty.empty and unchanged is net

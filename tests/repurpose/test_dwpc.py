@@ -166,3 +166,26 @@ def test_equals_hetmatpy_where_hetmatpy_is_exact():
         )
         checked.add(category)
     assert {"no_repeats", "short_repeat", "BABA", "BAAB", "disjoint"} <= checked
+
+
+def test_self_loops_never_make_a_path():
+    net = random_hetnet(8)
+    gig = net.adjacency("GiG").tolil()
+    for i in range(3):
+        gig[i, i] = 1
+    looped = net.replace("GiG", sparse.csr_array(gig))
+    for path in ("CbGiGaD", "CbGiGiGaD", "CbGiGbCtD"):
+        np.testing.assert_allclose(dwpc(looped, path), _brute(looped, path, 0.4), rtol=1e-10, atol=1e-13)
+
+
+def test_the_sparse_branch_gives_the_same_values(monkeypatch):
+    from drugscreen.repurpose import walks
+
+    net = random_hetnet(9)
+    paths = net.metapaths("Compound", "Compound", max_length=4, min_length=2)[::3]
+    expected = [dwpc(net, p) for p in paths]
+    monkeypatch.setattr(walks, "DENSE_LIMIT", 4)
+    for path, values in zip(paths, expected, strict=True):
+        got = dwpc(net, path, sparse=True)
+        assert sparse.issparse(got)
+        np.testing.assert_allclose(got.toarray(), values, rtol=1e-10, atol=1e-13, err_msg=str(path))

@@ -153,3 +153,20 @@ def test_metapath_aurocs_and_network_distance():
     scores = rephetio_eval.baselines(net, distance=distance)
     assert set(scores) == set(rephetio_eval.BASELINES)
     assert isinstance(pd.DataFrame({k: v.ravel() for k, v in scores.items()}), pd.DataFrame)
+
+
+def test_elastic_net_zeros_and_bad_settings(planted):
+    sparse_model = Rephetio(**{**FAST, "C": 0.02}).fit(planted)
+    assert (sparse_model.coef_ == 0).any()  # the L1 part is active (plain ridge has no exact zeros)
+    with pytest.raises(InputError, match="within one kind"):
+        Rephetio(source="Compound", target="Compound", treats="CrC", **FAST).fit(planted)
+    with pytest.raises(InputError, match="at least 2 folds"):
+        cross_validate(Rephetio(**FAST), planted, n_folds=1)
+
+
+def test_cross_validation_with_sampled_negatives(planted):
+    params = {**FAST, "n_negatives": 300}
+    result = cross_validate(Rephetio(**params), planted, n_folds=3, progress=False, with_baselines=False)
+    held = result.predictions
+    assert (~held["label"]).sum() == 300 and held["label"].sum() == planted.n_edges("CtD")
+    assert not held.duplicated(["source", "target"]).any()

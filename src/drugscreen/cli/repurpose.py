@@ -16,7 +16,7 @@ logger = logging.getLogger("drugscreen")
 EPILOG = """examples:
   drugscreen repurpose metapaths nodes.tsv.gz edges.sif.gz --max-length 3
   drugscreen repurpose dwpc nodes.tsv.gz edges.sif.gz --metapath CbGaD CrCtD -o dwpc.parquet
-  drugscreen repurpose predict nodes.tsv.gz edges.sif.gz --disease DOID:1612 --top 25 -o ranked.csv
+  drugscreen repurpose predict nodes.tsv.gz edges.sif.gz --disease Disease::DOID:1612 --top 25 -o ranked.csv
   drugscreen repurpose predict nodes.tsv.gz edges.sif.gz --cv 5 --cv-output cv.csv -o all_pairs.parquet
   drugscreen repurpose explain nodes.tsv.gz edges.sif.gz --metapath CbGaD \\
       --source Compound::DB00945 --target Disease::DOID:1612
@@ -121,6 +121,12 @@ def _dwpc(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     from drugscreen.chem.io import write_table
+    from drugscreen.errors import InputError
+
+    if args.cv_output and not args.cv:
+        raise InputError("--cv-output needs --cv K")
+    if args.top is not None and not args.node:
+        raise InputError("--top needs --disease (or --node)")
     from drugscreen.repurpose.rephetio import Rephetio
     from drugscreen.repurpose.rephetio_eval import cross_validate
 

@@ -10,6 +10,9 @@ from typing import Any
 
 logger = logging.getLogger("drugscreen")
 
+#: A query argument with one of these endings names a file (a SMILES never ends so).
+_FILE_SUFFIXES = {".smi", ".smiles", ".csv", ".tsv", ".txt", ".parquet", ".gz", ".sdf"}
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -48,6 +51,9 @@ def _queries(args: argparse.Namespace) -> Any:
 
     path = Path(args.queries)
     if not path.is_file():
+        looks_like_a_file = "/" in args.queries or path.suffix.lower() in _FILE_SUFFIXES
+        if looks_like_a_file:
+            raise InputError(f"no such query file {args.queries!r}")
         return [args.queries]
     if path.name.lower().removesuffix(".gz").endswith((".smi", ".smiles")):
         rows = []
@@ -74,9 +80,10 @@ def run(args: argparse.Namespace) -> int:
     from drugscreen.network.edgelist import read_table
     from drugscreen.repurpose.sea import SEA
 
+    queries = _queries(args)  # before the fit: a wrong file name fails at once
     sets = read_table(args.ligand_sets, "ligand set")
     model = SEA(sets, threshold=args.threshold, seed=args.seed, progress=not args.quiet).fit()
-    table = model.predict(_queries(args), max_e_value=args.max_e_value, top_k=args.top_k)
+    table = model.predict(queries, max_e_value=args.max_e_value, top_k=args.top_k)
     if args.output:
         write_table(table, args.output)
         logger.info("%d query-target rows written to %s", len(table), args.output)

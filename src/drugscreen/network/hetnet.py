@@ -24,6 +24,7 @@ from drugscreen.network.metagraph import Metaedge, Metagraph, Metapath, Step
 logger = logging.getLogger("drugscreen")
 
 _METAEDGE = re.compile(r"^([A-Z]+)<?[a-z]+>?([A-Z]+)$")
+_UNDIRECTED = re.compile(r"^([A-Z]+)([a-z]+)([A-Z]+)$")
 
 #: Hetionet's abbreviations, used for these kinds when no edge names them.
 HETIONET_KINDS = {
@@ -231,9 +232,7 @@ class Hetnet:
         For a directed metaedge within one kind, the source kind's degree is the out-degree;
         pass the reversed step to :meth:`adjacency` for in-degrees.
         """
-        edge = self.metagraph.metaedges.get(metaedge)
-        if edge is None:
-            raise InputError(f"no metaedge {metaedge!r} in this network")
+        edge = self.metaedge(metaedge)
         kind = edge.source if kind is None else self.metagraph.kind(kind)
         matrix = self.adjacency(metaedge)
         if kind == edge.source:
@@ -244,9 +243,18 @@ class Hetnet:
             raise InputError(f"metaedge {metaedge!r} does not touch {kind} nodes")
         return pd.Series(values.astype(np.int64), index=self.node_ids(kind), name=f"degree_{metaedge}")
 
+    def metaedge(self, name: str) -> Metaedge:
+        """The metaedge of an abbreviation; an unknown one is an error listing those there are."""
+        edge = self.metagraph.metaedges.get(name)
+        if edge is None:
+            raise InputError(
+                f"no metaedge {name!r} in this network (have: {', '.join(sorted(self.metagraph.metaedges))})"
+            )
+        return edge
+
     def edges(self, metaedge: str) -> pd.DataFrame:
         """The edges of a metaedge as ``source``, ``target`` ids (an undirected edge within a kind once)."""
-        edge = self.metagraph.metaedges[metaedge]
+        edge = self.metaedge(metaedge)
         matrix = sparse.coo_array(self.adjacency(metaedge))
         rows, cols = matrix.row, matrix.col
         if edge.source == edge.target and not edge.directed:
@@ -268,10 +276,14 @@ class Hetnet:
         old = self.adjacency(metaedge)
         if matrix.shape != old.shape:
             raise InputError(f"{metaedge}: new adjacency has shape {matrix.shape}, expected {old.shape}")
-        adjacency = dict(self._adjacency)
-        new = sparse.csr_array(matrix, dtype=np.float64)
-        new.data[:] = 1.0
+        new = sparse.csr_array(matrix, dtype=np.float64, copy=True)
         new.sum_duplicates()
+        new.eliminate_zeros()
+        new.data[:] = 1.0
+        edge = self.metagraph.metaedges[metaedge]
+        if edge.source == edge.target and not edge.directed and (new != new.T).nnz:
+            raise InputError(f"{metaedge} is undirected: its new adjacency must be symmetric")
+        adjacency = dict(self._adjacency)
         adjacency[metaedge] = new
         return Hetnet(self.nodes, self.metagraph, adjacency, self.report)
 
@@ -280,7 +292,7 @@ class Hetnet:
 
         For an undirected metaedge within one kind both directions go.
         """
-        edge = self.metagraph.metaedges[metaedge]
+        edge = self.metaedge(metaedge)
         pairs = list(pairs)
         matrix = self.adjacency(metaedge).tolil(copy=True)
         if pairs:
@@ -322,17 +334,20 @@ def _with_metaedges(
             raise InputError(f"edge table: no {column!r} column (columns: {list(edges.columns)})")
     edges = edges.assign(source=edges["source"].astype(str), target=edges["target"].astype(str))
     if "metaedge" in edges.columns:
-        return edges[["source", "metaedge", "target"]].astype({"metaedge": str})
+        return _orient_undirected(edges[["source", "metaedge", "target"]].astype({"metaedge": str}))
     if "relation" not in edges.columns:
         raise InputError("edge table: needs a 'metaedge' (e.g. 'CbG') or a 'relation' column")
     relation = edges["relation"].astype(str)
     rel_abbr = {r: abbreviations.get(r, r[:1].lower()) for r in pd.unique(relation)}
+    unknown_directed = directed - set(rel_abbr)
+    if unknown_directed:
+        raise InputError(f"directed= names relations not in the edge table: {sorted(unknown_directed)}")
     src_kind = edges["source"].map(kind_of)
     tgt_kind = edges["target"].map(kind_of)
     kind_abbr = {k: abbreviations.get(k) or HETIONET_KINDS.get(k) or _initials(k) for k in pd.unique(kind_of)}
     names = {}
     triples = pd.DataFrame({"s": src_kind, "r": relation, "t": tgt_kind}).dropna().drop_duplicates()
-    for src, rel, tgt in triples.itertuples(index=False):  # first appearance names a metaedge
+    for src, rel, tgt in triples.itertuples(index=False):
         arrow = ">" if rel in directed else ""
         names[(src, rel, tgt)] = f"{kind_abbr[src]}{rel_abbr[rel]}{arrow}{kind_abbr[tgt]}"
     by_name: dict[str, tuple[str, str, str]] = {}
@@ -343,43 +358,84 @@ def _with_metaedges(
                 f"relations {other} and {key} would both be abbreviated {name!r}; pass abbreviations="
             )
     metaedge = [
-        names.get((s, r, t), "") if isinstance(s, str) and isinstance(t, str) else ""
+        names.get((s, r, t), "?") if isinstance(s, str) and isinstance(t, str) else "?"
         for s, r, t in zip(src_kind, relation, tgt_kind, strict=True)
     ]
-    # an undirected relation given in both orientations is one metaedge, named as first seen
-    canonical: dict[str, str] = {}
-    kept: set[str] = set()
-    for (s, r, t), name in names.items():
-        reverse = names.get((t, r, s))
-        if r not in directed and reverse in kept and reverse != name:
-            canonical[name] = str(reverse)
-        else:
-            kept.add(name)
+    # "?" marks a record naming an unknown node; _adjacencies reports it
     out = pd.DataFrame({"source": edges["source"], "metaedge": metaedge, "target": edges["target"]})
-    flip = out["metaedge"].isin(list(canonical))
-    out.loc[flip, ["source", "target"]] = out.loc[flip, ["target", "source"]].to_numpy()
-    out.loc[flip, "metaedge"] = out.loc[flip, "metaedge"].map(canonical)
-    unknown = out["metaedge"] == ""
-    out.loc[unknown, "metaedge"] = "?"  # reported as unknown nodes by _adjacencies
-    return out
+    return _orient_undirected(out)
+
+
+def _orient_undirected(edges: pd.DataFrame) -> pd.DataFrame:
+    """One name per undirected metaedge given both ways (``CbG`` and ``GbC``): the more common one.
+
+    Records under the other name are flipped. Ties go to the name that sorts first.
+    """
+    counts = edges["metaedge"].value_counts()
+    canonical: dict[str, str] = {}
+    for name in counts.index:
+        match = _UNDIRECTED.match(str(name))
+        if match is None or match.group(1) == match.group(3):
+            continue
+        src, relation, tgt = match.groups()
+        reverse = f"{tgt}{relation}{src}"
+        if reverse not in counts.index or name in canonical or reverse in canonical:
+            continue
+        keep, drop = sorted((name, reverse), key=lambda n: (-counts[n], n))
+        canonical[drop] = keep
+    if not canonical:
+        return edges
+    edges = edges.copy()
+    flip = edges["metaedge"].isin(list(canonical)).to_numpy()
+    edges.loc[flip, ["source", "target"]] = edges.loc[flip, ["target", "source"]].to_numpy()
+    edges.loc[flip, "metaedge"] = edges.loc[flip, "metaedge"].map(canonical)
+    logger.info(
+        "hetnet: %s written both ways; read as %s", sorted(canonical), sorted(set(canonical.values()))
+    )
+    return edges
 
 
 def _kind_abbreviations(
     edges: pd.DataFrame, kind_of: pd.Series, abbreviations: dict[str, str], kinds: set[str]
 ) -> dict[str, str]:
-    """Kind → abbreviation, read from the metaedge names where edges use them."""
-    found: dict[str, str] = {}
-    sample = edges[edges["metaedge"] != "?"].drop_duplicates("metaedge")
-    for src, name, tgt in zip(sample["source"], sample["metaedge"], sample["target"], strict=True):
-        match = _METAEDGE.match(name)
-        if match is None:
+    """Kind → abbreviation, by majority over the records whose nodes are known.
+
+    A record of the wrong kind (``g1 CbG c1``) is outvoted and then dropped by _adjacencies.
+    """
+    known = edges[
+        (edges["metaedge"] != "?") & edges["source"].isin(kind_of.index) & edges["target"].isin(kind_of.index)
+    ]
+    votes: dict[tuple[str, str], int] = {}
+    for name in pd.unique(edges.loc[edges["metaedge"] != "?", "metaedge"]):
+        if _METAEDGE.match(str(name)) is None:
             raise InputError(f"edge table: {name!r} is not a metaedge abbreviation such as 'CbG' or 'Gr>G'")
-        for node, abbr in ((src, match.group(1)), (tgt, match.group(2))):
-            kind = kind_of.get(node)
-            if kind is not None:
-                found.setdefault(kind, abbr)  # a record of the wrong kind is reported later
+    table = pd.DataFrame(
+        {
+            "metaedge": known["metaedge"].to_numpy(),
+            "src": known["source"].map(kind_of).to_numpy(),
+            "tgt": known["target"].map(kind_of).to_numpy(),
+        }
+    )
+    for key, n in table.value_counts().items():
+        name, src_kind, tgt_kind = (str(k) for k in key)  # type: ignore[attr-defined]
+        match = _METAEDGE.match(name)
+        assert match is not None
+        for kind, abbr in ((src_kind, match.group(1)), (tgt_kind, match.group(2))):
+            votes[(kind, abbr)] = votes.get((kind, abbr), 0) + int(n)
+
+    def default(kind: str) -> str:
+        return abbreviations.get(kind) or HETIONET_KINDS.get(kind) or _initials(kind)
+
+    # most votes first; a tie goes to the kind's usual abbreviation; each abbreviation names one kind
+    found: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for (kind, abbr), _ in sorted(
+        votes.items(), key=lambda kv: (-kv[1], kv[0][1] != default(kv[0][0]), kv[0])
+    ):
+        if kind not in found and abbr not in owners:
+            found[kind], owners[abbr] = abbr, kind
     for kind in sorted(kinds):
-        found.setdefault(kind, abbreviations.get(kind) or HETIONET_KINDS.get(kind) or _initials(kind))
+        found.setdefault(kind, default(kind))
     return found
 
 

@@ -8,25 +8,32 @@ such networks as its control.
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from drugscreen.errors import InputError
 from drugscreen.network.hetnet import Hetnet
 
 logger = logging.getLogger("drugscreen")
 
 
 def permute_edges(
-    matrix: sparse.sparray | sparse.spmatrix, *, symmetric: bool, multiplier: float = 10.0, seed: int = 0
+    matrix: sparse.sparray | sparse.spmatrix,
+    *,
+    symmetric: bool,
+    same_kind: bool | None = None,
+    multiplier: float = 10.0,
+    seed: int = 0,
 ) -> tuple[sparse.csr_array, int]:
     """One edge type's adjacency rewired by ``multiplier × n_edges`` XSwap attempts.
 
     ``symmetric`` marks an undirected type within one kind (a symmetric matrix, edges
-    counted once). Returns the permuted matrix and the number of swaps made.
+    counted once); ``same_kind`` (default: ``symmetric``) a type within one kind, where no
+    swap may make a self-loop (``Gr>G``). Self-loops already there stay. Returns the permuted
+    matrix and the number of swaps made.
     """
     from drugscreen.kernels.graph_cpu import xswap
 
@@ -36,7 +43,8 @@ def permute_edges(
         keep = rows <= cols
         rows, cols = rows[keep].copy(), cols[keep].copy()
     attempts = int(multiplier * len(rows))
-    swaps = int(xswap(rows, cols, np.int64(coo.shape[1]), symmetric, attempts, np.uint64(seed)))
+    same_kind = symmetric if same_kind is None else same_kind
+    swaps = int(xswap(rows, cols, np.int64(coo.shape[1]), symmetric, same_kind, attempts, np.uint64(seed)))
     if symmetric:
         rows, cols = np.concatenate([rows, cols[rows != cols]]), np.concatenate([cols, rows[rows != cols]])
     out = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=coo.shape)
@@ -67,14 +75,21 @@ def permute_hetnet(
     names = list(hetnet.metagraph.metaedges) if metaedges is None else list(metaedges)
     permuted = hetnet
     rows = []
-    streams = np.random.SeedSequence(seed).generate_state(len(names), dtype=np.uint64)
-    for name, stream in zip(names, streams, strict=True):
-        edge = hetnet.metagraph.metaedges.get(name)
-        if edge is None:
-            raise InputError(f"no metaedge {name!r} in this network")
+    for name in names:
+        edge = hetnet.metaedge(name)
         symmetric = edge.source == edge.target and not edge.directed
         original = hetnet.adjacency(name)
-        matrix, swaps = permute_edges(original, symmetric=symmetric, multiplier=multiplier, seed=int(stream))
+        # each metaedge's stream depends on the seed and its name, not on which others are permuted
+        stream = np.random.SeedSequence([seed, zlib.crc32(name.encode())]).generate_state(1, dtype=np.uint64)[
+            0
+        ]
+        matrix, swaps = permute_edges(
+            original,
+            symmetric=symmetric,
+            same_kind=edge.source == edge.target,
+            multiplier=multiplier,
+            seed=int(stream),
+        )
         permuted = permuted.replace(name, matrix)
         n_edges = hetnet.n_edges(name)
         kept = original.multiply(matrix).sum()
@@ -87,6 +102,7 @@ def permute_hetnet(
                 "unchanged": float(kept / original.sum()) if original.nnz else 1.0,
             }
         )
-    stats = pd.DataFrame(rows)
-    logger.info("permuted %d metaedges; median unchanged %.3f", len(rows), stats["unchanged"].median())
+    stats = pd.DataFrame(rows, columns=["metaedge", "edges", "attempts", "swaps", "unchanged"])
+    if rows:
+        logger.info("permuted %d metaedges; median unchanged %.3f", len(rows), stats["unchanged"].median())
     return permuted, stats

@@ -180,7 +180,7 @@ def explain(
     names = hetnet.nodes.set_index("id")["name"]
     table = pd.DataFrame({f"node_{i}": column for i, column in enumerate(ids)})
     tokens = [step.relation_token for step in path.steps]
-    labels = [names.reindex(column).fillna(pd.Series(column)).to_numpy() for column in ids]
+    labels = [np.where(names.reindex(column).isna(), column, names.reindex(column)) for column in ids]
     text = [
         "".join(f"{labels[i][r]} {tokens[i]} " for i in range(len(tokens))) + str(labels[-1][r])
         for r in range(len(pdp) if limit is None else min(limit, len(pdp)))

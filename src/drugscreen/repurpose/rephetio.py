@@ -181,6 +181,8 @@ class Rephetio(BaseEstimator):
         else:
             paths = hetnet.metapaths(self.source, self.target, self.max_length, self.min_length)
         source, target = hetnet.metagraph.kind(self.source), hetnet.metagraph.kind(self.target)
+        if source == target:
+            raise InputError(f"pairs within one kind ({source}) are not supported: give two different kinds")
         wrong = [str(p) for p in paths if (p.source, p.target) != (source, target)]
         if wrong:
             raise InputError(f"metapaths {wrong[:3]} do not join {source} to {target}")
@@ -203,13 +205,11 @@ class Rephetio(BaseEstimator):
             seed=self.random_state,
         )
 
-    def training_rows(self, labels: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
+    def training_rows(self, labels: np.ndarray) -> np.ndarray:
         """Rows (pair numbers) of every positive and of the sampled negatives."""
         flat = labels.ravel().astype(bool)
         positives = np.flatnonzero(flat)
         negatives = np.flatnonzero(~flat)
-        if exclude is not None:
-            negatives = np.setdiff1d(negatives, exclude)
         if self.n_negatives is not None and self.n_negatives < len(negatives):
             rng = np.random.default_rng(self.random_state)
             negatives = np.sort(rng.choice(negatives, self.n_negatives, replace=False))
@@ -251,7 +251,8 @@ class Rephetio(BaseEstimator):
         )
 
     def _choose_c(self, xs: np.ndarray, y: np.ndarray) -> float:
-        folds = StratifiedKFold(n_splits=min(3, int(y.sum())), shuffle=True, random_state=self.random_state)
+        n_splits = min(3, int(y.sum()), int((1 - y).sum()))
+        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         scores = []
         for C in self.Cs:
             aurocs = []

@@ -96,6 +96,8 @@ def cross_validate(
         Also score the held-out pairs with :func:`baselines`, computed on the same reduced
         network.
     """
+    if n_folds < 2:
+        raise InputError(f"cross-validation needs at least 2 folds, got {n_folds}")
     paths = model.resolve_metapaths(hetnet)
     treats = model.treats
     source, target = hetnet.metagraph.kind(model.source), hetnet.metagraph.kind(model.target)
@@ -132,9 +134,10 @@ def cross_validate(
         classifier = model.fit_classifier(features.values[train], y.ravel()[train], features.names)
         scores = {"rephetio": classifier.decision_function(features.values[test])}
         if with_baselines:
-            for name, values in baselines(
-                reduced, treats, source, target, distance, seed=model.random_state
-            ).items():
+            found = baselines(
+                reduced, treats, source, target, distance, prior=features.prior, seed=model.random_state
+            )
+            for name, values in found.items():
                 scores[name] = values.ravel()[test]
         truth = y.ravel()[test]
         for name, score in scores.items():
@@ -183,6 +186,7 @@ def baselines(
     target: str = "Disease",
     distance: np.ndarray | None = None,
     *,
+    prior: np.ndarray | None = None,
     seed: int = 0,
 ) -> dict[str, np.ndarray]:
     """Simple scores of every pair, ``[n_source, n_target]`` each, higher = more likely treats.
@@ -190,7 +194,8 @@ def baselines(
     ``compound_degree`` and ``disease_degree`` (treats edges of each side), their product,
     the degree ``prior`` (:func:`~drugscreen.repurpose.degree_prior`) and
     ``network_distance``: minus the closest distance between the compound's targets and the
-    disease's genes (pass :func:`network_distance`'s result; skipped when None).
+    disease's genes (pass :func:`network_distance`'s result; skipped when None). A ``prior``
+    already computed on this network is used as it is.
     """
     matrix = hetnet.adjacency(treats)
     rows = np.asarray(matrix.sum(axis=1), dtype=np.float64).ravel()
@@ -199,7 +204,7 @@ def baselines(
         "compound_degree": np.repeat(rows[:, None], len(cols), axis=1),
         "disease_degree": np.repeat(cols[None, :], len(rows), axis=0),
         "degree_product": rows[:, None] * cols[None, :],
-        "prior": degree_prior(matrix, seed=seed),
+        "prior": degree_prior(matrix, seed=seed) if prior is None else prior,
     }
     if distance is not None:
         out["network_distance"] = -distance

@@ -75,9 +75,10 @@ def path_sum(matrices: Sequence[Matrix], kinds: Sequence[str]) -> Matrix:
     """Σ over paths (no node twice) of the product of step weights, first × last position.
 
     ``matrices[i]`` holds the weights of step ``i`` (rows: nodes at position ``i``, columns:
-    nodes at ``i + 1``); ``kinds[i]`` the kind at position ``i``. Returns a dense array when
-    the result is small enough, else a CSR array. Values within rounding of zero (relative to
-    the magnitude of the terms that cancelled) are set to exactly zero.
+    nodes at ``i + 1``); ``kinds[i]`` the kind at position ``i``. Weights must be non-negative
+    (DWPC factors, counts). Returns a dense array when the result is small enough, else a CSR
+    array. Values within rounding of zero (relative to the magnitude of the terms that
+    cancelled) are set to exactly zero.
     """
     shape = (matrices[0].shape[0], matrices[-1].shape[1])
     dense = shape[0] * shape[1] <= DENSE_LIMIT
