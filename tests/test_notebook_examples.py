@@ -134,13 +134,6 @@ def test_cli_example_runs(tmp_path):
 VS_NOTEBOOK = ROOT / "notebooks" / "vs_fingerprints.ipynb"
 
 
-def test_vs_notebook_is_clean():
-    nbformat = pytest.importorskip("nbformat")
-    nb = nbformat.read(VS_NOTEBOOK, as_version=4)
-    nbformat.validate(nb)
-    assert all(not c.outputs and c.execution_count is None for c in nb.cells if c.cell_type == "code")
-
-
 def test_vs_notebook_runs_on_a_sample(tmp_path, monkeypatch, shared_data):
     monkeypatch.setenv("DRUGSCREEN_SHARED", str(shared_data.parent))
     monkeypatch.setenv("DRUGSCREEN_NB_SAMPLE", "1500")  # stratified: 1,500 HIV and 300 BACE molecules
@@ -153,13 +146,6 @@ def test_vs_notebook_runs_on_a_sample(tmp_path, monkeypatch, shared_data):
 
 
 NETWORK_NOTEBOOK = ROOT / "notebooks" / "network_medicine.ipynb"
-
-
-def test_network_notebook_is_clean():
-    nbformat = pytest.importorskip("nbformat")
-    nb = nbformat.read(NETWORK_NOTEBOOK, as_version=4)
-    nbformat.validate(nb)
-    assert all(not c.outputs and c.execution_count is None for c in nb.cells if c.cell_type == "code")
 
 
 def test_network_notebook_runs(tmp_path, monkeypatch):
@@ -178,9 +164,11 @@ def test_network_notebook_runs(tmp_path, monkeypatch):
 KG_NOTEBOOK = ROOT / "notebooks" / "knowledge_graph.ipynb"
 
 
-def test_knowledge_graph_notebook_is_clean():
+@pytest.mark.parametrize("path", [VS_NOTEBOOK, NETWORK_NOTEBOOK, KG_NOTEBOOK], ids=lambda p: p.stem)
+def test_notebooks_are_committed_clean(path):
+    """Valid, and without outputs: the tests run them, the repository holds only the code."""
     nbformat = pytest.importorskip("nbformat")
-    nb = nbformat.read(KG_NOTEBOOK, as_version=4)
+    nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     assert all(not c.outputs and c.execution_count is None for c in nb.cells if c.cell_type == "code")
 
