@@ -207,13 +207,7 @@ class Rephetio(BaseEstimator):
 
     def training_rows(self, labels: np.ndarray) -> np.ndarray:
         """Rows (pair numbers) of every positive and of the sampled negatives."""
-        flat = labels.ravel().astype(bool)
-        positives = np.flatnonzero(flat)
-        negatives = np.flatnonzero(~flat)
-        if self.n_negatives is not None and self.n_negatives < len(negatives):
-            rng = np.random.default_rng(self.random_state)
-            negatives = np.sort(rng.choice(negatives, self.n_negatives, replace=False))
-        return np.concatenate([positives, negatives])
+        return sample_pairs(labels, self.n_negatives, self.random_state)
 
     def fit_classifier(self, x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> FittedClassifier:
         """Select metapaths, standardise, choose C (when None) and fit the elastic net."""
@@ -277,7 +271,7 @@ class Rephetio(BaseEstimator):
         source, target = hetnet.metagraph.kind(self.source), hetnet.metagraph.kind(self.target)
         raw = metapath_block(hetnet, paths, self.damping, source, target, progress=self.progress)
         features = self.features(hetnet, raw, paths)
-        y_all = _dense_labels(hetnet.adjacency(self.treats) if labels is None else labels, features.shape)
+        y_all = pair_labels(hetnet, source, target, self.treats, labels)
         rows = self.training_rows(y_all)
         self.classifier_ = self.fit_classifier(features.values[rows], y_all.ravel()[rows], features.names)
         self.C_ = self.classifier_.C
@@ -360,7 +354,21 @@ class Rephetio(BaseEstimator):
         return table.loc[order].reset_index(drop=True)
 
 
-def _dense_labels(labels: Any, shape: tuple[int, int]) -> np.ndarray:
+def sample_pairs(labels: np.ndarray, n_negatives: int | None, seed: int) -> np.ndarray:
+    """Rows (pair numbers) of every positive and of ``n_negatives`` others drawn with ``seed``."""
+    flat = labels.ravel().astype(bool)
+    positives = np.flatnonzero(flat)
+    negatives = np.flatnonzero(~flat)
+    if n_negatives is not None and n_negatives < len(negatives):
+        rng = np.random.default_rng(seed)
+        negatives = np.sort(rng.choice(negatives, n_negatives, replace=False))
+    return np.concatenate([positives, negatives])
+
+
+def pair_labels(hetnet: Hetnet, source: str, target: str, treats: str, labels: Any = None) -> np.ndarray:
+    """``bool[n_source, n_target]``: the given labels, or the network's ``treats`` edges."""
+    shape = (len(hetnet.node_ids(source)), len(hetnet.node_ids(target)))
+    labels = hetnet.adjacency(treats) if labels is None else labels
     dense = sparse.csr_array(labels).toarray() if sparse.issparse(labels) else np.asarray(labels)
     if dense.shape != shape:
         raise InputError(f"labels have shape {dense.shape}, the pairs are {shape}")

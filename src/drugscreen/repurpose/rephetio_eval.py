@@ -26,7 +26,7 @@ from drugscreen.errors import InputError
 from drugscreen.network.hetnet import Hetnet
 from drugscreen.network.metagraph import Metapath
 from drugscreen.network.permute import permute_edges, permute_hetnet
-from drugscreen.repurpose.rephetio import Rephetio, _dense_labels
+from drugscreen.repurpose.rephetio import Rephetio, pair_labels, sample_pairs
 from drugscreen.repurpose.rephetio_features import degree_prior, metapath_block
 
 logger = logging.getLogger("drugscreen")
@@ -101,15 +101,12 @@ def cross_validate(
     paths = model.resolve_metapaths(hetnet)
     treats = model.treats
     source, target = hetnet.metagraph.kind(model.source), hetnet.metagraph.kind(model.target)
-    y = _dense_labels(
-        hetnet.adjacency(treats) if labels is None else labels,
-        metapath_block(hetnet, [], 0, source, target).shape[:2],
-    )
+    y = pair_labels(hetnet, source, target, treats, labels)
     if permute:
         others = [m for m in hetnet.metagraph.metaedges if m != treats]
         hetnet, _ = permute_hetnet(hetnet, seed=seed, metaedges=others)
     using = [i for i, p in enumerate(paths) if treats in p.metaedges]
-    fixed = [i for i in range(len(paths)) if i not in set(using)]
+    fixed = sorted(set(range(len(paths))) - set(using))
     raw = np.empty((*y.shape, len(paths)), dtype=np.float32)
     raw[:, :, fixed] = metapath_block(hetnet, [paths[i] for i in fixed], model.damping, source, target)
     rows = model.training_rows(y)
@@ -275,11 +272,8 @@ def metapath_aurocs(
     if not paths:
         raise InputError("no metapaths given")
     source, target = paths[0].source, paths[0].target
-    y = _dense_labels(
-        hetnet.adjacency(treats) if labels is None else labels,
-        metapath_block(hetnet, [], damping, source, target).shape[:2],
-    )
-    rows = Rephetio(n_negatives=n_negatives, random_state=seed).training_rows(y)
+    y = pair_labels(hetnet, source, target, treats, labels)
+    rows = sample_pairs(y, n_negatives, seed)
     truth = y.ravel()[rows]
 
     def aurocs(net: Hetnet) -> np.ndarray:
