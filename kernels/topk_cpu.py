@@ -7,7 +7,13 @@ follows); parallel chunks keep private heaps that the engine merges by the same 
 import numpy as np
 from numba import njit, prange
 
-from drugscreen.kernels.pairs_cpu import PAIR_MIN_QUERIES, _common_bits, _common_bits_pair, _score
+from drugscreen.kernels.pairs_cpu import (
+    PAIR_MIN_QUERIES,
+    _common_bits,
+    _common_bits_pair,
+    _common_bound,
+    _score,
+)
 
 
 @njit(inline="always", cache=True)
@@ -87,6 +93,10 @@ def topk_tile_bits(
     alpha,
     beta,
     threshold,
+    seed,
+    q_words,
+    db_words,
+    min_common,
     heap_score,
     heap_row,
     heap_size,
@@ -96,6 +106,12 @@ def topk_tile_bits(
     Rows are split into ``nchunks = heap_score.shape[0]`` parallel chunks, each with private
     heaps ``heap_*[c, Q, k]`` that persist across calls; the caller merges the chunks' heaps
     at the end. ``rows[r]`` is the database row of position ``r`` (for the tie rule).
+    ``seed[q]`` is a floor for query ``q`` known before the scan (``-inf`` for none): pairs
+    scoring below it are never offered to a heap, so a seeded chunk prunes from its first row
+    instead of once its own heap is full. With word popcounts (``db_words`` has rows) a pair
+    is scored only if its bound on the common bits reaches ``min_common[db_pop[r], q]``, the
+    table of :func:`~drugscreen.kernels.pairs_cpu.min_common_table` for the seeds: worth it
+    for a few queries with high seeds; pass ``db_words`` of zero rows to score every pair.
 
     No word-popcount bound here: a chunk's heap floor (its k-th best score) stays low (median
     0.24 for k = 100 in a 15 k-row chunk of MOSES), where the bound rejects too few pairs to pay
@@ -114,13 +130,16 @@ def topk_tile_bits(
         # full), kept in a small local array so the common case is one comparison
         floor = np.empty(nq)
         for q in range(nq):
-            floor[q] = max(threshold, hs[q, 0]) if hn[q] == k else threshold
+            floor[q] = max(threshold, seed[q])
+            if hn[q] == k:
+                floor[q] = max(floor[q], hs[q, 0])
         r0 = start + ch * size
         r1 = min(stop, r0 + size)
         r = r0
         # rows in pairs for query batches (see _common_bits_pair); a lone query is faster one
         # row at a time, handled with the odd tail row by the loop below
-        while nq >= PAIR_MIN_QUERIES and r + 1 < r1:
+        bounded = db_words.shape[0] > 0
+        while not bounded and nq >= PAIR_MIN_QUERIES and r + 1 < r1:
             b1 = float(db_pop[r])
             b2 = float(db_pop[r + 1])
             for q in range(nq):
@@ -130,18 +149,20 @@ def topk_tile_bits(
                 if s >= floor[q]:
                     hn[q] = _heap_offer(hs, hr, q, hn[q], s, rows[r])
                     if hn[q] == k:
-                        floor[q] = max(threshold, hs[q, 0])
+                        floor[q] = max(floor[q], hs[q, 0])
                 s = _score(metric, float(c2), a, b2, alpha, beta)
                 if s >= floor[q]:
                     hn[q] = _heap_offer(hs, hr, q, hn[q], s, rows[r + 1])
                     if hn[q] == k:
-                        floor[q] = max(threshold, hs[q, 0])
+                        floor[q] = max(floor[q], hs[q, 0])
             r += 2
         for rt in range(r, r1):
             b1 = float(db_pop[rt])
             for q in range(nq):
+                if bounded and _common_bound(q_words, q, db_words, rt) < min_common[db_pop[rt], q]:
+                    continue
                 s = _score(metric, float(_common_bits(queries, q, db, rt)), float(q_pop[q]), b1, alpha, beta)
                 if s >= floor[q]:
                     hn[q] = _heap_offer(hs, hr, q, hn[q], s, rows[rt])
                     if hn[q] == k:
-                        floor[q] = max(threshold, hs[q, 0])
+                        floor[q] = max(floor[q], hs[q, 0])

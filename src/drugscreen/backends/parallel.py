@@ -56,15 +56,23 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
 def check_device(device: str) -> str:
     """Validate the ``device`` switch; returns the device work will run on.
 
-    Only the CPU backend exists in this release: ``"auto"`` resolves to ``"cpu"`` and
-    ``"cuda"`` is a clear error.
+    ``"auto"`` takes the GPU when numba.cuda finds one (or runs under its simulator,
+    ``NUMBA_ENABLE_CUDASIM=1``) and the CPU otherwise; ``"cuda"`` without a GPU is a clear error.
+    numba.cuda is imported only when a GPU is asked for, so CPU work never pays for it.
     """
-    if device in ("cpu", "auto"):
+    if device == "cpu":
         return "cpu"
-    if device == "cuda":
+    if device in ("cuda", "auto"):
+        from drugscreen.backends.cuda import gpu_available
+
+        found, reason = gpu_available()
+        if found:
+            return "cuda"
+        if device == "auto":
+            return "cpu"
         raise DrugscreenError(
-            "device='cuda' is not available in this release of drugscreen: the CUDA kernels are not "
-            "implemented yet. Use device='cpu' (numba threads on all cores)."
+            f"device='cuda' needs a CUDA GPU, and none is available here ({reason}). "
+            "Use device='cpu' (numba threads on all cores) or device='auto'."
         )
     raise DrugscreenError(f"unknown device {device!r}: expected one of {', '.join(map(repr, DEVICES))}")
 
@@ -76,11 +84,11 @@ class Backend:
     Attributes
     ----------
     device : str
-        ``"cpu"`` (the only device in this release).
+        ``"cpu"`` or ``"cuda"``.
     n_jobs : int
         Positive number of threads or processes.
     client : object or None
-        A ``dask.distributed.Client`` once the Dask backend exists; always ``None`` today.
+        A ``dask.distributed.Client`` that distributes the work, or ``None``.
     """
 
     device: str
@@ -98,7 +106,8 @@ def resolve_backend(device: str = "cpu", n_jobs: int | None = -1, client: Any = 
     n_jobs : int or None
         joblib convention: ``-1`` (or ``None``) all cores, ``-2`` all but one, ``n > 0`` exactly n.
     client : dask.distributed.Client, optional
-        Distribution over a Dask cluster; not available in this release (a clear error).
+        Distribute over a Dask cluster (``pip install "drugscreen[dask]"``); anything that is
+        not a ``dask.distributed.Client`` is a clear error.
 
     Returns
     -------
@@ -106,15 +115,14 @@ def resolve_backend(device: str = "cpu", n_jobs: int | None = -1, client: Any = 
 
     Examples
     --------
-    >>> resolve_backend("auto", n_jobs=1)
+    >>> resolve_backend("cpu", n_jobs=1)
     Backend(device='cpu', n_jobs=1, client=None)
     """
     if client is not None:
-        raise DrugscreenError(
-            "client= (Dask distribution) is not available in this release of drugscreen; "
-            "run without client= to use all local cores"
-        )
-    return Backend(check_device(device), resolve_n_jobs(n_jobs))
+        from drugscreen.backends.dask import check_client
+
+        check_client(client)
+    return Backend(check_device(device), resolve_n_jobs(n_jobs), client)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from drugscreen.cli import (
     prepare,
     proximity,
     repurpose,
+    screen,
     search,
     synergy,
     targets,
@@ -34,10 +35,25 @@ EPILOG = """examples:
   drugscreen db build library.smi library.dsdb --kind morgan --radius 2 --nbits 2048
   drugscreen search library.dsdb "CC(=O)Oc1ccccc1C(=O)O" --top-k 10
   drugscreen search library.dsdb --queries actives.smi --threshold 0.7 -o hits.parquet
+  drugscreen screen huge_library.smi.gz --queries actives.smi --top-k 100 -o screen-out
 """
 
 #: Command modules in the order ``--help`` lists them.
-COMMANDS = (prepare, fingerprint, db, search, cluster, pick, vs, proximity, repurpose, targets, synergy, demo)
+COMMANDS = (
+    prepare,
+    fingerprint,
+    db,
+    search,
+    screen,
+    cluster,
+    pick,
+    vs,
+    proximity,
+    repurpose,
+    targets,
+    synergy,
+    demo,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from drugscreen.backends.parallel import resolve_backend
 from drugscreen.chem.fingerprints import FingerprintArray
-from drugscreen.similarity.engine import search_segments
+from drugscreen.similarity.dispatch import run_search
 from drugscreen.similarity.params import SearchParams
 from drugscreen.similarity.queries import as_fingerprints, require_fingerprint_array
 from drugscreen.similarity.segment import Segment
@@ -36,7 +36,8 @@ def search(
     targets : FingerprintArray
         The fingerprints to search.
     threshold, k, metric, alpha, beta, fusion, n_jobs, device
-        As in :meth:`drugscreen.FingerprintDB.search`.
+        As in :meth:`drugscreen.FingerprintDB.search` (``device="cuda"`` copies ``targets``
+        to the GPU for this call; keep a large set resident with a database's ``to_device``).
 
     Returns
     -------
@@ -57,5 +58,5 @@ def search(
     targets = require_fingerprint_array(targets, "targets")
     params = SearchParams(metric=metric, threshold=threshold, k=k, alpha=alpha, beta=beta, fusion=fusion)
     qfps = as_fingerprints(queries, targets.spec)
-    q, r, s = search_segments(qfps, [Segment.from_array(targets)], params, n_jobs=backend.n_jobs)
+    q, r, s = run_search(qfps, [Segment.from_array(targets)], params, backend)
     return pd.DataFrame({"query": q, "id": r, "row": r, "score": s})

@@ -29,7 +29,7 @@ from drugscreen.chem.fingerprints import FingerprintArray
 from drugscreen.chem.prepare import preparation
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import DatabaseError, InputError
-from drugscreen.similarity.engine import search_segments
+from drugscreen.similarity.dispatch import run_search
 from drugscreen.similarity.ingest import BuildReport, ingest
 from drugscreen.similarity.lock import writer_lock
 from drugscreen.similarity.manifest import (
@@ -85,6 +85,7 @@ class FingerprintDB:
         self.spec = FingerprintSpec.from_dict(manifest["spec"])
         self._segments: list[Segment] | None = None
         self._meta: MetadataIndex | None = None
+        self._resident: Any = None  # DeviceDatabase while kept on the GPU (to_device)
         self.last_report: BuildReport | None = None
 
     # ------------------------------------------------------------------ creation
@@ -370,6 +371,31 @@ class FingerprintDB:
             data = np.concatenate(parts) if parts else np.zeros((0, self.spec.words), np.uint64)
         return FingerprintArray(self.spec, data[inverse])
 
+    # ------------------------------------------------------------------ GPU residency
+    def to_device(self) -> Any:
+        """Copy the database to GPU memory once, so that ``search(device="cuda")`` reuses it.
+
+        Returns
+        -------
+        drugscreen.similarity.engine_cuda.DeviceDatabase
+            The resident copy; its ``nbytes`` and ``memory_report()`` say what it holds.
+            :meth:`release_device` frees it. A database larger than the GPU's memory is
+            not copied (an error): searches then stream its shards through the GPU.
+        """
+        from drugscreen.similarity.engine_cuda import DeviceDatabase
+
+        resolve_backend("cuda")
+        if self._resident is None:
+            self._resident = DeviceDatabase(self.segments())
+            logger.info("%s kept on the GPU: %s", self.path.name, self._resident.memory_report())
+        return self._resident
+
+    def release_device(self) -> None:
+        """Free the GPU copy made by :meth:`to_device` (nothing happens without one)."""
+        if self._resident is not None:
+            self._resident.release()
+            self._resident = None
+
     # ------------------------------------------------------------------ search
     def search(
         self,
@@ -385,6 +411,7 @@ class FingerprintDB:
         with_smiles: bool = False,
         n_jobs: int | None = -1,
         device: str = "cpu",
+        client: Any = None,
         progress: bool = False,
     ) -> pd.DataFrame:
         """Search the database with one or many queries.
@@ -411,8 +438,13 @@ class FingerprintDB:
             Add the hit's ``smiles`` column.
         n_jobs : int
             Threads (-1 = all cores).
-        device : {"cpu", "auto"}
-            Where to run; ``"cuda"`` is not available in this release.
+        device : {"cpu", "cuda", "auto"}
+            Where the kernels run: CPU threads, a CUDA GPU (results identical to the CPU's), or
+            the GPU when one is found. A database kept on the GPU by :meth:`to_device` is
+            searched there without copying it again.
+        client : dask.distributed.Client, optional
+            Search the shards on a Dask cluster's workers (each runs the ``device`` kernel on
+            its shards with ``n_jobs`` threads); the merged result equals the local one.
         progress : bool
             Show a progress bar over blocks of 128 queries (useful for thousands of queries).
 
@@ -421,14 +453,20 @@ class FingerprintDB:
         pandas.DataFrame
             ``query``, ``id``, ``row``, ``score`` sorted by query, score descending, row.
         """
-        backend = resolve_backend(device, n_jobs)
+        backend = resolve_backend(device, n_jobs, client)
         params = SearchParams(metric=metric, threshold=threshold, k=k, alpha=alpha, beta=beta, fusion=fusion)
         qfps = as_fingerprints(queries, self.spec)
         if query_ids is not None and len(query_ids) != len(qfps):
             raise InputError(f"query_ids has {len(query_ids)} labels for {len(qfps)} queries")
-        q, rows, scores = search_segments(
-            qfps, self.segments(), params, n_jobs=backend.n_jobs, progress=progress
-        )
+        if backend.client is not None:
+            from drugscreen.similarity.distributed import search_shards
+
+            q, rows, scores = search_shards(self, qfps, params, backend.client, device=device, n_jobs=n_jobs)
+        else:
+            resident = self._resident if backend.device == "cuda" else None
+            q, rows, scores = run_search(
+                qfps, resident or self.segments(), params, backend, progress=progress
+            )
         ids, smiles = self._lookup(rows)
         if fusion is not None:
             labels: Any = np.full(len(q), "fused", dtype=object)

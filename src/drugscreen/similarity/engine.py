@@ -39,17 +39,25 @@ QUERY_BLOCK = 128
 HEAP_BYTES = 2**27
 
 
-def popcount_bounds(params: SearchParams, a: npt.NDArray[np.int64]) -> tuple[np.ndarray, np.ndarray]:
+def popcount_bounds(
+    params: SearchParams, a: npt.NDArray[np.int64], threshold: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Smallest and largest database popcount that can reach the threshold, per query.
 
     Uses ``c <= min(a, b)``. For Tversky weights (Tanimoto is 1, 1; Dice 0.5, 0.5) a hit needs
     ``t*alpha*a / (1 - t + t*alpha) <= b <= a*(1 - t + t*beta) / (t*beta)``; for cosine
-    ``t**2 * a <= b <= a / t**2``.
+    ``t**2 * a <= b <= a / t**2``. ``threshold`` (one per query) replaces the search's own,
+    e.g. the seeded floors of a top-k search.
     """
     a = a.astype(float)
-    t = params.threshold
-    if t is None or t <= 0.0:
-        return np.zeros_like(a), np.full_like(a, np.inf)
+    if threshold is None:
+        if params.threshold is None or params.threshold <= 0.0:
+            return np.zeros_like(a), np.full_like(a, np.inf)
+        t: Any = params.threshold
+    else:
+        t = np.asarray(threshold, dtype=float)
+        if not (t > 0.0).all():
+            return np.zeros_like(a), np.full_like(a, np.inf)
     if params.metric == "cosine":
         return t * t * a, a / (t * t)
     alpha, beta = params.weights
@@ -57,7 +65,7 @@ def popcount_bounds(params: SearchParams, a: npt.NDArray[np.int64]) -> tuple[np.
         # 1 - t + t*alpha is 0 only for t = 1, alpha = 0, where no lower bound exists (0/0)
         lo = np.nan_to_num(t * alpha * a / (1.0 - t + t * alpha), nan=0.0, posinf=0.0)
         hi = a * (1.0 - t + t * beta) / (t * beta) if beta > 0 else np.full_like(a, np.inf)
-    return lo, hi
+    return lo, np.broadcast_to(hi, a.shape)
 
 
 def row_range(seg: Segment, lo: np.ndarray, hi: np.ndarray) -> tuple[int, int]:
@@ -81,6 +89,7 @@ class QueryBlock:
     def __init__(self, fps: FingerprintArray, params: SearchParams):
         from drugscreen.kernels import METRIC_CODES
 
+        self.fps = fps
         self.counts = fps.spec.counts
         self.pop = fps.popcounts()
         self.n = len(fps)
@@ -201,16 +210,46 @@ class QueryBlock:
         start: int,
         stop: int,
         threshold: float,
+        seed: np.ndarray,
         heap_s: np.ndarray,
         heap_r: np.ndarray,
         heap_n: np.ndarray,
     ) -> None:
-        """Update per-chunk top-k heaps ``[chunks, Q, k]`` with rows ``start:stop`` (bits only)."""
+        """Update per-chunk top-k heaps ``[chunks, Q, k]`` with rows ``start:stop`` (bits only),
+        offering only pairs scoring at least ``max(threshold, seed[q])``."""
         from drugscreen.kernels.topk_cpu import topk_tile_bits
 
         topk_tile_bits(
-            *self._data(seg), seg.rows, start, stop, *self._metric(), threshold, heap_s, heap_r, heap_n
+            *self._data(seg),
+            seg.rows,
+            start,
+            stop,
+            *self._metric(),
+            threshold,
+            seed,
+            *self._seed_bounds(seg, seed),
+            heap_s,
+            heap_r,
+            heap_n,
         )
+
+    def _seed_bounds(self, seg: Segment, seed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Word-popcount bound arguments of the top-k kernel: on only for a few queries whose
+        seeds are high enough for the bound to reject most pairs (measured, see topk_seed)."""
+        from drugscreen.similarity.topk_seed import BOUND_MAX_QUERIES, BOUND_MIN_SEED
+
+        words, db_words = self._bounds(seg, float(seed.min(initial=np.inf)))
+        if self.n > BOUND_MAX_QUERIES or not seed.min(initial=np.inf) >= BOUND_MIN_SEED or not len(db_words):
+            return words, self._no_words, np.zeros((1, self.n), np.int64)
+        from drugscreen.kernels.pairs_cpu import min_common_table
+
+        table = np.hstack(
+            [
+                min_common_table(self.pop[q : q + 1], seg.max_pop, *self._metric(), float(seed[q]))
+                for q in range(self.n)
+            ]
+        )
+        return words, db_words, table
 
 
 class Hits:
@@ -306,7 +345,12 @@ def search_segments(
             heap_n = np.zeros((chunks, n_sel), dtype=np.int64)
             fused_tile = np.empty((1, qb.tile_rows))
             first_col = np.zeros(qb.n, dtype=np.int64)
-            step = qb.scan_rows if scan or fused_topk else qb.tile_rows
+            if fused_topk:
+                assert k is not None
+                seeded_top_k(qb, segments, k, threshold, heap_s, heap_r, heap_n)
+                hits.add_heaps(heap_s, heap_r, heap_n, label0)
+                continue
+            step = qb.scan_rows if scan else qb.tile_rows
             for seg in segments:
                 start, stop = row_range(seg, lo, hi)
                 for t0 in range(start, stop, step):
@@ -315,9 +359,6 @@ def search_segments(
                     if scan:
                         q, col, s = qb.threshold(seg, t0, t1, threshold, first_col)
                         hits.add(q + b0, col_rows[col], s)
-                        continue
-                    if fused_topk:
-                        qb.top_k(seg, t0, t1, threshold, heap_s, heap_r, heap_n)
                         continue
                     sel = qb.score(seg, t0, t1)
                     if fused:
@@ -330,3 +371,51 @@ def search_segments(
             if k is not None:
                 hits.add_heaps(heap_s, heap_r, heap_n, label0)
     return hits.arrays()
+
+
+def top_k_scan(
+    qb: QueryBlock,
+    segments: list[Segment],
+    threshold: float,
+    seed: np.ndarray,
+    heaps: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """One fused top-k pass of the block over the segments, pairs below ``seed`` not offered."""
+    lo, hi = popcount_bounds(qb.params, qb.pop, np.maximum(threshold, seed))
+    for seg in segments:
+        start, stop = row_range(seg, lo, hi)
+        for t0 in range(start, stop, qb.scan_rows):
+            qb.top_k(seg, t0, min(stop, t0 + qb.scan_rows), threshold, seed, *heaps)
+
+
+def seeded_top_k(
+    qb: QueryBlock,
+    segments: list[Segment],
+    k: int,
+    threshold: float,
+    heap_s: np.ndarray,
+    heap_r: np.ndarray,
+    heap_n: np.ndarray,
+) -> None:
+    """Top-k of a query block into per-chunk heaps, pruned by floors seeded from a sample.
+
+    A pass with each query's *estimated* k-th best score as its floor (popcount range and heap
+    offers both pruned) is exact for every query that finds at least ``k`` pairs at or above
+    it: the true k-th best is then at least the floor, so no pair below it can enter the
+    top k. The few queries that find fewer are searched again with a floor that is always
+    safe (the k-th best of the sample, or the threshold): identical results, ties included.
+    """
+    from drugscreen.similarity.topk_seed import sample_floors
+
+    estimate, safe = sample_floors(qb, segments, k, threshold)
+    top_k_scan(qb, segments, threshold, estimate, (heap_s, heap_r, heap_n))
+    # a pass at the safe floor (or at the threshold) is exact whatever it finds
+    short = np.flatnonzero((heap_n.sum(axis=0) < k) & (estimate > safe))
+    if len(short) == 0:
+        return
+    sub = QueryBlock(qb.fps.take(short), qb.params)
+    heaps = (heap_s[:, short], heap_r[:, short], np.zeros_like(heap_n[:, short]))
+    heaps[0].fill(-np.inf)
+    heaps[1].fill(-1)
+    top_k_scan(sub, segments, threshold, safe[short], heaps)
+    heap_s[:, short], heap_r[:, short], heap_n[:, short] = heaps

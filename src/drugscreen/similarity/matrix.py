@@ -12,12 +12,12 @@ from drugscreen.backends.parallel import numba_threads, resolve_backend
 from drugscreen.chem.fingerprints import FingerprintArray
 from drugscreen.errors import DrugscreenError
 from drugscreen.similarity import engine
+from drugscreen.similarity.dispatch import run_search
 from drugscreen.similarity.engine import (
     Hits,
     QueryBlock,
     popcount_bounds,
     row_range,
-    search_segments,
 )
 from drugscreen.similarity.params import SearchParams
 from drugscreen.similarity.queries import as_fingerprints, require_fingerprint_array
@@ -34,6 +34,7 @@ def similarity_matrix(
     beta: float = 0.5,
     n_jobs: int | None = -1,
     device: str = "cpu",
+    client: Any = None,
 ) -> sp.csr_matrix:
     """Sparse similarity matrix of all pairs scoring at least ``threshold``.
 
@@ -46,6 +47,12 @@ def similarity_matrix(
         Minimum score kept (0 keeps every pair: a dense result, mind the memory).
     metric : str
         ``tanimoto``, ``dice``, ``cosine`` or ``tversky`` (counts: tanimoto, dice).
+    alpha, beta : float
+        Tversky weights of the row and the column fingerprint.
+    n_jobs, device, client
+        Where it runs, as in :meth:`drugscreen.FingerprintDB.search`. On a GPU or a Dask
+        cluster the symmetric matrix is computed as the full ``a x a`` search without its
+        diagonal (the scores are symmetric to the bit, so the matrix is the same).
 
     Returns
     -------
@@ -60,7 +67,7 @@ def similarity_matrix(
     >>> m.shape, m.nnz
     ((3, 3), 2)
     """
-    backend = resolve_backend(device, n_jobs)
+    backend = resolve_backend(device, n_jobs, client)
     a = require_fingerprint_array(a, "a")
     if b is not None:
         b = require_fingerprint_array(b, "b")
@@ -68,10 +75,20 @@ def similarity_matrix(
     params.check_spec(a.spec)
     if b is not None:
         a.spec.check_compatible(b.spec, "columns")
-        q, r, s = search_segments(a, [Segment.from_array(b)], params, n_jobs=backend.n_jobs)
-        return _csr(s, q, r, (len(a), len(b)))
-    if metric == "tversky" and alpha != beta:
+    elif metric == "tversky" and alpha != beta:
         raise DrugscreenError("Tversky with alpha != beta is not symmetric: pass b=a for the full matrix")
+    shape = (len(a), len(a) if b is None else len(b))
+    if backend.client is not None:
+        from drugscreen.similarity.distributed import matrix_distributed
+
+        q, r, s = matrix_distributed(a, b, params, backend.client, device=device, n_jobs=n_jobs)
+        return _csr(s, q, r, shape)
+    if b is not None or backend.device == "cuda":
+        q, r, s = run_search(a, [Segment.from_array(a if b is None else b)], params, backend)
+        if b is None:
+            off_diagonal = q != r
+            q, r, s = q[off_diagonal], r[off_diagonal], s[off_diagonal]
+        return _csr(s, q, r, shape)
     seg = Segment.from_array(a)
     sorted_fps = FingerprintArray(a.spec, seg.data)
     qs, rs, ss = _upper_triangle(sorted_fps, seg, params, backend.n_jobs)
