@@ -74,6 +74,7 @@ def _write_cli_help(app: object) -> None:
         ["db", "info"],
         ["db", "verify"],
         ["search"],
+        ["screen"],
         ["cluster"],
         ["pick"],
         ["vs-eval"],

@@ -183,3 +183,19 @@ def test_knowledge_graph_notebook_runs(tmp_path, monkeypatch):
     assert model_auroc > 0.8 and control_auroc < 0.65  # the planted paths, not the degrees
     assert "paths: c" in text  # the paths behind a candidate
     assert "ketoprofen                     COX" in text and "bisoprolol         beta-adrenergic" in text
+
+
+RESUME_EXAMPLE = ROOT / "examples" / "resumable_screen.py"
+
+
+def test_resumable_screen_example_runs(tmp_path):
+    """The example kills a screening job with SIGKILL, resumes it and checks the output."""
+    proc = subprocess.run(
+        [sys.executable, str(RESUME_EXAMPLE), str(tmp_path / "work")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    assert "resumed output identical to the uninterrupted run: 120 hits, 25000 records" in proc.stdout
+    assert "killed with" in proc.stdout or "finished before the kill" in proc.stdout

@@ -85,10 +85,27 @@ def run(args: argparse.Namespace) -> int:
     best = result.targets[["query", "target", "e_value", "max_tc"]]
     print("\nSEA: each drug's most significant ligand set among the library's 30 largest clusters:")
     print(best.to_string(index=False, float_format="%.3g"))
+    job = result.screen
+    top = job.hits().groupby("query").head(20)
+    hits_per_drug = top.groupby("query", sort=False).size()
+    print(
+        f"\nStreaming screening job: {job.summary['records']:,} records read in chunks of 5,000 (each "
+        f"checkpointed; rerun the same job and it resumes), {job.summary['molecules_per_second']:,.0f} "
+        f"molecules/s, {int(hits_per_drug.sum())} hits (top 20 of each drug); the 5 per drug above are its first 5: "
+        f"{_same_as_database(result, top)}"
+    )
     print(
         f"\nDatabase: {result.database}\nAll hits: {result.hits_file}\nClusters: {result.clusters_file}"
         f"\nPrepared: {result.prepared_file}\nPicks: {result.picks_file}\nVS runs: {result.vs_file}"
         f"\nProximity: {result.proximity_file}\nSynergy: {result.synergy_file}"
         f"\nRepurposing: {result.repurpose_file}\nTargets: {result.targets_file}"
+        f"\nScreening job: {job.out_dir} (hits.parquet, rejects.csv, summary.json)"
     )
     return 0
+
+
+def _same_as_database(result: Any, top: Any) -> str:
+    """Whether the job's best 5 per drug are the database search's (they must be)."""
+    first5 = top.groupby("query", sort=False).head(5)
+    same = first5["id"].tolist() == result.hits["id"].tolist()
+    return "identical" if same else "DIFFERENT (a bug: please report it)"

@@ -26,6 +26,7 @@ from drugscreen.cluster.butina import butina
 from drugscreen.cluster.pick import maxmin
 from drugscreen.combos.synergy import synergy
 from drugscreen.repurpose.proximity import proximity
+from drugscreen.screen.pipeline import screen
 from drugscreen.screen.toy_data import toy_blocks, toy_hetnet, toy_network, toy_repurposing
 from drugscreen.similarity.db import FingerprintDB
 
@@ -68,6 +69,7 @@ class DemoResult:
     paths: pd.DataFrame
     targets_file: Path
     targets: pd.DataFrame
+    screen: Any
 
 
 #: Molecules of the library that the preparation and virtual-screening steps use (kept small
@@ -94,7 +96,9 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
     9. ``repurpose.csv``: a Rephetio-style model fitted on a generated knowledge graph, the ten
        best new candidates for one disease, and the paths behind the first;
     10. ``targets.csv``: SEA target prediction of the demo drugs against ligand sets made of the
-        library's 30 largest Butina clusters (stand-ins for the ligands of 30 targets).
+        library's 30 largest Butina clusters (stand-ins for the ligands of 30 targets);
+    11. ``screen-job/``: the same library screened as a resumable streaming job (the file read
+        in chunks of 5,000 records, each checkpointed), the 20 nearest neighbours of each drug.
     """
     out.mkdir(parents=True, exist_ok=True)
     sample = [rec.text for rec in islice(iter_records(demo_library()), VS_SAMPLE)]
@@ -132,6 +136,17 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
     repurpose_file = write_table(ranked, out / "repurpose.csv")
     predicted = _cluster_targets(db, clusters, n_jobs)
     targets_file = write_table(predicted, out / "targets.csv")
+    job = screen(
+        demo_library(),
+        list(DEMO_DRUGS.values()),
+        out / "screen-job",
+        k=20,
+        query_ids=list(DEMO_DRUGS),
+        chunk_size=5_000,
+        n_jobs=n_jobs,
+        overwrite=True,
+        progress=progress,
+    )
     return DemoResult(
         db.path,
         hits_file,
@@ -154,6 +169,7 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
         paths,
         targets_file,
         predicted,
+        job,
     )
 
 
