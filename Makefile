@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	# the CPU wheel; newer torch releases resolve to multi-GB CUDA builds
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev,docs,bench,gpl-peers]"
+	$(PY) -m pip install -q -e ".[dev,docs,bench,gpl-peers,dask]"
 	touch $(STAMP)
 
 install: $(STAMP)

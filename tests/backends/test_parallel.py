@@ -24,10 +24,15 @@ def test_bad_n_jobs_is_one_clear_error(bad):
         resolve_n_jobs(bad)
 
 
-def test_resolve_backend():
+def test_resolve_backend(monkeypatch):
+    import drugscreen.backends.cuda as cuda
+
+    monkeypatch.setattr(cuda, "gpu_available", lambda: (False, "numba.cuda found no CUDA driver or GPU"))
     assert resolve_backend("auto", 1).device == "cpu"
-    with pytest.raises(DrugscreenError, match="cuda.*not available"):
+    with pytest.raises(DrugscreenError, match="device='cuda' needs a CUDA GPU.*no CUDA driver.*device='auto'"):
         resolve_backend("cuda")
+    monkeypatch.setattr(cuda, "gpu_available", lambda: (True, ""))
+    assert resolve_backend("auto", 1).device == resolve_backend("cuda", 1).device == "cuda"
     with pytest.raises(DrugscreenError, match="unknown device 'gpu'"):
         resolve_backend("gpu")
     with pytest.raises(DrugscreenError, match="Dask"):

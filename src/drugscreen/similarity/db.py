@@ -104,6 +104,7 @@ class FingerprintDB:
         progress: bool = True,
         standardize: bool | str | Sequence[str] = False,
         filters: str | Sequence[str] | None = None,
+        client: Any = None,
         **reader_kwargs: Any,
     ) -> FingerprintDB:
         """Build a database from molecules.
@@ -141,6 +142,10 @@ class FingerprintDB:
             Leave out molecules that fail any of these filters (names as for
             :func:`drugscreen.filter_molecules`; applied after ``standardize``); they are
             counted in the report (``n_filtered``, ``filtered``), not stored.
+        client : dask.distributed.Client, optional
+            Parse and fingerprint the chunks on a Dask cluster's workers (``n_jobs`` is then
+            not used); this process reads the input and writes the shards and the manifest as
+            usual, so the database is identical to a local build.
         reader_kwargs
             ``smiles_column``, ``id_column``, ``id_property``, ``fmt`` (see
             :func:`drugscreen.iter_records`).
@@ -162,6 +167,7 @@ class FingerprintDB:
         path = Path(path).resolve()
         sizes = check_sizes(shard_size, chunk_size)
         prep = preparation(standardize, filters)
+        client = resolve_backend(n_jobs=n_jobs, client=client).client  # a bad client fails here
         spec = spec or FingerprintSpec()
         if not isinstance(spec, FingerprintSpec):
             raise InputError(f"spec must be a FingerprintSpec, got {type(spec).__name__}")
@@ -191,7 +197,7 @@ class FingerprintDB:
                     "created": utc_now(),
                 }
                 report = ingest(
-                    tmp, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs, prep
+                    tmp, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs, prep, client
                 )
                 manifest["batches"][-1]["input_sha256"] = input_sha
                 if path.exists():
@@ -219,6 +225,7 @@ class FingerprintDB:
         allow_duplicate_input: bool = False,
         standardize: bool | str | Sequence[str] = False,
         filters: str | Sequence[str] | None = None,
+        client: Any = None,
         **reader_kwargs: Any,
     ) -> BuildReport:
         """Add molecules as new shards; visible only once the manifest is replaced at the end.
@@ -234,6 +241,8 @@ class FingerprintDB:
             The manifest records a sha256 of every batch's input; appending an input that is
             already in the database (a rerun of an append that had finished) is an error
             unless this is True.
+        client : dask.distributed.Client, optional
+            Fingerprint on a Dask cluster's workers, as in :meth:`build`.
 
         Raises
         ------
@@ -242,6 +251,7 @@ class FingerprintDB:
             database fails verification, or writing fails (the message names the file).
         """
         prep = preparation(standardize, filters)
+        client = resolve_backend(n_jobs=n_jobs, client=client).client  # a bad client fails here
         with writer_lock(self.path):
             # re-read: another process may have appended to or replaced the database since open
             manifest = read_manifest(self.path)
@@ -254,7 +264,17 @@ class FingerprintDB:
                 refuse_known_input(manifest, "input_sha256", input_sha, source)
             try:
                 report = ingest(
-                    self.path, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs, prep
+                    self.path,
+                    manifest,
+                    spec,
+                    source,
+                    ids,
+                    n_jobs,
+                    *sizes,
+                    progress,
+                    reader_kwargs,
+                    prep,
+                    client,
                 )
                 batch = manifest["batches"][-1]
                 batch["input_sha256"] = input_sha

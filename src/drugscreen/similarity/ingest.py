@@ -225,11 +225,13 @@ def ingest(
     progress: bool,
     reader_kwargs: dict[str, Any],
     prep: MolPreparation | None = None,
+    client: Any = None,
 ) -> BuildReport:
     """Fingerprint ``source`` into new shards under ``root`` and record them in ``manifest``.
 
     With ``prep``, molecules are standardised and filtered (in the fingerprinting workers)
     first: failures become rejects, molecules failing a filter are counted and left out.
+    With a Dask ``client``, the workers fingerprint and this process writes the shards.
     """
     start = time.perf_counter()
     writer = ShardWriter(root, spec, len(manifest["shards"]), manifest["n_rows"], shard_size)
@@ -238,9 +240,16 @@ def ingest(
     n_records = 0
     rejects: list[dict[str, Any]] = []
     filtered: list[dict[str, Any]] = []
-    for chunk in iter_fingerprint_chunks(
-        records, spec, n_jobs=n_jobs, chunk_size=chunk_size, progress=progress, prep=prep
-    ):
+    chunks: Iterable[FingerprintChunk]
+    if client is None:
+        chunks = iter_fingerprint_chunks(
+            records, spec, n_jobs=n_jobs, chunk_size=chunk_size, progress=progress, prep=prep
+        )
+    else:
+        from drugscreen.similarity.distributed import fingerprint_chunks_distributed
+
+        chunks = fingerprint_chunks_distributed(records, spec, client, chunk_size, prep, progress=progress)
+    for chunk in chunks:
         n_records += len(chunk.rows) + len(chunk.errors) + len(chunk.filtered)
         filtered += [
             {"row": rec.row, "line": rec.line, "id": rec.id, "failed": failed, "text": _first_line(rec)}
