@@ -199,3 +199,22 @@ def test_resumable_screen_example_runs(tmp_path):
     assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     assert "resumed output identical to the uninterrupted run: 120 hits, 25000 records" in proc.stdout
     assert "killed with" in proc.stdout or "finished before the kill" in proc.stdout
+
+
+SCALE_NOTEBOOK = ROOT / "notebooks" / "scale.ipynb"
+
+
+def test_scale_notebook_runs(tmp_path, monkeypatch):
+    """CPU, GPU (skipped without one) and Dask searches agree; the streaming job equals them."""
+    pytest.importorskip("distributed")
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(SCALE_NOTEBOOK, as_version=4)
+    assert all(not c.outputs and c.execution_count is None for c in nb.cells if c.cell_type == "code")
+    outputs = _execute(SCALE_NOTEBOOK, tmp_path, monkeypatch)
+    text = "\n".join(_text(o) for o in outputs)
+    assert "25,000 molecules in 5 shards" in text
+    assert "GPU results identical to the CPU's" in text or "GPU step skipped" in text
+    assert "Dask results identical to the CPU's: top-10, threshold and group fusion" in text
+    assert "identical on Dask" in text
+    assert "streaming job top-10 identical to the database search: True" in text
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 1
