@@ -95,10 +95,18 @@ def test_seed_equals_unseeded_on_ties(rng, monkeypatch):
     assert [r for _, r, _ in seeded_result] == list(range(120))  # ties kept in row order
 
 
-def test_sample_positions_and_rank():
-    parts = seed_mod.sample_positions([10, 0, 90], 20)
-    assert [len(p) for p in parts] == [2, 0, 18]
-    assert parts[2].min() == 0 and parts[2].max() == 89
+def test_sample_runs_and_rank():
+    runs = seed_mod.sample_runs([10, 0, 90], 20)
+    assert runs == [(0, 0, 1), (0, 9, 10)] + [
+        (2, int(x), int(x) + 1) for x in np.linspace(0, 89, 18).astype(int)
+    ]
+    lengths = [250_000] * 3 + [1000]
+    runs = seed_mod.sample_runs(lengths, 16_384)
+    for seg, n in enumerate(lengths):
+        mine = [(a, b) for i, a, b in runs if i == seg]
+        assert mine[0][0] == 0 and mine[-1][1] == n  # from the first row to the last
+        assert all(b0 <= a1 for (_, b0), (a1, _) in zip(mine, mine[1:], strict=False))  # in order, disjoint
+    assert sum(b - a for _, a, b in runs) == 3 * 21 * 256 + 22  # runs of 256 rows; single rows
     # mean 1 top-100 row in a 1 % sample: rank 1 + 3 sd + 1
     assert seed_mod.estimate_rank(100, 10_000, 1_000_000) == 5
 

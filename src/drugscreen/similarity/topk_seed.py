@@ -25,8 +25,9 @@ from drugscreen.similarity.segment import Segment
 if TYPE_CHECKING:
     from drugscreen.similarity.engine import QueryBlock
 
-#: Rows scored for the seed (spread over all segments in popcount order).
+#: Rows scored for the seed (spread over all segments in popcount order), in runs of this many.
 SAMPLE_ROWS = 16_384
+SAMPLE_RUN = 256
 #: Below this many rows a seed costs more than it saves.
 MIN_ROWS = 50_000
 #: The word-popcount bound (see ``bench_bounds.py``) is used by top-k only for blocks of at most
@@ -39,17 +40,22 @@ BOUND_MIN_SEED = 0.5
 MARGIN_SD = 3.0
 
 
-def sample_positions(lengths: list[int], n_sample: int) -> list[np.ndarray]:
-    """Evenly spaced positions in each segment, ``n_sample`` in all, in proportion to its length.
+def sample_runs(lengths: list[int], n_sample: int) -> list[tuple[int, int, int]]:
+    """``(segment, start, stop)`` slices of about ``n_sample`` rows in all: evenly spaced runs of
+    ``SAMPLE_RUN`` rows in each segment (single rows in a small one), in proportion to its length.
 
-    Segments are popcount-sorted, so even spacing samples every popcount stratum.
+    Segments are popcount-sorted, so even spacing samples every popcount stratum; runs of
+    neighbouring rows are read as contiguous slices (a scattered gather from memory-mapped
+    shards cost more than the scan it was meant to speed up).
     """
     total = sum(lengths)
-    out = []
-    for n in lengths:
+    runs = []
+    for i, n in enumerate(lengths):
         m = min(n, round(n_sample * n / total)) if total else 0
-        out.append(np.unique(np.linspace(0, n - 1, m).astype(np.int64)) if m else np.zeros(0, np.int64))
-    return out
+        run = SAMPLE_RUN if m >= SAMPLE_RUN else 1
+        starts = np.unique(np.linspace(0, n - run, m // run).astype(np.int64)) if m else []
+        runs += [(i, int(start), int(start) + run) for start in starts]
+    return runs
 
 
 def estimate_rank(k: int, n_sample: int, n_rows: int) -> int:
@@ -73,16 +79,20 @@ def sample_floors(
     none = np.full(qb.n, -np.inf)
     if n_rows < MIN_ROWS:
         return none, none
-    positions = sample_positions(lengths, SAMPLE_ROWS)
-    parts = [seg.data[pos] for seg, pos in zip(segments, positions, strict=True) if len(pos)]
-    pops = [seg.pop[pos] for seg, pos in zip(segments, positions, strict=True) if len(pos)]
-    data = np.ascontiguousarray(np.concatenate(parts))
-    sample = Segment(data, np.concatenate(pops), np.arange(len(data), dtype=np.int64))
-    scores = qb.score(sample, 0, len(sample), np.empty((qb.n, len(sample))))
+    runs = sample_runs(lengths, SAMPLE_ROWS)
+    if not runs:
+        return none, none
+    data = np.ascontiguousarray(np.concatenate([segments[i].data[a:b] for i, a, b in runs]))
+    pop = np.concatenate([segments[i].pop[a:b] for i, a, b in runs])
+    sample = Segment(data, pop, np.arange(len(data), dtype=np.int64))
     n_sample = len(sample)
-    # descending scores per query: the r-th best is column r - 1
-    ranked = -np.sort(-scores, axis=1)
-    safe = ranked[:, k - 1] if n_sample >= k else none
+    if n_sample < k:
+        return none, none
+    scores = qb.score(sample, 0, n_sample, np.empty((qb.n, n_sample)))
     rank = estimate_rank(k, n_sample, n_rows)
-    estimate = ranked[:, rank - 1] if rank <= min(k, n_sample) else safe
+    # the r-th best score is the (n - r)-th smallest: a partition, not a sort, per query
+    kth = sorted({n_sample - k, n_sample - min(rank, k)})
+    ranked = np.partition(scores, kth, axis=1)
+    safe = ranked[:, n_sample - k]
+    estimate = ranked[:, n_sample - min(rank, k)]
     return np.maximum(estimate, threshold), np.maximum(safe, threshold)
