@@ -109,7 +109,8 @@ def timed_build(smiles: list[str], name: str, **kwargs: Any) -> tuple[float, Fin
 
 
 def shard_files(db: FingerprintDB) -> list[Any]:
-    return [(s["name"], s["n_rows"], s["files"]) for s in db.manifest["shards"]]
+    # not the shard's name: an overwrite puts it in a new generation directory ("gen-<uuid>/")
+    return [(s["name"].rsplit("/", 1)[-1], s["n_rows"], s["files"]) for s in db.manifest["shards"]]
 
 
 def bench_build(args: argparse.Namespace, client: Any) -> list[dict[str, Any]]:
@@ -134,8 +135,17 @@ def bench_build(args: argparse.Namespace, client: Any) -> list[dict[str, Any]]:
         for key in times:
             shutil.rmtree(CACHE / f"dask-build-{key.replace(' ', '')}.dsdb", ignore_errors=True)
     same = len({repr(f) for f in files.values()}) == 1
+
     if not same:
-        raise SystemExit("the distributed and local builds differ: not timing wrong results")
+        ref = files["local"]
+        diff = sorted(
+            f"{key}: {a[0]} {name}"
+            for key, shards in files.items()
+            for a, b in zip(shards, ref, strict=False)
+            for name in a[2]
+            if a[2][name] != b[2].get(name)
+        )
+        raise SystemExit(f"the distributed and local builds differ ({diff[:5]}): not timing wrong results")
     t1, t2, local = (summary(times[k]) for k in times)
     return [
         row(
