@@ -29,7 +29,9 @@ def test_resolve_backend(monkeypatch):
 
     monkeypatch.setattr(cuda, "gpu_available", lambda: (False, "numba.cuda found no CUDA driver or GPU"))
     assert resolve_backend("auto", 1).device == "cpu"
-    with pytest.raises(DrugscreenError, match="device='cuda' needs a CUDA GPU.*no CUDA driver.*device='auto'"):
+    with pytest.raises(
+        DrugscreenError, match="device='cuda' needs a CUDA GPU.*no CUDA driver.*device='auto'"
+    ):
         resolve_backend("cuda")
     monkeypatch.setattr(cuda, "gpu_available", lambda: (True, ""))
     assert resolve_backend("auto", 1).device == resolve_backend("cuda", 1).device == "cuda"

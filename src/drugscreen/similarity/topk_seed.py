@@ -49,11 +49,13 @@ def sample_runs(lengths: list[int], n_sample: int) -> list[tuple[int, int, int]]
     shards cost more than the scan it was meant to speed up).
     """
     total = sum(lengths)
-    runs = []
+    runs: list[tuple[int, int, int]] = []
     for i, n in enumerate(lengths):
         m = min(n, round(n_sample * n / total)) if total else 0
+        if m == 0:
+            continue
         run = SAMPLE_RUN if m >= SAMPLE_RUN else 1
-        starts = np.unique(np.linspace(0, n - run, m // run).astype(np.int64)) if m else []
+        starts = np.unique(np.linspace(0, n - run, m // run).astype(np.int64))
         runs += [(i, int(start), int(start) + run) for start in starts]
     return runs
 
