@@ -287,3 +287,21 @@ def test_killed_workers_surface_as_one_error(client):
         map_tasks(client, os._exit, [3])
     client.wait_for_workers(2, timeout=60)
     assert map_tasks(client, abs, [-1]) == [1]
+
+
+def test_cli_search_on_a_scheduler(client, db, library, tmp_path, capsys, monkeypatch):
+    import drugscreen.backends.dask as backend
+    from drugscreen.cli.main import main
+
+    monkeypatch.setattr(backend.connect, "__defaults__", (1.0,))  # a refused address fails in 1 s
+
+    address = client.scheduler.address
+    local, remote = tmp_path / "local.csv", tmp_path / "remote.csv"
+    assert main(["-q", "search", str(db.path), library[0], library[5], "-k", "7", "-o", str(local)]) == 0
+    args = ["-q", "search", str(db.path), library[0], library[5], "-k", "7", "--scheduler", address]
+    assert main([*args, "-o", str(remote)]) == 0
+    assert local.read_text() == remote.read_text()
+    assert (
+        main(["-q", "search", str(db.path), library[0], "-k", "1", "--scheduler", "tcp://127.0.0.1:9"]) == 1
+    )
+    assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err

@@ -72,6 +72,18 @@ def check_client(client: Any) -> None:
         raise DrugscreenError("client= is a closed Dask client: create a new Client(...) and pass it")
 
 
+def connect(address: str, timeout: float = 30.0) -> Any:
+    """A ``dask.distributed.Client`` of the scheduler at ``address`` (``tcp://host:8786``).
+
+    A scheduler that cannot be reached is a one-line :class:`DistributedError` naming it.
+    """
+    distributed = _distributed()
+    try:
+        return distributed.Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise DistributedError(f"cannot connect to the Dask scheduler at {address}: {exc}") from exc
+
+
 def total_threads(client: Any) -> int:
     """Worker threads of the cluster right now (at least 1, so that callers can size batches)."""
     return max(1, sum(client.nthreads().values()))

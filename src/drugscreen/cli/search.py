@@ -38,6 +38,14 @@ def register(sub: Any) -> None:
     )
     search.add_argument("--fusion", choices=["max", "mean"], help="group fusion: one score per molecule")
     search.add_argument("-o", "--output", help="write hits to .csv, .tsv or .parquet [print to stdout]")
+    search.add_argument(
+        "--device", default="cpu", choices=["cpu", "cuda", "auto"], help="where the search runs [cpu]"
+    )
+    search.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="search on a Dask cluster, e.g. tcp://scheduler:8786 (needs drugscreen[dask])",
+    )
     add_input_args(search)
     add_jobs(search)
     search.set_defaults(handler=run)
@@ -94,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         query_ids=labels,
         with_smiles=True,
         n_jobs=args.jobs,
+        device=args.device,
+        client=_client(args.scheduler),
         progress=not args.quiet,
     )
     if args.output:
@@ -102,3 +112,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         hits.to_csv(sys.stdout, index=False)
     return 0
+
+
+def _client(address: str | None) -> Any:
+    """A Dask client connected to ``address`` (None without one)."""
+    if address is None:
+        return None
+    from drugscreen.backends.dask import connect
+
+    return connect(address)
