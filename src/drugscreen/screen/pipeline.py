@@ -53,7 +53,7 @@ class ScreenResult:
     out_dir : Path
         The job's directory.
     hits_path, rejects_path : Path
-        ``hits.parquet`` (:data:`~drugscreen.screen.stages.HIT_COLUMNS`) and ``rejects.csv``.
+        ``hits.parquet`` (``query, query_index, id, row, score, smiles``) and ``rejects.csv``.
     summary : dict
         Records read, molecules screened, hits, rejects, filtered, seconds, molecules/s.
     """
@@ -103,7 +103,8 @@ def screen(
     queries : list of str, list of Mol, or FingerprintArray
         Query molecules (or fingerprints of ``spec``).
     out_dir : path
-        The job's directory (see :mod:`drugscreen.screen.job`); created if missing.
+        The job's directory (``job.json``, ``progress.json``, ``parts/``, then ``hits.parquet``,
+        ``rejects.csv``, ``summary.json``); created if missing.
     threshold, k : float, int
         Keep hits scoring at least ``threshold``, the best ``k`` per query over the whole
         library (merged exactly across chunks), or the best ``k`` above the threshold.
@@ -114,7 +115,7 @@ def screen(
     query_ids : sequence, optional
         Labels of the ``query`` column (default: positions).
     stages : sequence of Stage
-        Run on each chunk before the search (see :mod:`drugscreen.screen.stages`).
+        Run on each chunk before the search (see :class:`~drugscreen.screen.Stage`).
     standardize, filters
         Prepare molecules in the fingerprinting workers first, as in
         :meth:`drugscreen.FingerprintDB.build` (filtered molecules are counted, not screened).

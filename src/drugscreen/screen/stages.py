@@ -58,7 +58,7 @@ class ChunkTable:
     fingerprints : FingerprintArray
         One fingerprint per row of ``molecules``, in the same order.
     hits : pandas.DataFrame or None
-        Set by the search stage: the :data:`HIT_COLUMNS`.
+        Set by the search stage: ``query, query_index, id, row, score, smiles``.
     """
 
     index: int
@@ -99,7 +99,7 @@ class SearchStage:
 
     Rows of the hits are record numbers of the library, so the tie rule (score descending,
     then row ascending) is the one a database of the whole library would apply, and top-k
-    results of chunks merge exactly (:func:`drugscreen.similarity.dispatch.merge_hits`).
+    results of chunks merge exactly.
     """
 
     name = "search"
