@@ -112,9 +112,59 @@ def test_other_job_refused_unless_overwrite(tmp_path, library):
     assert replaced.hits().groupby("query").size().max() == 4
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("keep me")
-    with pytest.raises(InputError, match="not empty"):
-        _run(library, tmp_path / "other", k=3)
+    for overwrite in (False, True):  # never deleted, even with overwrite (it may be an input)
+        with pytest.raises(InputError, match="holds files that are not a screening job's .notes.txt"):
+            _run(library, tmp_path / "other", k=3, overwrite=overwrite)
     assert (tmp_path / "other" / "notes.txt").read_text() == "keep me"
+    with pytest.raises(InputError, match="not a screening job's .lib.smi"):
+        _run(library, library.parent, k=3, overwrite=True)  # -o the library's own directory
+    assert library.is_file()
+
+
+def test_second_process_on_the_same_job_is_refused(tmp_path, library):
+    from drugscreen.screen.job import JobDirectory
+
+    with JobDirectory(tmp_path / "out", {"format": "test"}):
+        with pytest.raises(InputError, match="another process is running the screening job"):
+            _run(library, tmp_path / "out", k=3)
+    assert _run(library, tmp_path / "out", k=3, overwrite=True).summary["records"] == 2400
+
+
+def test_stage_config_with_tuples_resumes_and_reordering_stage(tmp_path, library):
+    class Reverse:
+        """Reorders molecules (hits must still carry the right id and smiles)."""
+
+        name = "reverse"
+
+        def config(self):
+            return {"span": (1, 5)}  # a tuple reads back from job.json as a list
+
+        def process(self, table):
+            order = np.arange(len(table.molecules))[::-1]
+            return ChunkTable(
+                table.index,
+                table.molecules.iloc[order].reset_index(drop=True),
+                table.fingerprints.take(order),
+            )
+
+    first = _run(library, tmp_path / "out", k=6, stages=[Reverse()])
+    again = _run(library, tmp_path / "out", k=6, stages=[Reverse()])  # same job: not refused
+    pd.testing.assert_frame_equal(first.hits(), again.hits())
+    plain = _run(library, tmp_path / "plain", k=6)
+    pd.testing.assert_frame_equal(first.hits(), plain.hits())
+    assert json.loads((tmp_path / "out" / "job.json").read_text())["rdkit"]
+
+
+def test_superseded_topk_parts_are_removed_on_resume(tmp_path, library, monkeypatch):
+    with pytest.raises(RuntimeError, match="killed"):
+        _run(library, tmp_path / "out", k=5, stages=[Crash(3)])
+    parts = tmp_path / "out" / "parts"
+    (parts / "topk-000000.parquet").write_bytes(
+        (parts / "topk-000002.parquet").read_bytes()
+    )  # left by a kill
+    monkeypatch.setenv("NO_CRASH", "1")
+    _run(library, tmp_path / "out", k=5, stages=[Crash(3)])
+    assert [p.name for p in parts.glob("topk-*")] == ["topk-000004.parquet"]
 
 
 def test_custom_stage_filters_before_search(tmp_path, library):

@@ -122,6 +122,11 @@ def resolve_backend(device: str = "cpu", n_jobs: int | None = -1, client: Any = 
         from drugscreen.backends.dask import check_client
 
         check_client(client)
+        if device not in DEVICES:
+            check_device(device)  # the one-line error for an unknown name
+        # the kernels run on the workers, which resolve the device themselves (a client
+        # machine without a GPU may drive workers that have one)
+        return Backend(device, resolve_n_jobs(n_jobs), client)
     return Backend(check_device(device), resolve_n_jobs(n_jobs), client)
 
 

@@ -90,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
     hits_per_drug = top.groupby("query", sort=False).size()
     print(
         f"\nStreaming screening job: {job.summary['records']:,} records read in chunks of 5,000 (each "
-        f"checkpointed; rerun the same job and it resumes), {job.summary['molecules_per_second']:,.0f} "
-        f"molecules/s, {int(hits_per_drug.sum())} hits (top 20 of each drug); the 5 per drug above are its first 5: "
+        f"checkpointed; rerun the same job and it resumes), {job.summary['records_per_second']:,.0f} "
+        f"records/s, {int(hits_per_drug.sum())} hits (top 20 of each drug); the 5 per drug above are its first 5: "
         f"{_same_as_database(result, top)}"
     )
     print(

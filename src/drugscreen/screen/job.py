@@ -54,12 +54,44 @@ def digest(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
+#: The files a job writes: the only ones ``overwrite`` ever deletes.
+JOB_FILES = (JOB, PROGRESS, SUMMARY, "hits.parquet", "rejects.csv", PARTS)
+
+
+def normalised(job: dict[str, Any]) -> dict[str, Any]:
+    """``job`` as it reads back from ``job.json`` (tuples become lists, NumPy scalars numbers), so
+    that a rerun compares equal to what was written."""
+
+    def plain(value: Any) -> Any:
+        if hasattr(value, "item"):  # a NumPy scalar
+            return value.item()
+        raise TypeError(f"cannot describe {value!r} in job.json")
+
+    try:
+        return json.loads(json.dumps(job, default=plain))  # type: ignore[no-any-return]
+    except TypeError as exc:
+        raise InputError(f"a stage's config() must be JSON-serialisable: {exc}") from exc
+
+
 class JobDirectory:
-    """Checkpoints and parts of one job in ``out_dir``."""
+    """Checkpoints and parts of one job in ``out_dir``, held under an exclusive lock.
+
+    The lock (``.<out_dir>.lock`` beside the directory) is taken for the object's life: a second
+    process started on the same job is refused instead of deleting the first one's parts.
+    Call :meth:`close` (or use it as a context manager) when the job ends.
+    """
 
     def __init__(self, out_dir: str | os.PathLike[str], job: dict[str, Any], overwrite: bool = False):
-        self.path = Path(out_dir)
-        self.job = job
+        self.path = Path(out_dir).resolve()
+        self.job = job = normalised(job)
+        self._lock = _take_lock(self.path)
+        try:
+            self._open(job, overwrite)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, job: dict[str, Any], overwrite: bool) -> None:
         existing = self.path / JOB
         if self.path.exists() and not self.path.is_dir():
             raise InputError(f"output {self.path} exists and is not a directory")
@@ -73,21 +105,41 @@ class JobDirectory:
                         "it, or choose another output directory"
                     )
                 self._clear()
-        elif self.path.is_dir() and any(self.path.iterdir()):
-            if not overwrite:
-                raise InputError(
-                    f"{self.path} is not empty and is not a screening job's output; "
-                    "pass --overwrite (overwrite=True) to replace its contents"
-                )
-            self._clear()
-        (self.path / PARTS).mkdir(parents=True, exist_ok=True)
+        others = (
+            sorted(e.name for e in self.path.iterdir() if e.name not in JOB_FILES)
+            if self.path.is_dir()
+            else []
+        )
+        if others:
+            # never deleted, even with overwrite: they may be the job's own inputs
+            raise InputError(
+                f"{self.path} holds files that are not a screening job's ({', '.join(others[:3])}"
+                f"{', ...' if len(others) > 3 else ''}); choose a new or empty output directory"
+            )
+        self.path.mkdir(parents=True, exist_ok=True)
         if not existing.is_file():
             write_json_atomic(existing, job)
+        (self.path / PARTS).mkdir(exist_ok=True)
+
+    def close(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def __enter__(self) -> JobDirectory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _clear(self) -> None:
-        logger.warning("overwriting %s", self.path)
-        for entry in self.path.iterdir():
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        logger.warning("overwriting the screening job in %s", self.path)
+        for name in JOB_FILES:
+            entry = self.path / name
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            elif entry.exists():
+                entry.unlink()
 
     @property
     def complete(self) -> bool:
@@ -101,8 +153,9 @@ class JobDirectory:
             state = json.loads(path.read_text())
         done = int(state["chunks_done"])
         for part in (self.path / PARTS).iterdir():
-            if part.name.startswith(".") or self.chunk_of(part) >= done:
-                part.unlink()  # written by a chunk the checkpoint does not count
+            stale_topk = part.name.startswith("topk-") and self.chunk_of(part) < done - 1
+            if part.name.startswith(".") or self.chunk_of(part) >= done or stale_topk:
+                part.unlink()  # written by a chunk the checkpoint does not count, or superseded
         return state
 
     def checkpoint(self, chunks_done: int, counts: dict[str, Any]) -> None:
@@ -129,3 +182,20 @@ class JobDirectory:
 def _difference(old: dict[str, Any], new: dict[str, Any]) -> str:
     keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
     return "differs in " + ", ".join(keys)
+
+
+def _take_lock(path: Path) -> int:
+    import fcntl
+
+    lock = path.parent / f".{path.name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise InputError(
+            f"another process is running the screening job in {path} right now (lock {lock}); "
+            "wait for it to finish, or stop it, then run this again"
+        ) from None
+    return fd

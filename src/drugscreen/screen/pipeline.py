@@ -55,7 +55,7 @@ class ScreenResult:
     hits_path, rejects_path : Path
         ``hits.parquet`` (``query, query_index, id, row, score, smiles``) and ``rejects.csv``.
     summary : dict
-        Records read, molecules screened, hits, rejects, filtered, seconds, molecules/s.
+        Records read, molecules screened, hits, rejects, filtered, seconds, records/s.
     """
 
     out_dir: Path
@@ -162,8 +162,9 @@ def screen(
         "format": "drugscreen-screen-job",
         "format_version": 1,
         "drugscreen": drugscreen.__version__,
+        "rdkit": _rdkit_version(),
         "library": library_identity(library),
-        "reader": {key: str(value) for key, value in sorted(reader_kwargs.items())},
+        "reader": {key: str(value) for key, value in sorted(reader_kwargs.items()) if value is not None},
         "queries": {"n": len(qfps), "sha256": _fingerprint_digest(qfps), "labels_sha256": digest(labels)},
         "spec": spec.to_dict(),
         "prepare": prep.describe() if prep else None,
@@ -171,13 +172,13 @@ def screen(
         "stages": [{"name": s.name, "config": s.config()} for s in all_stages[:-1]],
         "chunk_size": chunk_size,
     }
-    jd = JobDirectory(out_dir, job, overwrite=overwrite)
-    if jd.complete:
-        logger.info("%s: this job is already complete; nothing to do", jd.path)
-        return _result(jd)
-    return _run(
-        jd, library, spec, all_stages, params, chunk_size, backend.n_jobs, prep, progress, reader_kwargs
-    )
+    with JobDirectory(out_dir, job, overwrite=overwrite) as jd:
+        if jd.complete:
+            logger.info("%s: this job is already complete; nothing to do", jd.path)
+            return _result(jd)
+        return _run(
+            jd, library, spec, all_stages, params, chunk_size, backend.n_jobs, prep, progress, reader_kwargs
+        )
 
 
 def _run(
@@ -205,7 +206,15 @@ def _run(
     counts |= state["counts"]
     if done:
         logger.info("%s: resuming after %d finished chunks (%d records)", jd.path, done, counts["records"])
-    topk = pd.read_parquet(jd.part("topk", done - 1)) if params.k is not None and done else None
+    topk = None
+    if params.k is not None and done:
+        last = jd.part("topk", done - 1)
+        if not last.is_file():
+            raise InputError(
+                f"{jd.path}: the checkpoint counts {done} chunks but {last.name} is missing; "
+                "rerun with --overwrite (overwrite=True) to start again"
+            )
+        topk = pd.read_parquet(last)
     records = islice(iter_records(library, **reader_kwargs), done * chunk_size, None)
     bar = _progress_bar(library, reader_kwargs, counts["records"], progress)
     started = time.perf_counter()
@@ -289,7 +298,7 @@ def _finish(jd: JobDirectory, counts: dict[str, Any], params: SearchParams) -> S
         jd.path / "rejects.csv",
     )
     seconds = float(counts["seconds"])
-    summary = counts | {"molecules_per_second": counts["records"] / seconds if seconds > 0 else None}
+    summary = counts | {"records_per_second": counts["records"] / seconds if seconds > 0 else None}
     jd.finish(summary)
     logger.info(
         "screened %d records: %d molecules, %d hits, %d rejects, %d filtered in %.1f s; results in %s",
@@ -363,3 +372,9 @@ def count_records(path: Any, fmt: str | None = None) -> int | None:
             return sum(line.startswith(b"$$$$") for line in handle)
         lines = sum(1 for line in handle if line.strip())
     return max(0, lines - (1 if kind in ("csv", "tsv") else 0))
+
+
+def _rdkit_version() -> str:
+    from rdkit import __version__
+
+    return str(__version__)

@@ -53,7 +53,7 @@ class ChunkTable:
     index : int
         Chunk number (0-based); chunk ``i`` holds records ``i * chunk_size`` onwards.
     molecules : pandas.DataFrame
-        ``row`` (record number in the library), ``line``, ``id``, ``smiles`` of the molecules
+        ``row`` (record number in the library, unique), ``id``, ``smiles`` of the molecules
         still in the job, plus any columns earlier stages added.
     fingerprints : FingerprintArray
         One fingerprint per row of ``molecules``, in the same order.
@@ -127,8 +127,11 @@ class SearchStage:
         position = seg.rows  # position in the chunk of each popcount-sorted row
         seg.rows = mols["row"].to_numpy(np.int64)[position]
         q, rows, scores = run_search(self.queries, [seg], self.params, self.backend)
-        # record numbers ascend within a chunk: a binary search maps hits back to molecules
-        at = np.searchsorted(mols["row"].to_numpy(np.int64), rows)
+        # a stage may reorder molecules, so hits are mapped back through the row numbers
+        index = pd.Index(mols["row"].to_numpy(np.int64))
+        if not index.is_unique:
+            raise ValueError(f"chunk {table.index}: a stage left molecules with the same row number")
+        at = index.get_indexer(rows)
         hits = pd.DataFrame(
             {
                 "query": self.query_ids[q],

@@ -293,6 +293,7 @@ class FingerprintDB:
         self.manifest = manifest
         self.spec = spec
         self._segments = None
+        self.release_device()  # a GPU copy would miss the new rows
         self._meta = None
         self.last_report = report
         return report

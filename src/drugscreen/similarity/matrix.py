@@ -67,6 +67,8 @@ def similarity_matrix(
     >>> m.shape, m.nnz
     ((3, 3), 2)
     """
+    if threshold is None:
+        raise DrugscreenError("similarity_matrix needs a threshold (0 keeps every pair: a dense result)")
     backend = resolve_backend(device, n_jobs, client)
     a = require_fingerprint_array(a, "a")
     if b is not None:
