@@ -84,7 +84,7 @@ class JobDirectory:
     def __init__(self, out_dir: str | os.PathLike[str], job: dict[str, Any], overwrite: bool = False):
         self.path = Path(out_dir).resolve()
         self.job = job = normalised(job)
-        self._lock = _take_lock(self.path)
+        self._lock: int | None = _take_lock(self.path)
         try:
             self._open(job, overwrite)
         except BaseException:
