@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from drugscreen.errors import InputError
+from drugscreen.similarity.lock import take_lock_file
 from drugscreen.similarity.manifest import write_json_atomic
 
 logger = logging.getLogger("drugscreen")
@@ -185,17 +186,10 @@ def _difference(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 
 def _take_lock(path: Path) -> int:
-    import fcntl
-
     lock = path.parent / f".{path.name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o666)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise InputError(
-            f"another process is running the screening job in {path} right now (lock {lock}); "
-            "wait for it to finish, or stop it, then run this again"
-        ) from None
-    return fd
+    busy = (
+        f"another process is running the screening job in {path} right now (lock {lock}); "
+        "wait for it to finish, or stop it, then run this again"
+    )
+    return take_lock_file(lock, busy, InputError)

@@ -20,22 +20,27 @@ def lock_path(path: Path) -> Path:
     return path.parent / f".{path.name}.lock"
 
 
-def _flock(lock: Path, path: Path) -> int:
-    """Open ``lock`` and take it without waiting; returns the descriptor."""
+def take_lock_file(lock: Path, busy: str, error: type[Exception] = DatabaseError) -> int:
+    """Open ``lock`` and take it without waiting; returns the descriptor (close it to release).
+
+    A lock another process holds raises ``error(busy)``.
+    """
     try:
         # read-only is enough for flock, so a lock file another user left is still usable
         fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o666)
     except OSError as exc:
-        raise DatabaseError(f"cannot create the lock file {lock}: {exc.strerror}") from exc
+        raise error(f"cannot create the lock file {lock}: {exc.strerror}") from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise DatabaseError(
-            f"another build or append is writing {path} right now (lock {lock}); "
-            "wait for it to finish, then run this again"
-        ) from None
+        raise error(busy) from None
     return fd
+
+
+def _flock(lock: Path, path: Path) -> int:
+    busy = f"another build or append is writing {path} right now (lock {lock}); wait for it to finish, then run this again"
+    return take_lock_file(lock, busy)
 
 
 @contextlib.contextmanager
