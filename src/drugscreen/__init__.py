@@ -47,7 +47,7 @@ _EXPORTS = {
 }
 
 #: Subpackages used as namespaces: ``ds.cluster.butina(...)``, ``ds.vs.auroc(...)``.
-_SUBPACKAGES = ("cluster", "vs", "network", "repurpose", "combos", "screen")
+_SUBPACKAGES = ("cluster", "vs", "network", "repurpose", "combos", "screen", "models", "interop")
 
 __all__ = sorted(_EXPORTS) + list(_SUBPACKAGES) + ["__version__"]
 

@@ -1,0 +1,268 @@
+"""Saving and loading fitted models without pickle.
+
+A model is a directory::
+
+    config.json           class, hyperparameters, fitted state (task, target scaling, classes,
+                          descriptor scaling, calibration, training history), featurizer
+                          version, package versions
+    weights.safetensors   the networks' tensors (graph models), ``member<i>.<name>``
+    trees.skops           the scikit-learn models (fingerprint baseline), loaded by skops with
+                          scikit-learn and NumPy types as the only trusted ones
+
+Loading never runs pickled code: safetensors holds only tensors, and skops refuses any type it
+was not told to trust. The directory is written under a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from drugscreen.errors import InputError
+
+FORMAT = "drugscreen-model"
+FORMAT_VERSION = 1
+CONFIG = "config.json"
+WEIGHTS = "weights.safetensors"
+TREES = "trees.skops"
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import sklearn
+    from rdkit import rdBase
+
+    from drugscreen import __version__
+
+    out = {
+        "drugscreen": __version__,
+        "rdkit": rdBase.rdkitVersion,
+        "numpy": numpy.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+    try:
+        import torch
+
+        out["torch"] = torch.__version__
+    except ImportError:  # pragma: no cover - torch is a dependency
+        pass
+    return out
+
+
+def _classes() -> dict[str, Any]:
+    from drugscreen.models.baseline import FingerprintModel
+    from drugscreen.models.estimators import DMPNN, GIN, AttentiveFP
+
+    return {c.__name__: c for c in (DMPNN, GIN, AttentiveFP, FingerprintModel)}
+
+
+def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write a fitted model to the directory ``path``.
+
+    Parameters
+    ----------
+    model : DMPNN, GIN, AttentiveFP or FingerprintModel
+        A fitted model.
+    path : path
+        The model directory (created; an existing one is replaced only with ``overwrite``).
+
+    Returns
+    -------
+    Path
+    """
+    from drugscreen.models.featurize import FEATURIZER_VERSION
+
+    name = type(model).__name__
+    if name not in _classes():
+        raise InputError(f"cannot save a {name}: drugscreen saves {sorted(_classes())}")
+    if not hasattr(model, "targets_"):
+        raise InputError(f"this {name} is not fitted: there is nothing to save")
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise InputError(f"{target} exists: pass overwrite=True to replace it")
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    scaler = getattr(model, "descriptor_scaler_", None)
+    state: dict[str, Any] = {
+        "targets": model.targets_.to_config(),
+        "descriptor_scaler": scaler.to_config() if scaler is not None else None,
+        "calibration": model.calibration_,
+        "n_dropped": model.n_dropped_,
+    }
+    if name == "FingerprintModel":
+        import skops.io
+
+        skops.io.dump(model.models_, tmp / TREES)
+    else:
+        from safetensors.torch import save_file
+
+        state.update(
+            n_outputs=model.n_outputs_,
+            n_descriptors=model.n_descriptors_,
+            n_train=model.n_train_,
+            n_val=model.n_val_,
+            history=model.history_.to_dict(orient="list"),
+        )
+        tensors = {
+            f"member{i}.{key}": value.detach().cpu().contiguous()
+            for i, net in enumerate(model.networks_)
+            for key, value in net.state_dict().items()
+        }
+        save_file(tensors, str(tmp / WEIGHTS))
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "class": name,
+        "params": {
+            k: (os.fspath(v) if isinstance(v, os.PathLike) else v) for k, v in model.get_params().items()
+        },
+        "featurizer": FEATURIZER_VERSION,
+        "ensemble_members": len(getattr(model, "networks_", getattr(model, "models_", []))),
+        "state": state,
+        "versions": _versions(),
+    }
+    (tmp / CONFIG).write_text(json.dumps(config, indent=1, default=_json_default))
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old)
+    else:
+        os.replace(tmp, target)
+    return target
+
+
+def _json_default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The checked ``config.json`` of a model directory."""
+    from drugscreen.models.featurize import FEATURIZER_VERSION
+
+    file = Path(path) / CONFIG
+    if not file.is_file():
+        raise InputError(f"{path} is not a drugscreen model directory (no {CONFIG})")
+    try:
+        config = json.loads(file.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"{file}: unreadable model config ({exc})") from exc
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise InputError(f"{file} is not a drugscreen model config")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise InputError(
+            f"{file}: model format {config.get('format_version')}, this drugscreen reads "
+            f"{FORMAT_VERSION}; load it with the drugscreen version that saved it "
+            f"({config.get('versions', {}).get('drugscreen')})"
+        )
+    if config.get("class") not in _classes():
+        raise InputError(f"{file}: unknown model class {config.get('class')!r}")
+    if config.get("featurizer") != FEATURIZER_VERSION:
+        raise InputError(
+            f"{file}: the model was trained on featurizer {config.get('featurizer')!r}, this "
+            f"drugscreen makes {FEATURIZER_VERSION!r}; its predictions would be meaningless"
+        )
+    return config
+
+
+def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
+    """Read a model :func:`save` wrote.
+
+    Parameters
+    ----------
+    path : path
+        The model directory.
+    device : {"cpu", "cuda", "auto"}, optional
+        Where a graph model predicts (default: as saved).
+
+    Raises
+    ------
+    InputError
+        For a directory that is not a model, another format version or featurizer, missing or
+        mismatched weights, or a baseline file holding types other than scikit-learn's.
+    """
+    from drugscreen.models.data import DescriptorScaler
+    from drugscreen.models.targets import Targets
+
+    config = read_config(path)
+    cls = _classes()[config["class"]]
+    params = dict(config["params"])
+    if device is not None and "device" in params:
+        params["device"] = device
+    try:
+        model = cls(**params)
+    except TypeError as exc:
+        raise InputError(f"{path}: hyperparameters do not fit {cls.__name__} ({exc})") from exc
+    state = config["state"]
+    model.targets_ = Targets(**state["targets"])
+    model.descriptor_scaler_ = (
+        DescriptorScaler(**state["descriptor_scaler"]) if state["descriptor_scaler"] else None
+    )
+    model.calibration_ = state["calibration"]
+    model.n_dropped_ = state["n_dropped"]
+    if cls.__name__ == "FingerprintModel":
+        model.models_ = _load_trees(Path(path) / TREES)
+        if model.descriptor_scaler_ is None:
+            del model.descriptor_scaler_
+        return model
+    _load_networks(model, Path(path), state, int(config["ensemble_members"]))
+    return model
+
+
+def _load_trees(file: Path) -> Any:
+    import skops.io
+
+    if not file.is_file():
+        raise InputError(f"{file} is missing")
+    untrusted = skops.io.get_untrusted_types(file=file)
+    foreign = [t for t in untrusted if not t.startswith(("sklearn.", "numpy."))]
+    if foreign:
+        raise InputError(f"{file} holds types other than scikit-learn's and NumPy's: {foreign[:5]}")
+    return skops.io.load(file, trusted=untrusted)
+
+
+def _load_networks(model: Any, path: Path, state: dict[str, Any], members: int) -> None:
+    import pandas as pd
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from drugscreen.models.nn.heads import build_network
+
+    file = path / WEIGHTS
+    if not file.is_file():
+        raise InputError(f"{file} is missing")
+    try:
+        tensors = load_file(str(file))
+    except (SafetensorError, OSError) as exc:
+        raise InputError(f"{file}: unreadable weights ({exc})") from exc
+    model.n_outputs_ = state["n_outputs"]
+    model.n_descriptors_ = state["n_descriptors"]
+    model.n_train_, model.n_val_ = state["n_train"], state["n_val"]
+    model.history_ = pd.DataFrame(state["history"])
+    model.networks_ = []
+    for i in range(members):
+        prefix = f"member{i}."
+        weights = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+        net = build_network(
+            model._architecture,
+            model.network_params(),
+            model.n_outputs_,
+            model.n_descriptors_,
+            model.uncertainty == "mve",
+        )
+        try:
+            net.load_state_dict(weights, strict=True)
+        except RuntimeError as exc:
+            raise InputError(f"{file}: weights of member {i} do not fit the network ({exc})") from exc
+        net.eval()
+        model.networks_.append(net)
