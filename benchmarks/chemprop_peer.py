@@ -50,6 +50,10 @@ inputs (``inputs/``: the filtered CSV, mapped splits, test rows), its output (``
 checkpoints, its own ``splits.json`` and test predictions), logs and raw timing records
 (``logs/``) are kept in ``OUT/chemprop/``; a failed run leaves them in ``OUT/.work-PID/``.
 
+``--featurize-only`` runs step 1 alone (``--target-columns``, ``--task`` and ``--split`` are then
+not needed) and writes ``OUT/timing.json`` with the featurisation figures, row counts, versions
+and ``torch_threads``.
+
 Example::
 
     benchmarks/.venv-chemprop/bin/python benchmarks/chemprop_peer.py \\
@@ -256,14 +260,50 @@ def _run_chemprop(cli_args: list[str], record: Path, log_path: Path) -> dict[str
 # --------------------------------------------------------------------------- main
 
 
+def _featurize_only(args: Any) -> int:
+    """``--featurize-only``: step 1 alone; ``OUT/timing.json`` holds the featurisation figures."""
+    import chemprop
+    import pandas as pd
+    import rdkit
+    import torch
+
+    df = pd.read_csv(args.data)
+    if args.smiles_column not in df.columns:
+        raise SystemExit(f"{args.data}: no column {args.smiles_column!r}; has {list(df.columns)}")
+    smiles = [s if isinstance(s, str) else "" for s in df[args.smiles_column].tolist()]
+    _log(f"featurising {len(smiles)} rows ({args.featurize_repeat}x), featurisation only")
+    valid, feat = _featurize_timing(smiles, args.featurize_repeat)
+    args.out.mkdir(parents=True, exist_ok=True)
+    timing = {
+        "n_rows": len(smiles),
+        "n_invalid": len(valid) - sum(valid),
+        **feat,
+        "chemprop_version": chemprop.__version__,
+        "rdkit_version": rdkit.__version__,
+        "torch_version": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+    }
+    _write_json(args.out / "timing.json", timing)
+    _log(f"done: {feat['featurize_mol_per_s']:.0f} mol/s -> {args.out / 'timing.json'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--data", required=True, type=Path, help="CSV with a header row")
     ap.add_argument("--smiles-column", required=True)
-    ap.add_argument("--target-columns", required=True, nargs="+")
-    ap.add_argument("--task", required=True, choices=["regression", "classification"])
-    ap.add_argument("--split", required=True, type=Path, help="chemprop splits-file JSON")
+    ap.add_argument("--target-columns", nargs="+", help="required unless --featurize-only")
+    ap.add_argument(
+        "--task", choices=["regression", "classification"], help="required unless --featurize-only"
+    )
+    ap.add_argument("--split", type=Path, help="chemprop splits-file JSON; required unless --featurize-only")
     ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument(
+        "--featurize-only",
+        action="store_true",
+        help="only step 1: time featurisation of every row, write OUT/timing.json, train nothing",
+    )
     ap.add_argument("--epochs", type=int, default=None, help="default: chemprop's (50)")
     ap.add_argument(
         "--warmup-epochs",
@@ -276,6 +316,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--num-workers", type=int, default=0, help="chemprop -n (its default is 0)")
     ap.add_argument("--featurize-repeat", type=int, default=3)
     args = ap.parse_args(argv)
+    if args.featurize_only:
+        return _featurize_only(args)
+    missing_opts = [
+        flag
+        for flag, value in (
+            ("--target-columns", args.target_columns),
+            ("--task", args.task),
+            ("--split", args.split),
+        )
+        if value is None
+    ]
+    if missing_opts:
+        ap.error(f"the following arguments are required: {', '.join(missing_opts)}")
     warmup = 2 if args.warmup_epochs is None else args.warmup_epochs  # chemprop's default
     if args.epochs is not None and args.epochs <= warmup:
         ap.error(

@@ -1,4 +1,4 @@
-"""Command line: ``drugscreen prepare | fingerprint | db build|append|info|verify | search | cluster | pick | vs-eval | proximity | repurpose | targets | synergy | demo``.
+"""Command line: ``drugscreen prepare | fingerprint | db build|append|info|verify | search | screen | cluster | pick | vs-eval | train | predict | proximity | repurpose | targets | synergy | demo``.
 
 Thin by design: parse arguments, call the library, write results. Each command lives in its
 own module (``drugscreen.cli.<command>``) with a ``register`` function that adds its parser.
@@ -20,6 +20,7 @@ from drugscreen.cli import (
     demo,
     fingerprint,
     pick,
+    predict,
     prepare,
     proximity,
     repurpose,
@@ -27,6 +28,7 @@ from drugscreen.cli import (
     search,
     synergy,
     targets,
+    train,
     vs,
 )
 
@@ -36,6 +38,8 @@ EPILOG = """examples:
   drugscreen search library.dsdb "CC(=O)Oc1ccccc1C(=O)O" --top-k 10
   drugscreen search library.dsdb --queries actives.smi --threshold 0.7 -o hits.parquet
   drugscreen screen huge_library.smi.gz --queries actives.smi --top-k 100 -o screen-out
+  drugscreen train esol.csv --target-columns logSolubility --model dmpnn -o esol-model
+  drugscreen predict esol-model huge_library.smi.gz -o predictions.parquet
 """
 
 #: Command modules in the order ``--help`` lists them.
@@ -48,6 +52,8 @@ COMMANDS = (
     cluster,
     pick,
     vs,
+    train,
+    predict,
     proximity,
     repurpose,
     targets,
@@ -62,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="drugscreen",
-        description="Fingerprint similarity screening of compound libraries.",
+        description="Screening of compound libraries: fingerprint similarity, property models, repurposing.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -54,7 +54,8 @@ class ModelOutputs:
         mean_scale, scale = np.asarray(t.mean), np.asarray(t.scale)
         if self.uncertainty == "mve":
             mu_s, raw_var = raw[..., : t.n_tasks], raw[..., t.n_tasks :]
-            var = np.logaddexp(0, raw_var) + 1e-6  # softplus, as in training
+            with np.errstate(invalid="ignore"):  # NaN rows of molecules that could not be read
+                var = np.logaddexp(0, raw_var) + 1e-6  # softplus, as in training
         else:
             mu_s, var = raw, None
         mu = mu_s * scale + mean_scale

@@ -266,3 +266,27 @@ def _load_networks(model: Any, path: Path, state: dict[str, Any], members: int) 
             raise InputError(f"{file}: weights of member {i} do not fit the network ({exc})") from exc
         net.eval()
         model.networks_.append(net)
+
+
+def model_digest(model: Any) -> str:
+    """sha256 of everything that decides a fitted model's predictions: its class,
+    hyperparameters, fitted state and weights (so a job can tell whether it is the same model)."""
+    import hashlib
+
+    h = hashlib.sha256(type(model).__name__.encode())
+    params = {k: v for k, v in model.get_params().items() if k not in ("progress", "n_jobs", "device", "cache_dir")}
+    h.update(json.dumps(params, sort_keys=True, default=str).encode())
+    h.update(json.dumps(model.targets_.to_config(), sort_keys=True, default=str).encode())
+    h.update(json.dumps(model.calibration_, sort_keys=True, default=_json_default).encode())
+    scaler = getattr(model, "descriptor_scaler_", None)
+    h.update(json.dumps(scaler.to_config() if scaler else None).encode())
+    if hasattr(model, "networks_"):
+        from safetensors.torch import save
+
+        for net in model.networks_:
+            h.update(save({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}))
+    else:
+        import skops.io
+
+        h.update(skops.io.dumps(model.models_))
+    return h.hexdigest()

@@ -1,0 +1,87 @@
+"""Saving and loading models: exact round trips, and clear errors for anything else."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import drugscreen as ds
+from drugscreen.errors import InputError
+
+SMILES = ["CCO", "CCN", "CCC", "c1ccccc1", "CC(=O)O", "CCCl", "CCBr", "c1ccncc1", "CC(C)O", "OCCO"] * 2
+Y = np.arange(20.0)
+FAST = {"epochs": 2, "hidden_size": 16, "ffn_hidden_size": 16}
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ds.models.DMPNN(**FAST, ensemble_size=2, uncertainty="ensemble").fit(SMILES, Y),
+        lambda: ds.models.GIN(**FAST, uncertainty="mve").fit(SMILES, Y),
+        lambda: ds.models.AttentiveFP(**FAST, task="classification").fit(SMILES, Y % 2),
+        lambda: ds.models.DMPNN(**FAST, descriptors=True).fit(SMILES, Y),
+        lambda: ds.models.FingerprintModel(estimator="rf", n_estimators=5).fit(SMILES, Y),
+        lambda: ds.models.FingerprintModel(task="classification", max_iter=5, descriptors=False).fit(SMILES, Y % 2),
+    ],
+)
+def test_round_trip_predicts_identically(tmp_path, make):
+    model = make()
+    if model.task == "regression":
+        model.calibrate(SMILES, Y)
+    model.save(tmp_path / "m")
+    back = ds.models.load(tmp_path / "m")
+    assert type(back) is type(model) and back.get_params() == model.get_params()
+    test = SMILES + ["not a smiles"]
+    a, b = model.predict_table(test), back.predict_table(test)
+    assert a.equals(b)
+    if model.task == "regression":
+        np.testing.assert_array_equal(model.predict_interval(test)[0], back.predict_interval(test)[0])
+    assert not list(tmp_path.glob(".m*")), "no temporary directory left behind"
+
+
+def test_overwrite_and_not_fitted(tmp_path):
+    model = ds.models.DMPNN(**FAST).fit(SMILES, Y)
+    model.save(tmp_path / "m")
+    with pytest.raises(InputError, match="exists"):
+        model.save(tmp_path / "m")
+    model.save(tmp_path / "m", overwrite=True)
+    with pytest.raises(InputError, match="not fitted"):
+        ds.models.save(ds.models.GIN(), tmp_path / "g")
+
+
+def test_bad_directories_are_clear_errors(tmp_path):
+    model = ds.models.DMPNN(**FAST).fit(SMILES, Y)
+    path = model.save(tmp_path / "m")
+    with pytest.raises(InputError, match="not a drugscreen model"):
+        ds.models.load(tmp_path)
+    config = json.loads((path / "config.json").read_text())
+    for change, message in [
+        ({"featurizer": "graph-v0"}, "featurizer"),
+        ({"format_version": 99}, "model format 99"),
+        ({"class": "os.system"}, "unknown model class"),
+    ]:
+        (path / "config.json").write_text(json.dumps({**config, **change}))
+        with pytest.raises(InputError, match=message):
+            ds.models.load(path)
+    (path / "config.json").write_text(json.dumps({**config, "params": {**config["params"], "hidden_size": 32}}))
+    with pytest.raises(InputError, match="do not fit the network"):
+        ds.models.load(path)
+    (path / "config.json").write_text(json.dumps(config))
+    (path / "weights.safetensors").write_bytes(b"garbage")
+    with pytest.raises(InputError, match="unreadable weights"):
+        ds.models.load(path)
+    (path / "config.json").write_text("{")
+    with pytest.raises(InputError, match="unreadable model config"):
+        ds.models.load(path)
+
+
+def test_baseline_file_with_foreign_types_is_refused(tmp_path, monkeypatch):
+    import skops.io
+
+    model = ds.models.FingerprintModel(estimator="rf", n_estimators=3, descriptors=False).fit(SMILES, Y)
+    path = model.save(tmp_path / "b")
+    monkeypatch.setattr(skops.io, "get_untrusted_types", lambda file: ["builtins.eval", "sklearn.tree.X"])
+    with pytest.raises(InputError, match="builtins.eval"):
+        ds.models.load(path)
