@@ -54,6 +54,10 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--overwrite", action="store_true", help="replace OUT_DIR if it holds another job's output"
     )
+    g = p.add_argument_group("property model stage (before the search)")
+    g.add_argument("--model", metavar="MODEL_DIR", help="add this model's predictions (pred_<task>) to every hit")
+    g.add_argument("--keep-min", type=float, help="screen only molecules predicted at least this")
+    g.add_argument("--keep-max", type=float, help="screen only molecules predicted at most this")
     add_spec_args(p)
     add_input_args(p)
     add_prepare_args(p)
@@ -81,6 +85,13 @@ def run(args: argparse.Namespace) -> int:
     if not mols:
         raise InputError("none of the queries could be parsed")
     filters = args.filters.split(",") if args.filters else None
+    stages = []
+    if args.model:
+        from drugscreen.screen.model_stage import PredictionStage
+
+        stages.append(PredictionStage(args.model, keep_min=args.keep_min, keep_max=args.keep_max))
+    elif args.keep_min is not None or args.keep_max is not None:
+        raise InputError("--keep-min / --keep-max filter on a model's predictions: give --model too")
     result = screen(
         args.library,
         mols,
@@ -92,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         beta=args.beta,
         spec=spec_from_args(args),
         query_ids=labels,
+        stages=stages,
         standardize=standardize_from_args(args),
         filters=filters,
         chunk_size=args.chunk_size,

@@ -22,6 +22,9 @@ _EXPORTS = {
     "ChunkTable": "drugscreen.screen.stages",
     "Stage": "drugscreen.screen.stages",
     "SearchStage": "drugscreen.screen.stages",
+    "PredictionStage": "drugscreen.screen.model_stage",
+    "predict_library": "drugscreen.screen.predict",
+    "PredictResult": "drugscreen.screen.predict",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -281,7 +281,8 @@ def _merge_top_k(previous: pd.DataFrame | None, hits: pd.DataFrame, k: int) -> p
     both = hits if previous is None else pd.concat([previous, hits], ignore_index=True)
     both = both.astype({"query_index": np.int64, "row": np.int64, "score": np.float64})
     ordered = both.sort_values(["query_index", "score", "row"], ascending=[True, False, True], kind="stable")
-    return ordered.groupby("query_index", sort=False).head(k).reset_index(drop=True)[HIT_COLUMNS]
+    columns = HIT_COLUMNS + [c for c in ordered.columns if c not in HIT_COLUMNS]  # + stages' columns
+    return ordered.groupby("query_index", sort=False).head(k).reset_index(drop=True)[columns]
 
 
 def _finish(jd: JobDirectory, counts: dict[str, Any], params: SearchParams) -> ScreenResult:
@@ -319,16 +320,22 @@ def _concat_parquet(parts: list[Path], target: Path) -> None:
     import pyarrow.parquet as pq
 
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    schema = pa.schema(
-        [
-            ("query", pa.string()),
-            ("query_index", pa.int64()),
-            ("id", pa.string()),
-            ("row", pa.int64()),
-            ("score", pa.float64()),
-            ("smiles", pa.string()),
+    fields = [
+        ("query", pa.string()),
+        ("query_index", pa.int64()),
+        ("id", pa.string()),
+        ("row", pa.int64()),
+        ("score", pa.float64()),
+        ("smiles", pa.string()),
+    ]
+    if parts:  # columns earlier stages added (a model's predictions): numbers or text
+        names = {name for name, _ in fields}
+        fields += [
+            (f.name, pa.float64() if pa.types.is_floating(f.type) or pa.types.is_integer(f.type) else pa.string())
+            for f in pq.read_schema(parts[0])
+            if f.name not in names
         ]
-    )
+    schema = pa.schema(fields)
     try:
         with pq.ParquetWriter(tmp, schema) as writer:
             for part in parts:

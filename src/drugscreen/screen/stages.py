@@ -142,4 +142,7 @@ class SearchStage:
                 "smiles": mols["smiles"].to_numpy(object)[at],
             }
         )
+        for column in mols.columns:  # what earlier stages added (predictions) goes with the hits
+            if column not in ("row", "id", "smiles"):
+                hits[column] = mols[column].to_numpy()[at]
         return replace(table, hits=hits)
