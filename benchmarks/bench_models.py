@@ -247,7 +247,6 @@ def clean_set(name: str, layout: Layout) -> tuple[pd.DataFrame, Path]:
             "rdkit": rdkit.__version__,
             "dropped": dropped,
             "note": "row i of the CSV is row i of every split file; source_row maps back",
-            "source_rows_kept": parsed,
         },
     )
     log(f"{name}: {len(table)} of {len(raw)} rows kept ({len(dropped)} dropped) -> {out}")
@@ -438,12 +437,12 @@ def run_chemprop(
         "featurize_mol_per_s": timing["featurize_mol_per_s"],
         "params": {"commands": timing["commands"], "note": "chemprop train defaults"},
         "peer_out": str(out),
-        "versions": {
+        "versions": {  # the chemprop venv's versions, this machine's CPU
+            **{k: v for k, v in machine().items() if k in ("cpu", "cores")},
             "chemprop": timing["chemprop_version"],
             "torch": timing["torch_version"],
             "rdkit": timing["rdkit_version"],
             "torch_threads": timing["torch_threads"],
-            **machine(),
         },
     }
 

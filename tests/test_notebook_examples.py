@@ -218,3 +218,35 @@ def test_scale_notebook_runs(tmp_path, monkeypatch):
     assert "identical on Dask" in text
     assert "streaming job top-10 identical to the database search: True" in text
     assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 1
+
+
+MODELS_NOTEBOOK = ROOT / "notebooks" / "property_models.ipynb"
+
+
+def test_property_models_notebook_runs_on_a_sample(tmp_path, monkeypatch, shared_data):
+    """Four model families on ESOL and BBBP samples: a table, learning curves, parity, ROC."""
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(MODELS_NOTEBOOK, as_version=4)
+    assert all(not c.outputs and c.execution_count is None for c in nb.cells if c.cell_type == "code")
+    monkeypatch.setenv("DRUGSCREEN_SHARED", str(shared_data.parent))
+    monkeypatch.setenv("DRUGSCREEN_NB_SAMPLE", "200")
+    monkeypatch.setenv("DRUGSCREEN_NB_EPOCHS", "3")
+    outputs = _execute(MODELS_NOTEBOOK, tmp_path, monkeypatch)
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 3  # curves, parity, ROC
+    text = "\n".join(_text(o) for o in outputs)
+    assert "ESOL 200 molecules, BBBP 200 molecules, 3 epochs" in text
+    for name in ("D-MPNN", "GIN", "AttentiveFP", "fingerprint + GBM"):
+        assert name in text
+    assert "identical predictions after loading: True" in text
+
+
+SCORE_EXAMPLE = ROOT / "examples" / "score_hits.py"
+
+
+def test_score_hits_example_runs(tmp_path):
+    proc = subprocess.run([sys.executable, str(SCORE_EXAMPLE), str(tmp_path / "work"), "2"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    hits = pd.read_csv(tmp_path / "work" / "scored_hits.csv")
+    assert len(hits) == 100 and hits["predicted"].is_monotonic_decreasing
+    assert (hits["predicted_std"] >= 0).all() and "test RMSE" in proc.stdout

@@ -18,7 +18,8 @@ def register(sub: Any) -> None:
         "of known drugs, cluster it, pick 100 diverse molecules and run the virtual-screening "
         "protocol on a toy target; then score drugs against a disease module on a generated "
         "interactome (network proximity), generated dose-response blocks (synergy), a generated "
-        "knowledge graph (Rephetio-style model) and ligand sets taken from the library's clusters (SEA).",
+        "knowledge graph (Rephetio-style model), ligand sets taken from the library's clusters (SEA) "
+        "and a D-MPNN trained on logP computed in code (property model scoring the hits).",
     )
     demo.add_argument("--out", default="demo-output", help="output directory [demo-output]")
     add_jobs(demo)
@@ -26,7 +27,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drugscreen.screen.demo import run_demo
+    from drugscreen.screen.demo import MODEL_TEST, MODEL_TRAIN, run_demo
 
     result = run_demo(Path(args.out), n_jobs=args.jobs, progress=not args.quiet)
     print(
@@ -94,11 +95,19 @@ def run(args: argparse.Namespace) -> int:
         f"records/s, {int(hits_per_drug.sum())} hits (top 20 of each drug); the 5 per drug above are its first 5: "
         f"{_same_as_database(result, top)}"
     )
+    m = result.model_metrics
+    print(
+        f"\nProperty model: a D-MPNN ensemble (2 members) trained on {MODEL_TRAIN} library molecules to "
+        f"predict Crippen logP; test RMSE {m['rmse']:.2f}, R² {m['r2']:.2f} on {MODEL_TEST} others. "
+        "The first hits scored by it:"
+    )
+    print(result.scored_hits.head(5).to_string(index=False, float_format="%.2f"))
     print(
         f"\nDatabase: {result.database}\nAll hits: {result.hits_file}\nClusters: {result.clusters_file}"
         f"\nPrepared: {result.prepared_file}\nPicks: {result.picks_file}\nVS runs: {result.vs_file}"
         f"\nProximity: {result.proximity_file}\nSynergy: {result.synergy_file}"
         f"\nRepurposing: {result.repurpose_file}\nTargets: {result.targets_file}"
+        f"\nProperty model: {result.model_dir}\nScored hits: {result.scored_hits_file}"
         f"\nScreening job: {job.out_dir} (hits.parquet, rejects.csv, summary.json)"
     )
     return 0
