@@ -5,7 +5,7 @@ estimators that train and predict from SMILES.
 >>> model = ds.models.DMPNN(task="regression")            # doctest: +SKIP
 >>> model.fit(train_smiles, train_y).predict(test_smiles)  # doctest: +SKIP
 
-Nothing heavy is imported until a name is used: torch loads with the first graph model.
+Nothing heavy is imported until it is needed: torch loads when a graph model first trains or predicts.
 """
 
 from __future__ import annotations
