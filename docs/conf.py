@@ -78,6 +78,8 @@ def _write_cli_help(app: object) -> None:
         ["cluster"],
         ["pick"],
         ["vs-eval"],
+        ["train"],
+        ["predict"],
         ["proximity"],
         ["repurpose"],
         ["repurpose", "metapaths"],

@@ -32,7 +32,7 @@ PREDICT_CHUNK = 20_000
 
 
 class GraphModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
-    """What the graph models share; use :class:`DMPNN`, :class:`GIN` or :class:`AttentiveFP`.
+    """What the graph models share (use DMPNN, GIN or AttentiveFP).
 
     Parameters
     ----------

@@ -106,10 +106,10 @@ class GraphBatch:
 
 @dataclass
 class MolGraphs:
-    """A data set of molecule graphs, compact; :meth:`batch` expands a subset to float arrays.
+    """A data set of molecule graphs, compact; ``batch`` expands a subset to float arrays.
 
-    Molecules that could not be featurised have no atoms; :attr:`errors` says why (None where
-    the molecule is fine) and :attr:`valid` marks the good ones.
+    Molecules that could not be featurised have no atoms; ``errors`` says why (None where
+    the molecule is fine) and ``valid`` marks the good ones.
     """
 
     atom_hot: np.ndarray  # int16[n_atoms, 6]: feature positions of the one-hot blocks

@@ -114,7 +114,7 @@ class Split:
 
         Values are lists of row indices or chemprop's range strings (``"0-2,4"``, ends
         included). Indices must be non-negative integers, unique, disjoint across the sets and,
-        when ``n_rows`` is given, below it; otherwise :class:`InputError` names the file and
+        when ``n_rows`` is given, below it; otherwise :class:`~drugscreen.InputError` names the file and
         the problem.
 
         Examples
@@ -244,7 +244,7 @@ def _finish(
 
 
 def random_split(n: int, sizes: Sizes = (0.8, 0.1, 0.1), seed: int = 0) -> Split:
-    """Rows ``0 .. n-1`` shuffled with ``seed`` and cut at the rounded sizes.
+    """Rows 0 to n - 1 shuffled with ``seed`` and cut at the rounded sizes.
 
     Examples
     --------
@@ -363,7 +363,7 @@ def scaffold_split(
     Parameters
     ----------
     smiles : sequence of str
-        One SMILES per row; every one must parse (:class:`InputError` names the bad rows).
+        One SMILES per row; every one must parse (:class:`~drugscreen.InputError` names the bad rows).
     sizes : three floats
         Train, val and test fractions.
     seed : int
@@ -377,7 +377,7 @@ def scaffold_split(
         the group fits under ``frac_train * n``, then val under ``(frac_train + frac_val) * n``
         counting train and val together, else test; no randomness (``seed`` is not used).
     include_chirality : bool
-        Scaffolds with stereo (see :func:`scaffold_keys`). DeepChem and chemprop leave it out.
+        Scaffolds with stereo (see ``scaffold_keys``). DeepChem and chemprop leave it out.
 
     Notes
     -----

@@ -176,7 +176,7 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
-    """Read a model :func:`save` wrote.
+    """Read a model that ``save`` wrote.
 
     Parameters
     ----------
