@@ -49,23 +49,40 @@ def main(work: Path, epochs: int) -> None:
     model = ds.models.DMPNN(epochs=epochs, ensemble_size=2, uncertainty="ensemble", n_jobs=-1)
     model.fit(list(s[split.train]), y[split.train], X_val=list(s[split.val]), y_val=y[split.val])
     test = model.predict(list(s[split.test]))
-    print(f"model of {what}: test RMSE {np.sqrt(np.mean((test - y[split.test]) ** 2)):.2f} "
-          f"on {len(split.test)} molecules")
+    print(
+        f"model of {what}: test RMSE {np.sqrt(np.mean((test - y[split.test]) ** 2)):.2f} "
+        f"on {len(split.test)} molecules"
+    )
     model.save(work / "model", overwrite=True)
 
-    result = ds.screen(demo_library(), list(QUERIES.values()), work / "screen", k=50,
-                       query_ids=list(QUERIES), overwrite=True, progress=False)
+    result = ds.screen(
+        demo_library(),
+        list(QUERIES.values()),
+        work / "screen",
+        k=50,
+        query_ids=list(QUERIES),
+        overwrite=True,
+        progress=False,
+    )
     hits = result.hits()
     scored = model.predict_table(hits["smiles"].tolist())
     hits["predicted"] = scored["prediction"].to_numpy()
     hits["predicted_std"] = scored["prediction_std"].to_numpy()
     hits = hits.sort_values("predicted", ascending=False)
-    hits[["query", "id", "score", "predicted", "predicted_std", "smiles"]].to_csv(work / "scored_hits.csv", index=False)
+    hits[["query", "id", "score", "predicted", "predicted_std", "smiles"]].to_csv(
+        work / "scored_hits.csv", index=False
+    )
     print(f"{len(hits)} hits scored; best predicted per query:")
-    print(hits.groupby("query").head(3)[["query", "id", "score", "predicted", "predicted_std"]]
-          .to_string(index=False, float_format="%.2f"))
+    print(
+        hits.groupby("query")
+        .head(3)[["query", "id", "score", "predicted", "predicted_std"]]
+        .to_string(index=False, float_format="%.2f")
+    )
     print(f"written: {work / 'scored_hits.csv'}")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "score-hits-output"), int(sys.argv[2]) if len(sys.argv) > 2 else 30)
+    main(
+        Path(sys.argv[1] if len(sys.argv) > 1 else "score-hits-output"),
+        int(sys.argv[2]) if len(sys.argv) > 2 else 30,
+    )

@@ -244,8 +244,12 @@ SCORE_EXAMPLE = ROOT / "examples" / "score_hits.py"
 
 
 def test_score_hits_example_runs(tmp_path):
-    proc = subprocess.run([sys.executable, str(SCORE_EXAMPLE), str(tmp_path / "work"), "2"],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(SCORE_EXAMPLE), str(tmp_path / "work"), "2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     hits = pd.read_csv(tmp_path / "work" / "scored_hits.csv")
     assert len(hits) == 100 and hits["predicted"].is_monotonic_decreasing

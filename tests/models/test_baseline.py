@@ -10,9 +10,28 @@ from sklearn.model_selection import cross_val_score
 import drugscreen as ds
 from drugscreen.errors import InputError
 
-SMILES = ["CCO", "CCN", "CCC", "c1ccccc1", "CC(=O)O", "CCCl", "CCBr", "c1ccncc1", "CC(C)O", "OCCO",
-          "CCCCO", "CCOC", "c1ccccc1C", "CC(C)(C)C", "C1CCCCC1", "CCCCCC", "OC(=O)CCC(=O)O", "NCCN",
-          "c1ccc2ccccc2c1", "CC#N"] * 2
+SMILES = [
+    "CCO",
+    "CCN",
+    "CCC",
+    "c1ccccc1",
+    "CC(=O)O",
+    "CCCl",
+    "CCBr",
+    "c1ccncc1",
+    "CC(C)O",
+    "OCCO",
+    "CCCCO",
+    "CCOC",
+    "c1ccccc1C",
+    "CC(C)(C)C",
+    "C1CCCCC1",
+    "CCCCCC",
+    "OC(=O)CCC(=O)O",
+    "NCCN",
+    "c1ccc2ccccc2c1",
+    "CC#N",
+] * 2
 
 
 def rdkit_counts(smiles, radius=2, nbits=2048):
@@ -34,34 +53,43 @@ def test_equals_scikit_learn_on_rdkit_counts(estimator):
     from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
 
     y = heavy(SMILES)
-    ours = ds.models.FingerprintModel(estimator=estimator, descriptors=False, max_iter=30, n_estimators=20,
-                                      random_state=3).fit(SMILES, y)
+    ours = ds.models.FingerprintModel(
+        estimator=estimator, descriptors=False, max_iter=30, n_estimators=20, random_state=3
+    ).fit(SMILES, y)
     X = rdkit_counts(SMILES)
     scaled = ((y - y.mean()) / y.std()).astype(np.float32)  # the model trains on float32 targets
-    ref = (HistGradientBoostingRegressor(max_iter=30, random_state=3) if estimator == "gbm"
-           else RandomForestRegressor(n_estimators=20, random_state=3, n_jobs=1)).fit(X, scaled)
+    ref = (
+        HistGradientBoostingRegressor(max_iter=30, random_state=3)
+        if estimator == "gbm"
+        else RandomForestRegressor(n_estimators=20, random_state=3, n_jobs=1)
+    ).fit(X, scaled)
     np.testing.assert_allclose(ours.predict(SMILES), ref.predict(X) * y.std() + y.mean(), rtol=1e-6)
 
 
 def test_tasks_missing_labels_and_bad_smiles(caplog):
     y = np.column_stack([heavy(SMILES), (heavy(SMILES) > 4).astype(float)])
     y[0, 0] = np.nan
-    reg = ds.models.FingerprintModel(estimator="rf", n_estimators=10, descriptors=True).fit(SMILES + ["C1CC"], np.vstack([y, [1, 1]]))
+    reg = ds.models.FingerprintModel(estimator="rf", n_estimators=10, descriptors=True).fit(
+        SMILES + ["C1CC"], np.vstack([y, [1, 1]])
+    )
     assert reg.n_dropped_ == 1 and reg.predict(SMILES).shape == (40, 2)
     table = reg.predict_table(["CCO", "C1CC"])
     assert table["error"].tolist() == [None, "unparseable SMILES"] and np.isnan(table.iloc[1, 1])
-    clf = ds.models.FingerprintModel(task="classification", estimator="rf", n_estimators=10,
-                                     descriptors=False).fit(SMILES, y[:, 1])
+    clf = ds.models.FingerprintModel(
+        task="classification", estimator="rf", n_estimators=10, descriptors=False
+    ).fit(SMILES, y[:, 1])
     assert clf.predict_proba(SMILES).shape == (40, 2) and set(clf.predict(SMILES)) <= {0, 1}
-    mc = ds.models.FingerprintModel(task="multiclass", estimator="rf", n_estimators=10,
-                                    descriptors=False).fit(SMILES, np.array(list("abcd") * 10))
+    mc = ds.models.FingerprintModel(
+        task="multiclass", estimator="rf", n_estimators=10, descriptors=False
+    ).fit(SMILES, np.array(list("abcd") * 10))
     assert mc.predict_proba(SMILES).shape == (40, 4) and set(mc.predict(SMILES)) <= set("abcd")
 
 
 def test_ensemble_spread_and_sklearn_tools():
     y = heavy(SMILES)
-    model = ds.models.FingerprintModel(estimator="rf", n_estimators=10, ensemble_size=3, uncertainty="ensemble",
-                                       descriptors=False)
+    model = ds.models.FingerprintModel(
+        estimator="rf", n_estimators=10, ensemble_size=3, uncertainty="ensemble", descriptors=False
+    )
     mean, std = clone(model).fit(SMILES, y).predict(SMILES, return_std=True)
     assert (std >= 0).all() and std.max() > 0
     assert np.isfinite(cross_val_score(model, np.array(SMILES), y, cv=2)).all()

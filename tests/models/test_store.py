@@ -23,7 +23,9 @@ FAST = {"epochs": 2, "hidden_size": 16, "ffn_hidden_size": 16}
         lambda: ds.models.AttentiveFP(**FAST, task="classification").fit(SMILES, Y % 2),
         lambda: ds.models.DMPNN(**FAST, descriptors=True).fit(SMILES, Y),
         lambda: ds.models.FingerprintModel(estimator="rf", n_estimators=5).fit(SMILES, Y),
-        lambda: ds.models.FingerprintModel(task="classification", max_iter=5, descriptors=False).fit(SMILES, Y % 2),
+        lambda: ds.models.FingerprintModel(task="classification", max_iter=5, descriptors=False).fit(
+            SMILES, Y % 2
+        ),
     ],
 )
 def test_round_trip_predicts_identically(tmp_path, make):
@@ -65,7 +67,9 @@ def test_bad_directories_are_clear_errors(tmp_path):
         (path / "config.json").write_text(json.dumps({**config, **change}))
         with pytest.raises(InputError, match=message):
             ds.models.load(path)
-    (path / "config.json").write_text(json.dumps({**config, "params": {**config["params"], "hidden_size": 32}}))
+    (path / "config.json").write_text(
+        json.dumps({**config, "params": {**config["params"], "hidden_size": 32}})
+    )
     with pytest.raises(InputError, match="do not fit the network"):
         ds.models.load(path)
     (path / "config.json").write_text(json.dumps(config))

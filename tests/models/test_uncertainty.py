@@ -58,7 +58,9 @@ def test_platt_and_isotonic_fix_a_distorted_probability():
     fixed = unc.apply_isotonic(unc.fit_isotonic(y, distorted), distorted)
     assert unc.expected_calibration_error(y, fixed) < 0.02
     iso = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(distorted, y)
-    np.testing.assert_allclose(unc.apply_isotonic(unc.fit_isotonic(y, distorted), distorted), iso.predict(distorted))
+    np.testing.assert_allclose(
+        unc.apply_isotonic(unc.fit_isotonic(y, distorted), distorted), iso.predict(distorted)
+    )
 
 
 @pytest.mark.parametrize("normalized", [True, False])

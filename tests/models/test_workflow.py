@@ -30,15 +30,39 @@ def table(tmp_path_factory, demo_smiles):
 @pytest.fixture(scope="module")
 def model_dir(table, tmp_path_factory):
     out = tmp_path_factory.mktemp("model") / "m"
-    assert main(["-q", "train", str(table), "--target-columns", "heavy", "--epochs", "3", "--hidden-size", "16",
-                 "--split", "scaffold", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "train",
+                str(table),
+                "--target-columns",
+                "heavy",
+                "--epochs",
+                "3",
+                "--hidden-size",
+                "16",
+                "--split",
+                "scaffold",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
 def test_train_writes_model_metrics_split_and_curves(model_dir, table):
     names = {p.name for p in model_dir.iterdir()}
-    assert {"config.json", "weights.safetensors", "split.json", "metrics.json", "learning_curve.csv",
-            "test_predictions.csv"} <= names
+    assert {
+        "config.json",
+        "weights.safetensors",
+        "split.json",
+        "metrics.json",
+        "learning_curve.csv",
+        "test_predictions.csv",
+    } <= names
     metrics = json.loads((model_dir / "metrics.json").read_text())
     assert metrics["n_train"] + metrics["n_val"] + metrics["n_test"] == 119 and metrics["n_unsplit"] == 1
     assert metrics["n_dropped"] == 0 and np.isfinite(metrics["test"]["heavy"]["rmse"])
@@ -51,11 +75,31 @@ def test_train_writes_model_metrics_split_and_curves(model_dir, table):
 
 def test_train_reuses_a_split_file_and_other_models(model_dir, table, tmp_path):
     out = tmp_path / "fp"
-    assert main(["-q", "train", str(table), "--target-columns", "big", "--task", "classification", "--model",
-                 "fingerprint", "--split-file", str(model_dir / "split.json"), "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "train",
+                str(table),
+                "--target-columns",
+                "big",
+                "--task",
+                "classification",
+                "--model",
+                "fingerprint",
+                "--split-file",
+                str(model_dir / "split.json"),
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0 <= metrics["test"]["big"]["auroc"] <= 1
-    assert ds.models.Split.from_json(out / "split.json") == ds.models.Split.from_json(model_dir / "split.json")
+    assert ds.models.Split.from_json(out / "split.json") == ds.models.Split.from_json(
+        model_dir / "split.json"
+    )
 
 
 def test_train_errors_name_the_problem(table, tmp_path, capsys):
@@ -70,7 +114,10 @@ def test_predict_streams_and_matches_the_model(model_dir, demo_smiles, tmp_path)
     smiles = demo_smiles[:250] + ["C1CC"]
     library.write_text("".join(f"{s} m{i}\n" for i, s in enumerate(smiles)))
     out = tmp_path / "p.parquet"
-    assert main(["-q", "predict", str(model_dir), str(library), "-o", str(out), "--chunk-size", "60", "-j", "1"]) == 0
+    assert (
+        main(["-q", "predict", str(model_dir), str(library), "-o", str(out), "--chunk-size", "60", "-j", "1"])
+        == 0
+    )
     got = pd.read_parquet(out)
     assert got["row"].tolist() == list(range(251)) and got["id"].iloc[0] == "m0"
     expected = ds.models.load(model_dir).predict(smiles)

@@ -28,8 +28,15 @@ def setup(tmp_path_factory, demo_smiles):
 @pytest.mark.parametrize("mode", [{"k": 5}, {"threshold": 0.3}])
 def test_hits_carry_the_models_predictions(setup, tmp_path, mode):
     model, _, library, queries = setup
-    result = ds.screen(library, queries, tmp_path / "out", stages=[PredictionStage(model)], chunk_size=150,
-                       progress=False, **mode)
+    result = ds.screen(
+        library,
+        queries,
+        tmp_path / "out",
+        stages=[PredictionStage(model)],
+        chunk_size=150,
+        progress=False,
+        **mode,
+    )
     hits = result.hits()
     assert len(hits) and "pred_prediction" in hits.columns
     np.testing.assert_allclose(hits["pred_prediction"], model.predict(hits["smiles"].tolist()), rtol=1e-5)
@@ -40,15 +47,55 @@ def test_hits_carry_the_models_predictions(setup, tmp_path, mode):
 def test_range_filters_before_the_search_and_cli(setup, tmp_path):
     model, model_dir, library, queries = setup
     cut = float(np.median(model.predict(library.read_text().split()[::2])))
-    result = ds.screen(library, queries, tmp_path / "f", k=20, stages=[PredictionStage(model, keep_min=cut)],
-                       chunk_size=200, progress=False)
+    result = ds.screen(
+        library,
+        queries,
+        tmp_path / "f",
+        k=20,
+        stages=[PredictionStage(model, keep_min=cut)],
+        chunk_size=200,
+        progress=False,
+    )
     assert (result.hits()["pred_prediction"] >= cut).all()
     assert result.summary["filtered"] > 0
     out = tmp_path / "cli"
-    code = main(["-q", "screen", str(library), "--query", queries[0], "-k", "10", "-o", str(out),
-                 "--model", str(model_dir), "--keep-max", str(cut), "--chunk-size", "200"])
+    code = main(
+        [
+            "-q",
+            "screen",
+            str(library),
+            "--query",
+            queries[0],
+            "-k",
+            "10",
+            "-o",
+            str(out),
+            "--model",
+            str(model_dir),
+            "--keep-max",
+            str(cut),
+            "--chunk-size",
+            "200",
+        ]
+    )
     assert code == 0
     hits = pd.read_parquet(out / "hits.parquet")
     assert len(hits) == 10 and (hits["pred_prediction"] <= cut).all()
-    assert main(["-q", "screen", str(library), "--query", queries[0], "-k", "3", "-o", str(tmp_path / "x"),
-                 "--keep-min", "1"]) == 1
+    assert (
+        main(
+            [
+                "-q",
+                "screen",
+                str(library),
+                "--query",
+                queries[0],
+                "-k",
+                "3",
+                "-o",
+                str(tmp_path / "x"),
+                "--keep-min",
+                "1",
+            ]
+        )
+        == 1
+    )

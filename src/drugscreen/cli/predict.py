@@ -36,8 +36,13 @@ def run(args: argparse.Namespace) -> int:
     model = load(args.model, device=args.device)
     model.set_params(n_jobs=args.jobs)
     result = predict_library(
-        model, args.library, args.output, chunk_size=args.chunk_size, overwrite=args.overwrite,
-        progress=not args.quiet, **reader_kwargs(args),
+        model,
+        args.library,
+        args.output,
+        chunk_size=args.chunk_size,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+        **reader_kwargs(args),
     )
     print(f"{result.records} records, {result.failed} without a prediction: {result.path}")
     return 0

@@ -55,7 +55,9 @@ def register(sub: Any) -> None:
         "--overwrite", action="store_true", help="replace OUT_DIR if it holds another job's output"
     )
     g = p.add_argument_group("property model stage (before the search)")
-    g.add_argument("--model", metavar="MODEL_DIR", help="add this model's predictions (pred_<task>) to every hit")
+    g.add_argument(
+        "--model", metavar="MODEL_DIR", help="add this model's predictions (pred_<task>) to every hit"
+    )
     g.add_argument("--keep-min", type=float, help="screen only molecules predicted at least this")
     g.add_argument("--keep-max", type=float, help="screen only molecules predicted at most this")
     add_spec_args(p)

@@ -22,17 +22,29 @@ def register(sub: Any) -> None:
     p.add_argument("data", help="training table (.csv, .tsv, .parquet)")
     p.add_argument("--smiles-column", default="smiles", help="column with SMILES [smiles]")
     p.add_argument("--target-columns", nargs="+", required=True, metavar="COLUMN", help="target column(s)")
-    p.add_argument("--model", default="dmpnn", choices=["dmpnn", "gin", "attentivefp", "fingerprint"],
-                   help="[dmpnn]")
-    p.add_argument("--task", default="regression", choices=["regression", "classification", "multiclass"],
-                   help="[regression]")
+    p.add_argument(
+        "--model", default="dmpnn", choices=["dmpnn", "gin", "attentivefp", "fingerprint"], help="[dmpnn]"
+    )
+    p.add_argument(
+        "--task",
+        default="regression",
+        choices=["regression", "classification", "multiclass"],
+        help="[regression]",
+    )
     p.add_argument("-o", "--out-dir", required=True, metavar="MODEL_DIR", help="model directory to write")
     g = p.add_argument_group("split")
-    g.add_argument("--split", default="random", choices=["random", "scaffold", "stratified", "cluster"],
-                   help="[random]")
+    g.add_argument(
+        "--split", default="random", choices=["random", "scaffold", "stratified", "cluster"], help="[random]"
+    )
     g.add_argument("--split-file", help="chemprop-format split file to use instead of --split")
-    g.add_argument("--sizes", nargs=3, type=float, default=[0.8, 0.1, 0.1], metavar=("TRAIN", "VAL", "TEST"),
-                   help="[0.8 0.1 0.1]")
+    g.add_argument(
+        "--sizes",
+        nargs=3,
+        type=float,
+        default=[0.8, 0.1, 0.1],
+        metavar=("TRAIN", "VAL", "TEST"),
+        help="[0.8 0.1 0.1]",
+    )
     g.add_argument("--seed", type=int, default=0, help="seed of the split and the model [0]")
     m = p.add_argument_group("model (defaults: the model's own)")
     m.add_argument("--epochs", type=int)
@@ -53,8 +65,19 @@ def register(sub: Any) -> None:
 
 
 #: Options passed to the model when given, by model parameter name.
-MODEL_OPTIONS = ("epochs", "batch_size", "hidden_size", "depth", "dropout", "learning_rate", "patience",
-                 "ensemble_size", "uncertainty", "class_weight", "device")
+MODEL_OPTIONS = (
+    "epochs",
+    "batch_size",
+    "hidden_size",
+    "depth",
+    "dropout",
+    "learning_rate",
+    "patience",
+    "ensemble_size",
+    "uncertainty",
+    "class_weight",
+    "device",
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,9 +90,18 @@ def run(args: argparse.Namespace) -> int:
     if args.model != "fingerprint":
         params["progress"] = not args.quiet if hasattr(args, "quiet") else True
     report = train_from_table(
-        args.data, args.out_dir, smiles_column=args.smiles_column, target_columns=args.target_columns,
-        model=args.model, task=args.task, split=args.split, split_file=args.split_file,
-        sizes=tuple(args.sizes), seed=args.seed, overwrite=args.overwrite, **params,
+        args.data,
+        args.out_dir,
+        smiles_column=args.smiles_column,
+        target_columns=args.target_columns,
+        model=args.model,
+        task=args.task,
+        split=args.split,
+        split_file=args.split_file,
+        sizes=tuple(args.sizes),
+        seed=args.seed,
+        overwrite=args.overwrite,
+        **params,
     )
     for name, values in report.metrics.get("test", {}).items():
         print(f"{name}: " + ", ".join(f"{k} {v:.4f}" for k, v in values.items()))

@@ -21,7 +21,7 @@ _EXPORTS = {
     "FingerprintModel": "drugscreen.models.baseline",
     "to_graphs": "drugscreen.models.featurize",
     "MolGraphs": "drugscreen.models.featurize",
-    "Split": "drugscreen.models.splits",
+    "Split": "drugscreen.models.split_file",
     "make_split": "drugscreen.models.splits",
     "random_split": "drugscreen.models.splits",
     "scaffold_split": "drugscreen.models.splits",

@@ -274,7 +274,9 @@ def model_digest(model: Any) -> str:
     import hashlib
 
     h = hashlib.sha256(type(model).__name__.encode())
-    params = {k: v for k, v in model.get_params().items() if k not in ("progress", "n_jobs", "device", "cache_dir")}
+    params = {
+        k: v for k, v in model.get_params().items() if k not in ("progress", "n_jobs", "device", "cache_dir")
+    }
     h.update(json.dumps(params, sort_keys=True, default=str).encode())
     h.update(json.dumps(model.targets_.to_config(), sort_keys=True, default=str).encode())
     h.update(json.dumps(model.calibration_, sort_keys=True, default=_json_default).encode())

@@ -30,8 +30,12 @@ def make_model(name: str, task: str, **params: Any) -> Any:
     """A model by its command-line name."""
     from drugscreen.models import baseline, estimators
 
-    classes = {"dmpnn": estimators.DMPNN, "gin": estimators.GIN, "attentivefp": estimators.AttentiveFP,
-               "fingerprint": baseline.FingerprintModel}
+    classes = {
+        "dmpnn": estimators.DMPNN,
+        "gin": estimators.GIN,
+        "attentivefp": estimators.AttentiveFP,
+        "fingerprint": baseline.FingerprintModel,
+    }
     if name not in classes:
         raise InputError(f"model must be one of {MODELS}, not {name!r}")
     cls = classes[name]
@@ -42,7 +46,9 @@ def make_model(name: str, task: str, **params: Any) -> Any:
     return cls(task=task, **params)
 
 
-def read_training_table(path: str | os.PathLike[str], smiles_column: str, target_columns: list[str]) -> pd.DataFrame:
+def read_training_table(
+    path: str | os.PathLike[str], smiles_column: str, target_columns: list[str]
+) -> pd.DataFrame:
     """The SMILES and target columns of a CSV / TSV / Parquet file (optionally gzipped)."""
     name = str(path).lower()
     try:
@@ -75,19 +81,26 @@ def evaluate(model: Any, smiles: list[str], y: np.ndarray) -> dict[str, Any]:
     if t.task == "regression":
         pred = np.asarray(model.predict(smiles), dtype=np.float64).reshape(len(y), -1)
         for j, name in enumerate(t.names):
-            out[name] = {"rmse": m.mean_rmse(y[:, j], pred[:, j]), "mae": m.mean_mae(y[:, j], pred[:, j]),
-                         "r2": m.mean_r2(y[:, j], pred[:, j])}
+            out[name] = {
+                "rmse": m.mean_rmse(y[:, j], pred[:, j]),
+                "mae": m.mean_mae(y[:, j], pred[:, j]),
+                "r2": m.mean_r2(y[:, j], pred[:, j]),
+            }
     elif t.task == "classification":
         probs = model._probabilities(smiles)[0]
         codes, mask = t.encode(y if not t.one_dimensional else y[:, 0])
         for j, name in enumerate(t.names):
             truth = np.where(mask[:, j], codes[:, j], np.nan)
-            out[name] = {"auroc": m.mean_auroc(truth, probs[:, j]), "prc_auc": m.mean_prc_auc(truth, probs[:, j])}
+            out[name] = {
+                "auroc": m.mean_auroc(truth, probs[:, j]),
+                "prc_auc": m.mean_prc_auc(truth, probs[:, j]),
+            }
     else:
-        pred = model.predict(smiles)
-        truth = pd.Series(y[:, 0])
-        present = truth.notna().to_numpy()
-        out[t.names[0]] = {"accuracy": float((pred[present].astype(str) == truth[present].astype(str)).mean())}
+        labels = model.predict(smiles)
+        known = pd.Series(y[:, 0])
+        present = known.notna().to_numpy()
+        same = np.asarray(labels)[present].astype(str) == known[present].astype(str).to_numpy()
+        out[t.names[0]] = {"accuracy": float(same.mean())}
     return out
 
 
@@ -138,29 +151,48 @@ def train_from_table(
         # split file names rows of the table as given, so other tools can read it directly
         readable = np.flatnonzero([_parses(x) for x in smiles])
         if len(readable) < len(smiles):
-            logger.warning("%d of %d rows have SMILES that do not parse and are left out",
-                           len(smiles) - len(readable), len(smiles))
+            logger.warning(
+                "%d of %d rows have SMILES that do not parse and are left out",
+                len(smiles) - len(readable),
+                len(smiles),
+            )
         labels = y[readable, 0] if split == "stratified" else None
-        local = make_split(split, n=len(readable), smiles=[smiles[i] for i in readable], y=labels,
-                           sizes=sizes, seed=seed)
-        parts = Split(readable[local.train], readable[local.val], readable[local.test], kind=local.kind,
-                      seed=local.seed)
+        local = make_split(
+            split, n=len(readable), smiles=[smiles[i] for i in readable], y=labels, sizes=sizes, seed=seed
+        )
+        parts = Split(
+            readable[local.train], readable[local.val], readable[local.test], kind=local.kind, seed=local.seed
+        )
     s = np.asarray(smiles, dtype=object)
-    y_fit: Any = pd.DataFrame(y[parts.train], columns=target_columns) if len(target_columns) > 1 else \
-        pd.Series(y[parts.train, 0], name=target_columns[0])
+    y_fit: Any = (
+        pd.DataFrame(y[parts.train], columns=target_columns)
+        if len(target_columns) > 1
+        else pd.Series(y[parts.train, 0], name=target_columns[0])
+    )
     y_val = y[parts.val] if len(target_columns) > 1 else y[parts.val, 0]
     if model == "fingerprint":
         estimator.fit(list(s[parts.train]), y_fit)
     else:
-        estimator.fit(list(s[parts.train]), y_fit, X_val=list(s[parts.val]) if len(parts.val) else None,
-                      y_val=y_val if len(parts.val) else None)
+        estimator.fit(
+            list(s[parts.train]),
+            y_fit,
+            X_val=list(s[parts.val]) if len(parts.val) else None,
+            y_val=y_val if len(parts.val) else None,
+        )
     calibration: dict[str, Any] = {}
     if task != "multiclass" and len(parts.val) >= 10:
-        calibration = estimator.calibrate(list(s[parts.val]), y_val,
-                                          method="conformal" if task == "regression" else "platt")
-    metrics = {"n_rows": len(table), "n_train": len(parts.train), "n_val": len(parts.val),
-               "n_test": len(parts.test), "n_unsplit": len(table) - len(parts.train) - len(parts.val) - len(parts.test),
-               "n_dropped": estimator.n_dropped_, "calibration": calibration}
+        calibration = estimator.calibrate(
+            list(s[parts.val]), y_val, method="conformal" if task == "regression" else "platt"
+        )
+    metrics = {
+        "n_rows": len(table),
+        "n_train": len(parts.train),
+        "n_val": len(parts.val),
+        "n_test": len(parts.test),
+        "n_unsplit": len(table) - len(parts.train) - len(parts.val) - len(parts.test),
+        "n_dropped": estimator.n_dropped_,
+        "calibration": calibration,
+    }
     test_smiles = list(s[parts.test])
     if len(parts.test):
         metrics["test"] = evaluate(estimator, test_smiles, y[parts.test].reshape(len(parts.test), -1))
@@ -195,9 +227,17 @@ def _plot_learning_curve(history: pd.DataFrame, path: Path) -> None:
         return
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for member, rows in history.groupby("member"):
-        ax.plot(rows["epoch"], rows["train_loss"], color="C0", alpha=0.7, label="train" if member == 0 else None)
+        ax.plot(
+            rows["epoch"], rows["train_loss"], color="C0", alpha=0.7, label="train" if member == 0 else None
+        )
         if "val_loss" in rows:
-            ax.plot(rows["epoch"], rows["val_loss"], color="C1", alpha=0.7, label="validation" if member == 0 else None)
+            ax.plot(
+                rows["epoch"],
+                rows["val_loss"],
+                color="C1",
+                alpha=0.7,
+                label="validation" if member == 0 else None,
+            )
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.legend()

@@ -199,21 +199,32 @@ def _property_model(
     from rdkit import Chem
     from rdkit.Chem import Crippen
 
+    def logp_of(smi: str) -> float:
+        return float(Crippen.MolLogP(Chem.MolFromSmiles(smi)))  # type: ignore[attr-defined]
+
     from drugscreen.models.estimators import DMPNN
     from drugscreen.models.metrics import mean_r2, mean_rmse
 
     smiles = sample[: MODEL_TRAIN + MODEL_TEST]
-    logp = np.array([Crippen.MolLogP(Chem.MolFromSmiles(s)) for s in smiles])
-    model = DMPNN(hidden_size=64, ffn_hidden_size=64, epochs=15, ensemble_size=2, uncertainty="ensemble",
-                  n_jobs=n_jobs, random_state=0)
+    logp = np.array([logp_of(s) for s in smiles])
+    model = DMPNN(
+        hidden_size=64,
+        ffn_hidden_size=64,
+        epochs=15,
+        ensemble_size=2,
+        uncertainty="ensemble",
+        n_jobs=n_jobs,
+        random_state=0,
+    )
     model.fit(smiles[:MODEL_TRAIN], logp[:MODEL_TRAIN])
     test = model.predict(smiles[MODEL_TRAIN:])
     metrics = {"rmse": mean_rmse(logp[MODEL_TRAIN:], test), "r2": mean_r2(logp[MODEL_TRAIN:], test)}
     model_dir = model.save(out / "logp-model", overwrite=True)
     table = model.predict_table(hits["smiles"].tolist())
     scored = hits[["query", "id", "score", "smiles"]].assign(
-        logp_predicted=table["prediction"].to_numpy(), logp_std=table["prediction_std"].to_numpy(),
-        logp_rdkit=[Crippen.MolLogP(Chem.MolFromSmiles(s)) for s in hits["smiles"]],
+        logp_predicted=table["prediction"].to_numpy(),
+        logp_std=table["prediction_std"].to_numpy(),
+        logp_rdkit=[logp_of(s) for s in hits["smiles"]],
     )
     return model_dir, metrics, scored
 

@@ -36,8 +36,14 @@ class PredictionStage:
 
     name = "predict"
 
-    def __init__(self, model: Any, column: str | None = None, keep_min: float | None = None,
-                 keep_max: float | None = None, prefix: str = "pred_"):
+    def __init__(
+        self,
+        model: Any,
+        column: str | None = None,
+        keep_min: float | None = None,
+        keep_max: float | None = None,
+        prefix: str = "pred_",
+    ):
         from drugscreen.models.store import load, model_digest
 
         self.model = load(model) if isinstance(model, str | os.PathLike) else model
@@ -49,8 +55,13 @@ class PredictionStage:
         self._digest = model_digest(self.model)
 
     def config(self) -> dict[str, Any]:
-        return {"model": self._digest, "column": self.column, "keep_min": self.keep_min,
-                "keep_max": self.keep_max, "prefix": self.prefix}
+        return {
+            "model": self._digest,
+            "column": self.column,
+            "keep_min": self.keep_min,
+            "keep_max": self.keep_max,
+            "prefix": self.prefix,
+        }
 
     def process(self, table: ChunkTable) -> ChunkTable:
         mols = table.molecules

@@ -331,7 +331,10 @@ def _concat_parquet(parts: list[Path], target: Path) -> None:
     if parts:  # columns earlier stages added (a model's predictions): numbers or text
         names = {name for name, _ in fields}
         fields += [
-            (f.name, pa.float64() if pa.types.is_floating(f.type) or pa.types.is_integer(f.type) else pa.string())
+            (
+                f.name,
+                pa.float64() if pa.types.is_floating(f.type) or pa.types.is_integer(f.type) else pa.string(),
+            )
             for f in pq.read_schema(parts[0])
             if f.name not in names
         ]

@@ -47,7 +47,8 @@ class PredictResult:
 
 def _smiles_of(records: list[RawRecord]) -> tuple[list[str], list[str | None]]:
     """SMILES per record (SDF records are parsed and written as SMILES) and reader errors."""
-    smiles, errors = [], []
+    smiles: list[str] = []
+    errors: list[str | None] = []
     for rec in records:
         if rec.error:
             smiles.append("")
@@ -136,11 +137,13 @@ def predict_library(
             index = done
             while batch := list(islice(records, chunk_size)):
                 smiles, read_errors = _smiles_of(batch)
-                table = model.predict_table(smiles, ids=[r.id if r.id is not None else str(r.row) for r in batch])
+                table = model.predict_table(
+                    smiles, ids=[r.id if r.id is not None else str(r.row) for r in batch]
+                )
                 table.insert(0, "row", [r.row for r in batch])
                 table.insert(2, "smiles", smiles)
                 table["error"] = [r or e for r, e in zip(read_errors, table["error"], strict=True)]
-                for column in table.columns[table.dtypes == object]:
+                for column in table.select_dtypes(include="object").columns:
                     table[column] = table[column].astype("string")  # a string column even when all missing
                 write_table(table, jd.part("predictions", index))
                 counts["records"] += len(batch)
@@ -179,4 +182,3 @@ def _concat(parts: list[Path], target: Path) -> None:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-
