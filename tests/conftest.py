@@ -92,3 +92,18 @@ def large_sample(shared_data, tricky) -> list[str]:
     sample = moses_sample(shared_data, 3000) + moleculenet_sample(shared_data, 150) + tricky
     assert len(sample) >= 5000
     return sample
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread(request):
+    """Tiny property-model batches run far faster on one torch thread than on two fighting over
+    two cores; tests that train models get one."""
+    if "models" not in request.node.nodeid and "model_stage" not in request.node.nodeid:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

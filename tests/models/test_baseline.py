@@ -97,3 +97,11 @@ def test_ensemble_spread_and_sklearn_tools():
         ds.models.FingerprintModel(uncertainty="ensemble").fit(SMILES, y)
     with pytest.raises(InputError, match="estimator"):
         ds.models.FingerprintModel(estimator="svm").fit(SMILES, y)
+
+
+def test_boosted_ensemble_members_differ():
+    model = ds.models.FingerprintModel(
+        max_iter=20, ensemble_size=3, uncertainty="ensemble", descriptors=False
+    )
+    _, std = model.fit(SMILES, heavy(SMILES)).predict(SMILES, return_std=True)
+    assert std.max() > 0.01

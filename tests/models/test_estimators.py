@@ -203,3 +203,61 @@ def test_parameter_errors():
         ds.models.GIN(**FAST).fit(SMILES, y).predict(SMILES, return_std=True)
     with pytest.raises(InputError, match="no training molecule"):
         ds.models.GIN(**FAST).fit(["C1CC", "xx"], [1.0, 2.0])
+
+
+def test_labels_compare_as_classes_not_strings():
+    """1 and 1.0 are the same class: scores and calibration encode labels first."""
+    labels = (heavy_atoms(SMILES) > 4).astype(float)
+    model = ds.models.DMPNN(task="classification", **FAST).fit(SMILES, labels)
+    assert model.score(SMILES, labels) == model.score(SMILES, labels.astype(int)) > 0
+    named = np.where(labels > 0, "yes", "no")
+    strings = ds.models.GIN(task="classification", **FAST).fit(SMILES, named)
+    report = strings.calibrate(SMILES, named, method="isotonic")
+    assert 0 <= report["prediction"]["ece_after"] <= 1
+    p = strings.predict_proba(SMILES)
+    assert np.allclose(p.sum(1), 1) and not np.all(np.isin(p, [0.0, 1.0]))
+    shifted = ds.models.DMPNN(task="classification", **FAST).fit(SMILES, labels + 1)  # classes 1, 2
+    shifted.calibrate(SMILES, labels + 1, method="isotonic")
+    assert set(shifted.predict(SMILES)) <= {1, 2}
+
+
+def test_a_never_finite_validation_score_keeps_the_trained_weights(caplog):
+    import torch
+
+    from drugscreen.models.nn.heads import build_network
+
+    y = (heavy_atoms(SMILES) > 4).astype(int)
+    model = ds.models.DMPNN(task="classification", validation_metric="auroc", **FAST)
+    model.fit(SMILES, y, X_val=["CCO", "CCC"], y_val=[0, 0])  # one class: AUROC is NaN every epoch
+    assert "never a number" in caplog.text
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        initial = build_network("dmpnn", model.network_params(), 1, 0, False).state_dict()
+    trained = model.networks_[0].state_dict()
+    assert any(not torch.equal(initial[k], trained[k]) for k in initial)
+
+
+def test_metric_must_fit_the_task_and_batches_of_one_train():
+    with pytest.raises(InputError, match="does not apply"):
+        ds.models.DMPNN(task="classification", validation_metric="rmse").fit(SMILES, np.arange(20) % 2)
+    with pytest.raises(InputError, match="aggregation"):
+        ds.models.GIN(aggregation="max").fit(SMILES, np.arange(20.0))
+    one = ds.models.DMPNN(epochs=1, batch_size=1, hidden_size=8, ffn_hidden_size=8).fit(
+        SMILES, np.arange(20.0)
+    )
+    assert one.history_["train_loss"].iloc[0] > 0
+
+
+def test_mc_dropout_repeats_and_leaves_the_global_seed_alone():
+    import torch
+
+    torch.manual_seed(123)
+    expected = torch.rand(1)
+    torch.manual_seed(123)
+    model = ds.models.AttentiveFP(**FAST, uncertainty="dropout", dropout=0.3, mc_samples=4).fit(
+        SMILES, np.arange(20.0)
+    )
+    assert torch.equal(torch.rand(1), expected)  # fit did not reseed the caller's generator
+    a, b = model.predict_table(SMILES), model.predict_table(SMILES)
+    pd.testing.assert_frame_equal(a, b)
+    assert (a["prediction_std"] > 0).all()

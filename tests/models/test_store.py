@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -68,7 +69,12 @@ def test_bad_directories_are_clear_errors(tmp_path):
         with pytest.raises(InputError, match=message):
             ds.models.load(path)
     (path / "config.json").write_text(
-        json.dumps({**config, "params": {**config["params"], "hidden_size": 32}})
+        json.dumps(
+            {
+                **config,
+                "state": {**config["state"], "network": {**config["state"]["network"], "hidden_size": 32}},
+            }
+        )
     )
     with pytest.raises(InputError, match="do not fit the network"):
         ds.models.load(path)
@@ -86,6 +92,46 @@ def test_baseline_file_with_foreign_types_is_refused(tmp_path, monkeypatch):
 
     model = ds.models.FingerprintModel(estimator="rf", n_estimators=3, descriptors=False).fit(SMILES, Y)
     path = model.save(tmp_path / "b")
-    monkeypatch.setattr(skops.io, "get_untrusted_types", lambda file: ["builtins.eval", "sklearn.tree.X"])
+    real = skops.io.get_untrusted_types  # (the reference list comes from a probe file)
+    monkeypatch.setattr(
+        skops.io,
+        "get_untrusted_types",
+        lambda file: (
+            ["builtins.eval", "sklearn.tree.X"] if Path(file).name == "trees.skops" else real(file=file)
+        ),
+    )
     with pytest.raises(InputError, match="builtins.eval"):
+        ds.models.load(path)
+
+
+def test_digests_are_stable_and_saved_architecture_wins(tmp_path, monkeypatch):
+    from drugscreen.models.store import model_digest
+
+    base = ds.models.FingerprintModel(estimator="rf", n_estimators=3, descriptors=False).fit(SMILES, Y)
+    assert model_digest(base) == model_digest(base)
+    path = base.save(tmp_path / "b")
+    assert model_digest(ds.models.load(path)) == model_digest(ds.models.load(path))
+    net = ds.models.DMPNN(**FAST).fit(SMILES, Y)
+    net.save(tmp_path / "n")
+    expected = net.predict(SMILES)
+    # a later version with other defaults for unset parameters still rebuilds the saved network
+    monkeypatch.setattr(ds.models.DMPNN, "_defaults", {**ds.models.DMPNN._defaults, "aggregation": "sum"})
+    np.testing.assert_array_equal(ds.models.load(tmp_path / "n").predict(SMILES), expected)
+
+
+def test_baseline_types_are_trusted_by_exact_name(tmp_path, monkeypatch):
+    import skops.io
+
+    model = ds.models.FingerprintModel(estimator="gbm", max_iter=3, descriptors=False).fit(SMILES, Y)
+    path = model.save(tmp_path / "b")
+    real = skops.io.get_untrusted_types
+    monkeypatch.setattr(
+        skops.io,
+        "get_untrusted_types",
+        lambda file: [
+            *real(file=file),
+            *(["numpy.testing._private.utils.runstring"] if Path(file).name == "trees.skops" else []),
+        ],
+    )
+    with pytest.raises(InputError, match="runstring"):
         ds.models.load(path)

@@ -56,7 +56,11 @@ def register(sub: Any) -> None:
     m.add_argument("--patience", type=int, help="stop after this many epochs without improvement")
     m.add_argument("--ensemble-size", type=int)
     m.add_argument("--uncertainty", choices=["ensemble", "mve", "dropout"])
-    m.add_argument("--descriptors", action="store_true", help="append RDKit 2D descriptors (chemprop-RDKit)")
+    m.add_argument(
+        "--descriptors",
+        action=argparse.BooleanOptionalAction,
+        help="RDKit 2D descriptors beside the graph (chemprop-RDKit) [graph models: off; fingerprint: on]",
+    )
     m.add_argument("--class-weight", choices=["balanced"])
     m.add_argument("--device", choices=["cpu", "cuda", "auto"])
     p.add_argument("--overwrite", action="store_true", help="replace MODEL_DIR if it exists")
@@ -84,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
     from drugscreen.models.workflow import train_from_table
 
     params = {name: getattr(args, name) for name in MODEL_OPTIONS if getattr(args, name) is not None}
-    if args.descriptors:
-        params["descriptors"] = True
+    if args.descriptors is not None:
+        params["descriptors"] = args.descriptors
     params["n_jobs"] = args.jobs
     if args.model != "fingerprint":
         params["progress"] = not args.quiet if hasattr(args, "quiet") else True

@@ -47,7 +47,8 @@ class FingerprintModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
     max_iter, n_estimators : int
         Boosting rounds (gbm) or trees (rf).
     ensemble_size : int
-        Models with seeds ``random_state, random_state + 1, ...``; predictions are their mean.
+        Models with seeds ``random_state, random_state + 1, ...``, each (when there are several)
+        trained on its own bootstrap sample of the rows; predictions are their mean.
     uncertainty : {None, "ensemble"}
         ``"ensemble"`` lets ``predict(..., return_std=True)`` report the ensemble spread.
     class_weight : {None, "balanced"}
@@ -100,6 +101,7 @@ class FingerprintModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
     mc_samples = 0
 
     def _features(self, X: Any, fit: bool = False) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+        # (descriptors are cached in cache_dir for training data only)
         """``float32[n, nbits (+ 217)]`` features, validity and errors of SMILES ``X``; with
         ``fit`` the descriptor scaling is learnt from these molecules."""
         from drugscreen.chem.fingerprints import _fingerprint_records
@@ -115,7 +117,7 @@ class FingerprintModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
         features = fps.data.astype(np.float32).toarray()
         valid = np.array([e is None for e in errors], dtype=bool)
         if self.descriptors:
-            desc = descriptors_for(smiles, n_jobs=self.n_jobs, cache_dir=self.cache_dir)
+            desc = descriptors_for(smiles, n_jobs=self.n_jobs, cache_dir=self.cache_dir if fit else None)
             if fit:
                 self.descriptor_scaler_ = DescriptorScaler.fit(desc[valid])
             features = np.hstack([features, self.descriptor_scaler_.transform(desc)])
@@ -160,13 +162,15 @@ class FingerprintModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
         self.models_ = []
         for member in range(int(self.ensemble_size)):
             per_task = []
+            seed = int(self.random_state) + member
             for j in range(targets.n_tasks):
-                rows = valid & mask[:, j]
+                rows = np.flatnonzero(valid & mask[:, j])
                 if len(np.unique(codes[rows, j])) < 2 and self.task != "regression":
                     raise InputError(f"task {targets.names[j]!r} has one class only among its labels")
-                per_task.append(
-                    self._make(int(self.random_state) + member).fit(features[rows], codes[rows, j])
-                )
+                if self.ensemble_size > 1:
+                    # boosting is deterministic given its rows: members differ by a bootstrap sample
+                    rows = np.sort(np.random.default_rng(seed).choice(rows, size=len(rows), replace=True))
+                per_task.append(self._make(seed).fit(features[rows], codes[rows, j]))
             self.models_.append(per_task)
         self.targets_ = targets
         self.calibration_ = None
@@ -195,7 +199,8 @@ class FingerprintModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
                     if t.task == "regression":
                         out[m, start + rows, j] = model.predict(features[rows])  # trained on scaled
                     elif t.task == "multiclass":
-                        probs = model.predict_proba(features[rows])
+                        probs = np.full((len(rows), width), 1e-12)  # a class the model never saw
+                        probs[:, model.classes_.astype(int)] = model.predict_proba(features[rows])
                         out[m, start + rows] = np.log(np.clip(probs, 1e-12, 1))
                     else:
                         p = np.clip(model.predict_proba(features[rows])[:, 1], 1e-7, 1 - 1e-7)

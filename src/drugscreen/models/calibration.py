@@ -30,6 +30,15 @@ class CalibratedOutputs:
     def _has_std(self) -> bool:
         return self.uncertainty is not None or self.ensemble_size > 1
 
+    def _label_values(self, y: Any) -> np.ndarray:
+        """Labels as floats ``[n, tasks]``, NaN where missing: values for regression, class codes
+        (0 / 1, the positive class being ``classes_[1]``) for classification."""
+        if self.targets_.task == "regression":
+            self.targets_.encode(y)  # checks the shape and that the labels are numbers
+            return np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        codes, mask = self.targets_.encode(y)
+        return np.where(mask, codes, np.nan).astype(np.float64)
+
     def calibrate(self, X: Any, y: Any, method: str | None = None) -> dict[str, Any]:
         """Fit the calibration on validation molecules ``X`` with labels ``y``.
 
@@ -55,7 +64,7 @@ class CalibratedOutputs:
         method = method or METHODS[task][0]
         if method not in METHODS[task]:
             raise InputError(f"a {task} model calibrates with {METHODS[task]}, not {method!r}")
-        labels = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        labels = self._label_values(y)
         self.calibration_ = None
         if task == "regression":
             mean, std, _ = self._regression(X, self._has_std())  # type: ignore[attr-defined]
@@ -129,7 +138,7 @@ class CalibratedOutputs:
         """Coverage and width of the conformal intervals (regression) or the expected
         calibration error (classification) on test molecules, per task."""
         self._check_fitted()  # type: ignore[attr-defined]
-        labels = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        labels = self._label_values(y)
         out: dict[str, Any] = {}
         if self.targets_.task == "regression":
             lower, upper = self.predict_interval(X, alpha)

@@ -71,7 +71,9 @@ class GraphModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
         What ``predict(..., return_std=True)`` reports: the spread of the ensemble,
         mean-variance estimation (the network predicts a variance too; Gaussian likelihood
         loss; combined with the ensemble spread when ``ensemble_size > 1``), or Monte-Carlo
-        dropout over ``mc_samples`` passes (needs ``dropout > 0``).
+        dropout over ``mc_samples`` passes (needs ``dropout > 0``; the passes are seeded, so
+        predictions repeat, and ``predict(X, return_std=True)`` returns their mean while
+        ``predict(X)`` is the plain pass with dropout off).
     class_weight : {None, "balanced"}
         Weigh classes inversely to their frequency in the loss.
     device : {"cpu", "cuda", "auto"}
@@ -177,6 +179,20 @@ class GraphModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
             raise InputError("uncertainty='dropout' needs dropout > 0")
         if self.validation_metric not in METRICS:
             raise InputError(f"validation_metric must be one of {METRICS}, not {self.validation_metric!r}")
+        fits = {
+            "regression": ("loss", "rmse", "mae"),
+            "classification": ("loss", "auroc"),
+            "multiclass": ("loss",),
+        }
+        if self.validation_metric not in fits.get(self.task, METRICS):
+            raise InputError(
+                f"validation_metric {self.validation_metric!r} does not apply to a {self.task} model: "
+                f"use one of {fits[self.task]}"
+            )
+        from drugscreen.models.nn.readout import AGGREGATIONS
+
+        if self.network_params()["aggregation"] not in AGGREGATIONS:
+            raise InputError(f"aggregation must be one of {AGGREGATIONS}, not {self.aggregation!r}")
         if not 0 <= self.val_fraction < 1:
             raise InputError(f"val_fraction must be in [0, 1), not {self.val_fraction}")
         for name in ("epochs", "batch_size", "ensemble_size"):
@@ -190,17 +206,19 @@ class GraphModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
 
     # -- inputs --------------------------------------------------------------------------------
 
-    def _inputs(self, X: Any, progress: bool) -> tuple[MolGraphs, np.ndarray | None]:
-        """Graphs and raw descriptors of X (SMILES), or of a ready :class:`MolGraphs`."""
+    def _inputs(self, X: Any, progress: bool, cache: bool = True) -> tuple[MolGraphs, np.ndarray | None]:
+        """Graphs and raw descriptors of X (SMILES), or of a ready :class:`MolGraphs`; the
+        ``cache_dir`` is used for training data only (a library predicted in chunks would fill it)."""
+        cache_dir = self.cache_dir if cache else None
         if isinstance(X, MolGraphs):
             if self.descriptors:
                 raise InputError("a model with descriptors=True needs SMILES, not graphs")
             return X, None
         smiles = as_smiles(X)
-        graphs = graphs_for(smiles, n_jobs=self.n_jobs, cache_dir=self.cache_dir, progress=progress)
+        graphs = graphs_for(smiles, n_jobs=self.n_jobs, cache_dir=cache_dir, progress=progress)
         desc = None
         if self.descriptors:
-            desc = descriptors_for(smiles, n_jobs=self.n_jobs, cache_dir=self.cache_dir, progress=progress)
+            desc = descriptors_for(smiles, n_jobs=self.n_jobs, cache_dir=cache_dir, progress=progress)
         return graphs, desc
 
     # -- fit -----------------------------------------------------------------------------------
@@ -265,11 +283,16 @@ class GraphModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
         n_desc = 0 if data.descriptors is None else data.descriptors.shape[1]
         for member in range(int(self.ensemble_size)):
             seed = int(self.random_state) + member
-            torch.manual_seed(seed)
-            net = build_network(
-                self._architecture, self.network_params(), self.n_outputs_, n_desc, self.uncertainty == "mve"
-            )
-            history = fit_network(net, data, train_idx, val_idx, cfg, seed)
+            with torch.random.fork_rng(devices=[]):  # seeds the weights without touching the caller's RNG
+                torch.manual_seed(seed)
+                net = build_network(
+                    self._architecture,
+                    self.network_params(),
+                    self.n_outputs_,
+                    n_desc,
+                    self.uncertainty == "mve",
+                )
+                history = fit_network(net, data, train_idx, val_idx, cfg, seed)
             histories.append(pd.DataFrame(history).assign(member=member))
             self.networks_.append(net.cpu())
         self.history_ = pd.concat(histories, ignore_index=True)
@@ -333,7 +356,7 @@ class GraphModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
         for start in range(0, n, PREDICT_CHUNK):
             stop = min(n, start + PREDICT_CHUNK)
             chunk = X.subset(np.arange(start, stop)) if isinstance(X, MolGraphs) else X[start:stop]
-            graphs, desc = self._inputs(chunk, progress=False)
+            graphs, desc = self._inputs(chunk, progress=False, cache=False)
             keep = np.flatnonzero(graphs.valid)
             valid_all[start + keep] = True
             errors += graphs.errors
@@ -346,7 +369,8 @@ class GraphModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
             index = np.arange(len(keep))
             for p, (net, dropout) in enumerate(passes):
                 net.to(device)
-                out[p, start + keep] = predict_raw(net, data, index, 256, device, dropout).numpy()
+                seed = int(self.random_state) + p
+                out[p, start + keep] = predict_raw(net, data, index, 256, device, dropout, seed).numpy()
                 net.cpu()
         return out, valid_all, errors
 

@@ -121,22 +121,27 @@ class ModelOutputs:
             return self._squeeze(mean), self._squeeze(std)
         if return_std:
             raise InputError("return_std is for regression; classifiers give predict_proba")
-        probs, _ = self._probabilities(X)
-        classes = np.asarray(self.targets_.classes, dtype=object)
+        codes = self._label_codes(self._probabilities(X)[0])
+        if self.targets_.task == "classification" and list(self.targets_.classes) == [0, 1]:
+            return self._squeeze(codes.astype(np.int64) if not np.isnan(codes).any() else codes)
+        return _tidy(self._squeeze(self._labels(codes)))
+
+    def _label_codes(self, probs: np.ndarray) -> np.ndarray:
+        """Predicted class codes ``[n, tasks]`` (index into ``classes``; NaN: no prediction)."""
         if self.targets_.task == "multiclass":
-            labels = np.full(len(probs), np.nan, dtype=object)
+            codes = np.full((len(probs), 1), np.nan)
             ok = ~np.isnan(probs).any(axis=1)
-            labels[ok] = classes[np.argmax(probs[ok], axis=1)]
-            return _tidy(labels)
-        labels = np.where(np.isnan(probs), np.nan, (probs >= 0.5).astype(float))
-        if self.targets_.one_dimensional and list(self.targets_.classes) != [0, 1]:
-            out = np.full(len(probs), np.nan, dtype=object)
-            ok = ~np.isnan(labels[:, 0])
-            out[ok] = classes[labels[ok, 0].astype(int)]
-            return _tidy(out)
-        if not np.isnan(labels).any():
-            labels = labels.astype(np.int64)
-        return self._squeeze(labels)
+            codes[ok, 0] = np.argmax(probs[ok], axis=1)
+            return codes
+        return np.where(np.isnan(probs), np.nan, (probs >= 0.5).astype(float))
+
+    def _labels(self, codes: np.ndarray) -> np.ndarray:
+        """Class labels (objects; NaN where there is no prediction) of codes."""
+        classes = np.asarray(self.targets_.classes, dtype=object)
+        out = np.full(codes.shape, np.nan, dtype=object)
+        ok = ~np.isnan(codes)
+        out[ok] = classes[codes[ok].astype(int)]
+        return out
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities: ``(n, 2)`` for one binary task (scikit-learn's layout),
@@ -170,7 +175,7 @@ class ModelOutputs:
         else:
             probs, errors = self._probabilities(smiles)
             if t.task == "multiclass":
-                table[t.names[0]] = self.predict(smiles)
+                table[t.names[0]] = self._labels(self._label_codes(probs))[:, 0]  # objects, always
                 for j, c in enumerate(t.classes):
                     table[f"{t.names[0]}_p_{c}"] = probs[:, j]
             else:
@@ -188,11 +193,10 @@ class ModelOutputs:
             raise InputError("score does not take sample weights")
         if self.targets_.task == "regression":
             return mean_r2(np.asarray(y, dtype=np.float64), self.predict(X))
-        truth = pd.DataFrame(np.asarray(y, dtype=object).reshape(len(y), -1))
-        pred = pd.DataFrame(np.asarray(self.predict(X), dtype=object).reshape(len(y), -1))
-        present = truth.notna().to_numpy()
-        same = (truth.astype(str) == pred.astype(str)).to_numpy()
-        return float(same[present].mean()) if present.any() else float("nan")
+        truth, present = self.targets_.encode(y)  # class codes: 1 and 1.0 are the same label
+        pred = self._label_codes(self._probabilities(X)[0])
+        present &= ~np.isnan(pred)
+        return float((truth[present] == pred[present]).mean()) if present.any() else float("nan")
 
     def save(self, path: Any, *, overwrite: bool = False) -> Any:
         """Write the fitted model to the directory ``path`` (see :func:`drugscreen.models.save`)."""

@@ -101,6 +101,7 @@ def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -
         from safetensors.torch import save_file
 
         state.update(
+            network=model.network_params(),
             n_outputs=model.n_outputs_,
             n_descriptors=model.n_descriptors_,
             n_train=model.n_train_,
@@ -183,7 +184,8 @@ def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
     path : path
         The model directory.
     device : {"cpu", "cuda", "auto"}, optional
-        Where a graph model predicts (default: as saved).
+        Where a graph model predicts (default: as saved, except that a model saved with
+        ``"cuda"`` falls back to the CPU on a machine without a GPU).
 
     Raises
     ------
@@ -199,6 +201,8 @@ def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
     params = dict(config["params"])
     if device is not None and "device" in params:
         params["device"] = device
+    elif params.get("device") == "cuda":
+        params["device"] = "auto"  # trained on a GPU: use one where there is one, else the CPU
     try:
         model = cls(**params)
     except TypeError as exc:
@@ -211,7 +215,7 @@ def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
     model.calibration_ = state["calibration"]
     model.n_dropped_ = state["n_dropped"]
     if cls.__name__ == "FingerprintModel":
-        model.models_ = _load_trees(Path(path) / TREES)
+        model.models_ = _load_trees(Path(path) / TREES, params)
         if model.descriptor_scaler_ is None:
             del model.descriptor_scaler_
         return model
@@ -219,16 +223,37 @@ def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
     return model
 
 
-def _load_trees(file: Path) -> Any:
+def _load_trees(file: Path, params: dict[str, Any]) -> Any:
     import skops.io
 
     if not file.is_file():
         raise InputError(f"{file} is missing")
     untrusted = skops.io.get_untrusted_types(file=file)
-    foreign = [t for t in untrusted if not t.startswith(("sklearn.", "numpy."))]
+    allowed = _baseline_types(params["estimator"], params["task"])
+    foreign = sorted(set(untrusted) - allowed)
     if foreign:
-        raise InputError(f"{file} holds types other than scikit-learn's and NumPy's: {foreign[:5]}")
+        raise InputError(f"{file} holds types a fingerprint baseline never writes: {foreign[:5]}")
     return skops.io.load(file, trusted=untrusted)
+
+
+def _baseline_types(estimator: str, task: str) -> set[str]:
+    """Exactly the types skops asks to trust for a baseline of this estimator and task, found
+    by writing a tiny one (a name prefix would trust any callable in scikit-learn or NumPy)."""
+    import tempfile
+
+    import numpy as np
+    import skops.io
+
+    from drugscreen.models.baseline import FingerprintModel
+
+    probe = FingerprintModel(task=task, estimator=estimator, n_estimators=2, max_iter=2)
+    X = np.random.default_rng(0).random((12, 3))
+    y = np.arange(12) % (3 if task == "multiclass" else 2)
+    models = [[probe._make(0).fit(X, y.astype(float) if task == "regression" else y)]]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "probe.skops"
+        skops.io.dump(models, path)
+        return set(skops.io.get_untrusted_types(file=path))
 
 
 def _load_networks(model: Any, path: Path, state: dict[str, Any], members: int) -> None:
@@ -253,9 +278,10 @@ def _load_networks(model: Any, path: Path, state: dict[str, Any], members: int) 
     for i in range(members):
         prefix = f"member{i}."
         weights = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+        # the architecture as trained, whatever this version's defaults for unset parameters are
         net = build_network(
             model._architecture,
-            model.network_params(),
+            state["network"],
             model.n_outputs_,
             model.n_descriptors_,
             model.uncertainty == "mve",
@@ -288,7 +314,9 @@ def model_digest(model: Any) -> str:
         for net in model.networks_:
             h.update(save({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}))
     else:
-        import skops.io
+        import pickle
 
-        h.update(skops.io.dumps(model.models_))
+        # skops output differs between calls; pickle's bytes of the same trees do not (they are
+        # only hashed here, never loaded)
+        h.update(pickle.dumps(model.models_, protocol=5))
     return h.hexdigest()

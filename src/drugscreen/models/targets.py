@@ -80,6 +80,8 @@ class Targets:
             found = sorted(labels.unique().tolist())
             if len(found) > 2:
                 raise InputError(f"binary classification with labels {found[:5]}: use task='multiclass'")
+            if len(found) < 2 and not set(found) <= {0, 1}:
+                raise InputError(f"binary classification needs two classes, y has only {found}")
             classes = [_plain(c) for c in found] if len(found) == 2 and set(found) != {0, 1} else classes
         enc = cls(task, n_tasks, one_d, names, classes=classes)
         targets, mask = enc.encode(y)

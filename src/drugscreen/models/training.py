@@ -122,17 +122,17 @@ def fit_network(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(cfg, n_batches))
     targets = torch.from_numpy(data.targets)
     mask = torch.from_numpy(data.mask)
-    best, best_state, stale = math.inf, copy.deepcopy(net.state_dict()), 0
+    best, best_state, stale = math.inf, None, 0
+    batch_norm = any(isinstance(m, torch.nn.BatchNorm1d) for m in net.modules())
     history: list[dict[str, float]] = []
     bar = tqdm(range(cfg.epochs), desc="epochs", unit="epoch", disable=not cfg.progress, leave=False)
     for epoch in bar:
         net.train()
         order = rng.permutation(train_idx)
         total, count = 0.0, 0
-        for start in range(0, len(order), cfg.batch_size):
-            index = order[start : start + cfg.batch_size]
-            if len(index) < 2 and len(order) > 1:
-                continue  # a batch of one breaks batch norm and adds only noise
+        for index in _batches(order, cfg.batch_size):
+            if batch_norm and len(index) < 2:
+                continue  # batch norm cannot normalise one molecule (only a one-molecule data set)
             out = _forward(net, data, index, cfg.device)
             loss = loss_of(out, targets[index].to(cfg.device), mask[index].to(cfg.device), cfg, net.mve)
             optimizer.zero_grad()
@@ -152,16 +152,29 @@ def fit_network(
                 best, best_state, stale = score, copy.deepcopy(net.state_dict()), 0
             else:
                 stale += 1
-        else:
-            best_state = copy.deepcopy(net.state_dict())
         history.append(record)
         bar.set_postfix(loss=f"{record['train_loss']:.4f}")
         if cfg.patience is not None and stale >= cfg.patience:
             logger.info("early stop after epoch %d (%d epochs without improvement)", epoch + 1, stale)
             break
-    net.load_state_dict(best_state)
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    elif len(val_idx):
+        logger.warning(
+            "the validation %s was never a number (one class, or no labels, among the validation "
+            "molecules?): the last epoch's weights are kept",
+            cfg.metric,
+        )
     net.eval()
     return history
+
+
+def _batches(order: np.ndarray, size: int) -> list[np.ndarray]:
+    """Consecutive batches of ``order``; a last batch of one molecule joins the one before."""
+    batches = [order[s : s + size] for s in range(0, len(order), size)]
+    if len(batches) > 1 and len(batches[-1]) == 1:
+        batches[-2] = np.concatenate([batches[-2], batches.pop()])
+    return batches
 
 
 @torch.no_grad()
@@ -186,7 +199,13 @@ def evaluate(net: PropertyNet, data: TrainData, index: np.ndarray, cfg: TrainCon
 
 @torch.no_grad()
 def predict_raw(
-    net: PropertyNet, data: TrainData, index: np.ndarray, batch_size: int, device: str, dropout: bool = False
+    net: PropertyNet,
+    data: TrainData,
+    index: np.ndarray,
+    batch_size: int,
+    device: str,
+    dropout: bool = False,
+    seed: int = 0,
 ) -> torch.Tensor:
     """Raw network outputs of molecules ``index`` (on the CPU), in batches."""
     net.eval()
@@ -194,9 +213,12 @@ def predict_raw(
         for module in net.modules():
             if isinstance(module, torch.nn.Dropout):
                 module.train()
-    outs = [
-        _forward(net, data, index[s : s + batch_size], device).cpu() for s in range(0, len(index), batch_size)
-    ]
+    with torch.random.fork_rng(devices=[]):  # the same dropout masks for the same seed
+        torch.manual_seed(seed)
+        outs = [
+            _forward(net, data, index[s : s + batch_size], device).cpu()
+            for s in range(0, len(index), batch_size)
+        ]
     net.eval()
     if not outs:
         return torch.zeros((0, net.n_raw))

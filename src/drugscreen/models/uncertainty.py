@@ -24,7 +24,9 @@ def conformal_quantile(scores: np.ndarray, alpha: float) -> float:
     scores = np.sort(np.asarray(scores, dtype=np.float64))
     scores = scores[~np.isnan(scores)]
     rank = math.ceil((len(scores) + 1) * (1 - alpha))
-    return math.inf if rank > len(scores) or rank < 1 else float(scores[rank - 1])
+    if rank > len(scores):
+        return math.inf  # too few scores for this coverage: only an infinite interval is valid
+    return 0.0 if rank < 1 else float(scores[rank - 1])
 
 
 def coverage(y: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:

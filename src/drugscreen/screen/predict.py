@@ -155,8 +155,9 @@ def predict_library(
         finally:
             bar.close()
         _concat(jd.parts("predictions"), out)
-    shutil.rmtree(parts_dir)
-    Path(parts_dir.parent / f".{parts_dir.name}.lock").unlink(missing_ok=True)
+        shutil.rmtree(parts_dir)
+        # removed while still held, so no second process can hold a lock on a file that is gone
+        Path(parts_dir.parent / f".{parts_dir.name}.lock").unlink(missing_ok=True)
     logger.info("%d predictions (%d without) written to %s", counts["records"], counts["failed"], out)
     return PredictResult(out, int(counts["records"]), int(counts["failed"]), float(counts["seconds"]))
 

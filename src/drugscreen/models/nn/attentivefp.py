@@ -25,12 +25,12 @@ class _Attention(nn.Module):
         self.score_src = nn.Linear(in_dim, 1, bias=False)
         self.score_dst = nn.Linear(hidden_size, 1, bias=False)
         self.bias = nn.Parameter(torch.zeros(hidden_size))
-        self.dropout = dropout
+        self.dropout = nn.Dropout(dropout)  # a module, so MC dropout samples it too
 
     def forward(self, members: torch.Tensor, owners: torch.Tensor, dst: torch.Tensor) -> torch.Tensor:
         scores = F.leaky_relu(self.score_src(members) + self.score_dst(owners)[dst], 0.01)
         alpha = segment_softmax(scores, dst, owners.shape[0])
-        alpha = F.dropout(alpha, self.dropout, self.training)
+        alpha = self.dropout(alpha)
         return segment_sum(alpha * self.value(members), dst, owners.shape[0]) + self.bias
 
 
