@@ -10,7 +10,19 @@ import torch
 
 
 def segment_sum(values: torch.Tensor, index: torch.Tensor, size: int) -> torch.Tensor:
-    """Sum of the rows of ``values`` per segment; empty segments are zero."""
+    """Sum of the rows of ``values`` per segment; empty segments are zero.
+
+    Matrices are summed as a sparse 0/1 matrix (segments x rows) times ``values``: on the CPU
+    that is about twice as fast as ``index_add_`` / ``scatter_add_`` forward and backward, and
+    it adds each segment's rows in a fixed order.
+    """
+    if values.dim() == 2 and values.is_floating_point() and len(index):
+        rows = torch.arange(len(index), device=index.device)
+        ones = torch.ones(len(index), dtype=values.dtype, device=values.device)
+        member = torch.sparse_coo_tensor(
+            torch.stack([index, rows]), ones, (size, len(index)), check_invariants=False
+        )
+        return torch.sparse.mm(member, values)
     out = values.new_zeros((size, *values.shape[1:]))
     return out.index_add_(0, index, values)
 
