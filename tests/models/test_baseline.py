@@ -4,34 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import SMALL_MOLECULES, heavy_atoms
 from sklearn.base import clone
 from sklearn.model_selection import cross_val_score
 
 import drugscreen as ds
 from drugscreen.errors import InputError
 
-SMILES = [
-    "CCO",
-    "CCN",
-    "CCC",
-    "c1ccccc1",
-    "CC(=O)O",
-    "CCCl",
-    "CCBr",
-    "c1ccncc1",
-    "CC(C)O",
-    "OCCO",
-    "CCCCO",
-    "CCOC",
-    "c1ccccc1C",
-    "CC(C)(C)C",
-    "C1CCCCC1",
-    "CCCCCC",
-    "OC(=O)CCC(=O)O",
-    "NCCN",
-    "c1ccc2ccccc2c1",
-    "CC#N",
-] * 2
+SMILES = SMALL_MOLECULES * 2
 
 
 def rdkit_counts(smiles, radius=2, nbits=2048):
@@ -42,17 +22,11 @@ def rdkit_counts(smiles, radius=2, nbits=2048):
     return np.array([gen.GetCountFingerprintAsNumPy(Chem.MolFromSmiles(s)) for s in smiles], dtype=np.float32)
 
 
-def heavy(smiles):
-    from rdkit import Chem
-
-    return np.array([Chem.MolFromSmiles(s).GetNumHeavyAtoms() for s in smiles], float)
-
-
 @pytest.mark.parametrize("estimator", ["gbm", "rf"])
 def test_equals_scikit_learn_on_rdkit_counts(estimator):
     from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
 
-    y = heavy(SMILES)
+    y = heavy_atoms(SMILES)
     ours = ds.models.FingerprintModel(
         estimator=estimator, descriptors=False, max_iter=30, n_estimators=20, random_state=3
     ).fit(SMILES, y)
@@ -67,7 +41,7 @@ def test_equals_scikit_learn_on_rdkit_counts(estimator):
 
 
 def test_tasks_missing_labels_and_bad_smiles(caplog):
-    y = np.column_stack([heavy(SMILES), (heavy(SMILES) > 4).astype(float)])
+    y = np.column_stack([heavy_atoms(SMILES), (heavy_atoms(SMILES) > 4).astype(float)])
     y[0, 0] = np.nan
     reg = ds.models.FingerprintModel(estimator="rf", n_estimators=10, descriptors=True).fit(
         SMILES + ["C1CC"], np.vstack([y, [1, 1]])
@@ -86,7 +60,7 @@ def test_tasks_missing_labels_and_bad_smiles(caplog):
 
 
 def test_ensemble_spread_and_sklearn_tools():
-    y = heavy(SMILES)
+    y = heavy_atoms(SMILES)
     model = ds.models.FingerprintModel(
         estimator="rf", n_estimators=10, ensemble_size=3, uncertainty="ensemble", descriptors=False
     )
@@ -103,5 +77,5 @@ def test_boosted_ensemble_members_differ():
     model = ds.models.FingerprintModel(
         max_iter=20, ensemble_size=3, uncertainty="ensemble", descriptors=False
     )
-    _, std = model.fit(SMILES, heavy(SMILES)).predict(SMILES, return_std=True)
+    _, std = model.fit(SMILES, heavy_atoms(SMILES)).predict(SMILES, return_std=True)
     assert std.max() > 0.01

@@ -5,41 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SMALL_MOLECULES, heavy_atoms
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.model_selection import cross_val_score
 
 import drugscreen as ds
 from drugscreen.errors import InputError
 
-SMILES = [
-    "CCO",
-    "CCN",
-    "CCC",
-    "c1ccccc1",
-    "CC(=O)O",
-    "CCCl",
-    "CCBr",
-    "c1ccncc1",
-    "CC(C)O",
-    "OCCO",
-    "CCCCO",
-    "CCOC",
-    "c1ccccc1C",
-    "CC(C)(C)C",
-    "C1CCCCC1",
-    "CCCCCC",
-    "OC(=O)CCC(=O)O",
-    "NCCN",
-    "c1ccc2ccccc2c1",
-    "CC#N",
-]
+SMILES = SMALL_MOLECULES
 FAST = {"epochs": 3, "hidden_size": 16, "ffn_hidden_size": 16}
-
-
-def heavy_atoms(smiles):
-    from rdkit import Chem
-
-    return np.array([Chem.MolFromSmiles(s).GetNumHeavyAtoms() for s in smiles], dtype=float)
 
 
 @pytest.mark.parametrize("cls", [ds.models.DMPNN, ds.models.GIN, ds.models.AttentiveFP])
