@@ -30,26 +30,35 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--chunks", type=int, nargs="+", default=[50_000, 100_000])
     ap.add_argument("--jobs", type=int, default=-1)
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="carry on an interrupted run (the job resumes; time and memory are then those of the rest)",
+    )
     args = ap.parse_args()
     esol = pd.read_csv(SHARED / "moleculenet" / "esol.csv")
-    model = ds.models.DMPNN(epochs=3, n_jobs=args.jobs).fit(esol["smiles"].tolist(), esol["logSolubility"].to_numpy())
+    model = ds.models.DMPNN(epochs=3, n_jobs=args.jobs).fit(
+        esol["smiles"].tolist(), esol["logSolubility"].to_numpy()
+    )
     library = library_file(args.n)
     rows = []
     for chunk in args.chunks:
         out = CACHE / f"predict_{args.n}_{chunk}.parquet"
         out.unlink(missing_ok=True)
-        shutil.rmtree(out.with_name(out.name + ".parts"), ignore_errors=True)
+        if not args.resume:
+            shutil.rmtree(out.with_name(out.name + ".parts"), ignore_errors=True)
         with PeakRSS(interval=0.2) as rss:
             t0 = time.perf_counter()
             result = predict_library(model, library, out, chunk_size=chunk, progress=False)
             seconds = time.perf_counter() - t0
         rows.append(
             {
+                "resumed": args.resume,
                 "molecules": result.records,
                 "chunk size": chunk,
                 "without prediction": result.failed,
                 "seconds": round(seconds, 1),
-                "molecules/s": round(result.records / seconds),
+                "molecules/s (job, all runs)": round(result.records / result.seconds),
                 "peak RSS main (MiB)": round(rss.main / 2**20),
                 "peak RSS with workers (MiB)": round(rss.total / 2**20),
             }
