@@ -22,7 +22,12 @@ def register(sub: Any) -> None:
     p.add_argument("library", help="library file: .smi, .csv, .tsv, .sdf (optionally .gz) or .parquet")
     p.add_argument("-o", "--output", required=True, help="predictions file (.parquet or .csv)")
     p.add_argument("--chunk-size", type=int, default=100_000, help="records per checkpointed chunk [100000]")
-    p.add_argument("--device", default="auto", choices=["cpu", "cuda", "auto"], help="where the model runs: a GPU when there is one [auto]")
+    p.add_argument(
+        "--device",
+        default="auto",
+        choices=["cpu", "cuda", "auto"],
+        help="where the model runs: a GPU when there is one [auto]",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT (or another job's parts)")
     p.add_argument("-j", "--jobs", type=int, default=-1, help="featurising processes (-1 = all cores) [-1]")
     add_input_args(p)
