@@ -182,7 +182,7 @@ def _task_names(dataset: Any, n_tasks: int) -> list[str]:
     """The dataset's task names, or ``task_0 ...`` where it has only DeepChem's default numbers."""
     try:
         names = list(np.asarray(dataset.get_task_names()).ravel())
-    except (AttributeError, NotImplementedError):
+    except (AttributeError, NotImplementedError):  # DeepChem's base Dataset raises NotImplementedError
         names = []
     default = all(isinstance(t, (int, np.integer)) and int(t) == i for i, t in enumerate(names))
     if len(names) != n_tasks or default:

@@ -9,6 +9,7 @@ methods, so all models answer the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,10 +36,8 @@ class ModelOutputs:
     mc_samples: int
     calibration_: dict[str, Any] | None
 
-    def _raw_outputs(
-        self, X: Any, dropout_samples: int = 0
-    ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-        raise NotImplementedError
+    #: Each model's own: ``(raw [members, n, outputs], valid, errors)`` (see the module docstring).
+    _raw_outputs: Callable[..., tuple[np.ndarray, np.ndarray, list[str | None]]]
 
     def _check_fitted(self) -> None:
         from sklearn.exceptions import NotFittedError
