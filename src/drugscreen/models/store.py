@@ -294,6 +294,14 @@ def _load_networks(model: Any, path: Path, state: dict[str, Any], members: int) 
         model.networks_.append(net)
 
 
+#: Molecules whose predictions identify a fingerprint baseline's trees in :func:`model_digest`.
+DIGEST_PROBES = [
+    "CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C", "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
+    "c1ccc2c(c1)cc[nH]2", "OC(=O)CCl", "CCN(CC)CCOC(=O)c1ccc(N)cc1", "Clc1ccc(cc1)C(c1ccccc1)N1CCNCC1",
+    "C1CCOC1",
+]  # fmt: skip
+
+
 def model_digest(model: Any) -> str:
     """sha256 of everything that decides a fitted model's predictions: its class,
     hyperparameters, fitted state and weights (so a job can tell whether it is the same model)."""
@@ -314,9 +322,10 @@ def model_digest(model: Any) -> str:
         for net in model.networks_:
             h.update(save({k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}))
     else:
-        import pickle
+        # serialised trees are not byte-stable (skops differs between calls, pickle between
+        # loads), so the trees are identified by their outputs on fixed molecules
+        import numpy as np
 
-        # skops output differs between calls; pickle's bytes of the same trees do not (they are
-        # only hashed here, never loaded)
-        h.update(pickle.dumps(model.models_, protocol=5))
+        raw, _, _ = model._raw_outputs(DIGEST_PROBES)
+        h.update(np.ascontiguousarray(raw, dtype=np.float64).tobytes())
     return h.hexdigest()
