@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -68,23 +69,114 @@ def test_bad_directories_are_clear_errors(tmp_path):
         (path / "config.json").write_text(json.dumps({**config, **change}))
         with pytest.raises(InputError, match=message):
             ds.models.load(path)
-    (path / "config.json").write_text(
-        json.dumps(
-            {
-                **config,
-                "state": {**config["state"], "network": {**config["state"]["network"], "hidden_size": 32}},
-            }
-        )
-    )
-    with pytest.raises(InputError, match="do not fit the network"):
+    wider = {
+        **config,
+        "state": {**config["state"], "network": {**config["state"]["network"], "hidden_size": 32}},
+    }
+    (path / "config.json").write_text(json.dumps(wider))
+    with pytest.raises(InputError, match="changed after it was saved"):
         ds.models.load(path)
-    (path / "config.json").write_text(json.dumps(config))
+    _reseal(path, wider)  # consistent but wrong: the weights' shapes decide, in one line
+    with pytest.raises(InputError, match="do not fit the network") as info:
+        ds.models.load(path)
+    assert "\n" not in str(info.value)
     (path / "weights.safetensors").write_bytes(b"garbage")
+    with pytest.raises(InputError, match="changed after it was saved"):
+        ds.models.load(path)
+    _reseal(path, config)
     with pytest.raises(InputError, match="unreadable weights"):
         ds.models.load(path)
     (path / "config.json").write_text("{")
     with pytest.raises(InputError, match="unreadable model config"):
         ds.models.load(path)
+    (path / "config.json").write_bytes(pickle.dumps({"a": 1}))
+    with pytest.raises(InputError, match="config.json: unreadable model config"):
+        ds.models.load(path)
+
+
+def _reseal(path, config):
+    """Write ``config`` with the checksum save() would give it over the files now there."""
+    from drugscreen.models.store import _checksum
+
+    (path / "config.json").write_text(json.dumps({**config, "checksum": _checksum(config, path)}))
+
+
+@pytest.mark.parametrize("edit", ["depth", "aggregation", "weights-byte"])
+def test_edited_model_is_refused_not_used(tmp_path, edit):
+    """Editing state.network.depth changed every prediction and kept the model's digest."""
+    path = ds.models.DMPNN(**FAST).fit(SMILES, Y).save(tmp_path / "m")
+    config = json.loads((path / "config.json").read_text())
+    if edit == "weights-byte":
+        data = bytearray((path / "weights.safetensors").read_bytes())
+        data[-3] ^= 1
+        (path / "weights.safetensors").write_bytes(bytes(data))
+    else:
+        network = config["state"]["network"]
+        network[edit] = network[edit] + 1 if edit == "depth" else "sum"
+        (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InputError, match="changed after it was saved"):
+        ds.models.load(path)
+
+
+def test_run_time_parameters_may_be_edited(tmp_path):
+    path = ds.models.DMPNN(**FAST).fit(SMILES, Y).save(tmp_path / "m")
+    config = json.loads((path / "config.json").read_text())
+    config["params"].update(n_jobs=1, progress=False, device="cpu")
+    (path / "config.json").write_text(json.dumps(config))
+    assert ds.models.load(path).n_jobs == 1
+
+
+@pytest.mark.parametrize("state", ["missing", [], "text", {"targets": 3}])
+def test_damaged_state_is_one_clear_error(tmp_path, state):
+    path = ds.models.DMPNN(**FAST).fit(SMILES, Y).save(tmp_path / "m")
+    config = json.loads((path / "config.json").read_text())
+    if state == "missing":
+        del config["state"]
+    else:
+        config["state"] = state
+    _reseal(path, config)
+    with pytest.raises(InputError, match="damaged model config"):
+        ds.models.load(path)
+
+
+@pytest.mark.parametrize("content", ["pickle", "truncated", "empty"])
+def test_damaged_trees_file_is_one_clear_error(tmp_path, content):
+    model = ds.models.FingerprintModel(estimator="rf", n_estimators=3, descriptors=False).fit(SMILES, Y)
+    path = model.save(tmp_path / "b")
+    trees = path / "trees.skops"
+    data = trees.read_bytes()
+    trees.write_bytes(
+        {"pickle": pickle.dumps(model.models_), "truncated": data[: len(data) // 2], "empty": b""}[content]
+    )
+    config = json.loads((path / "config.json").read_text())
+    _reseal(path, config)
+    with pytest.raises(InputError, match="trees.skops: unreadable trees"):
+        ds.models.load(path)
+
+
+def test_overwrite_replaces_only_a_model_directory(tmp_path):
+    model = ds.models.FingerprintModel(estimator="rf", n_estimators=3, descriptors=False).fit(SMILES, Y)
+    user_dir = tmp_path / "mine"
+    user_dir.mkdir()
+    (user_dir / "notes.txt").write_text("precious")
+    with pytest.raises(InputError, match="not a model's"):
+        model.save(user_dir, overwrite=True)
+    assert (user_dir / "notes.txt").read_text() == "precious"
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("precious")
+    with pytest.raises(InputError, match="not a directory"):
+        model.save(a_file, overwrite=True)
+    assert a_file.read_text() == "precious" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "file.txt",
+        "mine",
+    ]
+    saved = model.save(tmp_path / "m")
+    (tmp_path / "link").symlink_to(saved)
+    with pytest.raises(InputError, match="symbolic link"):
+        model.save(tmp_path / "link", overwrite=True)
+    (saved / "extra.csv").write_text("mine")
+    with pytest.raises(InputError, match="extra.csv"):
+        model.save(saved, overwrite=True)
 
 
 def test_baseline_file_with_foreign_types_is_refused(tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from drugscreen.errors import InputError
+from drugscreen.validate import user_path
 
 FORMAT = "drugscreen-model"
 FORMAT_VERSION = 1
@@ -80,9 +81,7 @@ def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -
         raise InputError(f"cannot save a {name}: drugscreen saves {sorted(_classes())}")
     if not hasattr(model, "targets_"):
         raise InputError(f"this {name} is not fitted: there is nothing to save")
-    target = Path(path)
-    if target.exists() and not overwrite:
-        raise InputError(f"{target} exists: pass overwrite=True to replace it")
+    target = check_model_target(path, overwrite=overwrite)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -126,7 +125,9 @@ def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -
         "state": state,
         "versions": _versions(),
     }
-    (tmp / CONFIG).write_text(json.dumps(config, indent=1, default=_json_default))
+    config = json.loads(json.dumps(config, default=_json_default))  # as it will read back
+    config["checksum"] = _checksum(config, tmp)
+    (tmp / CONFIG).write_text(json.dumps(config, indent=1))
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         os.replace(target, old)
@@ -134,6 +135,44 @@ def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -
         shutil.rmtree(old)
     else:
         os.replace(tmp, target)
+    return target
+
+
+#: What a model directory may hold: the only names ``overwrite`` ever replaces.
+MODEL_FILES = frozenset({CONFIG, WEIGHTS, TREES})
+
+
+def check_model_target(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """``path`` (``~`` expanded) if a model may be written there, else an :class:`InputError`.
+
+    Run before training starts. A new path is fine; an existing one is replaced only with
+    ``overwrite`` and only when it is a drugscreen model directory holding nothing but model
+    files: a user's directory, a regular file or a symbolic link is never deleted or moved.
+    """
+    target = user_path(path)
+    if target.is_symlink():
+        raise InputError(f"{target} is a symbolic link; give the model directory itself")
+    if not target.exists():
+        if target.parent.exists() and not target.parent.is_dir():
+            raise InputError(f"{target}: {target.parent} is not a directory")
+        return target
+    if not target.is_dir():
+        raise InputError(f"{target} exists and is not a directory; give a new model directory name")
+    if not overwrite:
+        raise InputError(f"{target} exists: pass --overwrite (overwrite=True) to replace it")
+    others = sorted(e.name for e in target.iterdir() if e.name not in MODEL_FILES)
+    if not (target / CONFIG).is_file() or others:
+        what = f"files that are not a model's ({', '.join(others[:3])})" if others else "no model"
+        raise InputError(
+            f"{target} holds {what}: drugscreen replaces only a model directory it wrote; "
+            "choose another directory"
+        )
+    try:
+        is_model = json.loads((target / CONFIG).read_text()).get("format") == FORMAT
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        is_model = False
+    if not is_model:  # any version of drugscreen's model format may be replaced, nothing else
+        raise InputError(f"{target}/{CONFIG} is not a drugscreen model config: not replacing {target}")
     return target
 
 
@@ -155,9 +194,9 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not file.is_file():
         raise InputError(f"{path} is not a drugscreen model directory (no {CONFIG})")
     try:
-        config = json.loads(file.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"{file}: unreadable model config ({exc})") from exc
+        config = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{file}: unreadable model config ({_one_line(exc)})") from exc
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise InputError(f"{file} is not a drugscreen model config")
     if config.get("format_version") != FORMAT_VERSION:
@@ -193,10 +232,63 @@ def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
         For a directory that is not a model, another format version or featurizer, missing or
         mismatched weights, or a baseline file holding types other than scikit-learn's.
     """
+    config = read_config(path)
+    _verify(config, Path(path))
+    try:
+        return _build(config, Path(path), device)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(
+            f"{Path(path) / CONFIG}: damaged model config ({type(exc).__name__}: {_one_line(exc)})"
+        ) from exc
+
+
+#: Parameters that say where and how a model runs, not what it predicts: a user may edit them.
+RUNTIME_PARAMS = ("progress", "n_jobs", "device", "cache_dir")
+
+
+def _checksum(config: dict[str, Any], directory: Path) -> str:
+    """sha256 of what decides a saved model's predictions: its config (less the run-time
+    parameters and the checksum itself) and the bytes of its weights or trees file."""
+    import hashlib
+
+    decisive = {k: v for k, v in config.items() if k not in ("checksum", "versions")}
+    decisive["params"] = {k: v for k, v in config.get("params", {}).items() if k not in RUNTIME_PARAMS}
+    h = hashlib.sha256(json.dumps(decisive, sort_keys=True).encode())
+    for name in (WEIGHTS, TREES):
+        file = directory / name
+        if file.is_file():
+            h.update(name.encode())
+            with open(file, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    h.update(block)
+    return h.hexdigest()
+
+
+def _verify(config: dict[str, Any], directory: Path) -> None:
+    """Refuse a model whose config or weights changed since it was saved (an edited depth
+    changed every prediction and kept the model's digest, so a resumed job could mix two)."""
+    saved = config.get("checksum")
+    if saved is None:
+        raise InputError(
+            f"{directory / CONFIG} has no checksum: not written by drugscreen's save(); retrain the model"
+        )
+    if _checksum(config, directory) != saved:
+        raise InputError(
+            f"{directory}: the model's config or weights changed after it was saved (edited or damaged); "
+            "restore the saved files or retrain (only progress, n_jobs, device and cache_dir may be edited)"
+        )
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an exception's message (torch's and skops's run to dozens)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _build(config: dict[str, Any], path: Path, device: str | None) -> Any:
     from drugscreen.models.data import DescriptorScaler
     from drugscreen.models.targets import Targets
 
-    config = read_config(path)
     cls = _classes()[config["class"]]
     params = dict(config["params"])
     if device is not None and "device" in params:
@@ -206,8 +298,10 @@ def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
     try:
         model = cls(**params)
     except TypeError as exc:
-        raise InputError(f"{path}: hyperparameters do not fit {cls.__name__} ({exc})") from exc
+        raise InputError(f"{path}: hyperparameters do not fit {cls.__name__} ({_one_line(exc)})") from exc
     state = config["state"]
+    if not isinstance(state, dict):
+        raise InputError(f"{path / CONFIG}: damaged model config ('state' is not an object)")
     model.targets_ = Targets(**state["targets"])
     model.descriptor_scaler_ = (
         DescriptorScaler(**state["descriptor_scaler"]) if state["descriptor_scaler"] else None
@@ -228,12 +322,17 @@ def _load_trees(file: Path, params: dict[str, Any]) -> Any:
 
     if not file.is_file():
         raise InputError(f"{file} is missing")
-    untrusted = skops.io.get_untrusted_types(file=file)
-    allowed = _baseline_types(params["estimator"], params["task"])
-    foreign = sorted(set(untrusted) - allowed)
-    if foreign:
-        raise InputError(f"{file} holds types a fingerprint baseline never writes: {foreign[:5]}")
-    return skops.io.load(file, trusted=untrusted)
+    try:
+        untrusted = skops.io.get_untrusted_types(file=file)
+        allowed = _baseline_types(params["estimator"], params["task"])
+        foreign = sorted(set(untrusted) - allowed)
+        if foreign:
+            raise InputError(f"{file} holds types a fingerprint baseline never writes: {foreign[:5]}")
+        return skops.io.load(file, trusted=untrusted)
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged zip fails in zipfile, json or skops, each its own way
+        raise InputError(f"{file}: unreadable trees ({type(exc).__name__}: {_one_line(exc)})") from exc
 
 
 def _baseline_types(estimator: str, task: str) -> set[str]:
@@ -269,7 +368,7 @@ def _load_networks(model: Any, path: Path, state: dict[str, Any], members: int) 
     try:
         tensors = load_file(str(file))
     except (SafetensorError, OSError) as exc:
-        raise InputError(f"{file}: unreadable weights ({exc})") from exc
+        raise InputError(f"{file}: unreadable weights ({_one_line(exc)})") from exc
     model.n_outputs_ = state["n_outputs"]
     model.n_descriptors_ = state["n_descriptors"]
     model.n_train_, model.n_val_ = state["n_train"], state["n_val"]
@@ -289,7 +388,9 @@ def _load_networks(model: Any, path: Path, state: dict[str, Any], members: int) 
         try:
             net.load_state_dict(weights, strict=True)
         except RuntimeError as exc:
-            raise InputError(f"{file}: weights of member {i} do not fit the network ({exc})") from exc
+            raise InputError(
+                f"{file}: weights of member {i} do not fit the network ({_one_line(exc)})"
+            ) from exc
         net.eval()
         model.networks_.append(net)
 

@@ -7,6 +7,7 @@ network outputs back into labels. It is stored in a model's JSON config.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from drugscreen.errors import InputError
+
+logger = logging.getLogger("drugscreen")
 
 TASKS = ("regression", "classification", "multiclass")
 
@@ -53,6 +56,7 @@ class Targets:
         cols = arr.reshape(len(arr), -1)
         n_tasks = cols.shape[1]
         names = names or ([f"task_{i}" for i in range(n_tasks)] if n_tasks > 1 else ["prediction"])
+        check_labels(cols, names, task)
         if task == "regression":
             values = _floats(cols)
             mean = np.nanmean(values, axis=0)
@@ -97,6 +101,7 @@ class Targets:
         cols = arr.reshape(len(arr), -1)
         if cols.shape[1] != self.n_tasks:
             raise InputError(f"y has {cols.shape[1]} column(s), the model has {self.n_tasks} task(s)")
+        _refuse_infinite(cols, self.names)
         if self.task == "regression":
             values = _floats(cols)
             mask = ~np.isnan(values)
@@ -115,6 +120,49 @@ class Targets:
 
     def to_config(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def check_labels(cols: np.ndarray, names: list[str], task: str) -> None:
+    """Refuse labels no model can learn from, before any work: infinities (an ``inf`` label
+    trained a network whose every prediction was NaN), a task without a single label, and a
+    binary or multiclass task with one class (it trained with only ``auroc nan`` as a sign).
+    A one-class task among several binary tasks is only warned about: the others still learn.
+    """
+    _refuse_infinite(cols, names)
+    if not len(cols):
+        raise InputError("y is empty: there is nothing to train on")
+    present = ~pd.isna(pd.DataFrame(cols)).to_numpy()
+    for j, name in enumerate(names):
+        if not present[:, j].any():
+            raise InputError(f"task {name!r} has no labels (every value is missing)")
+        if task == "regression":
+            continue
+        found = pd.unique(cols[present[:, j], j])
+        if len(found) < 2:
+            message = (
+                f"task {name!r} has one class only ({_plain(found[0])!r} in all "
+                f"{int(present[:, j].sum())} labelled rows): a classifier needs both classes"
+            )
+            if cols.shape[1] == 1:
+                raise InputError(message)
+            logger.warning("%s; its predictions will be meaningless", message)
+
+
+def _refuse_infinite(cols: np.ndarray, names: list[str]) -> None:
+    """An :class:`InputError` naming the first infinite label (NaN is a missing label)."""
+    if cols.dtype.kind not in "fc" and cols.dtype != object:
+        return
+    try:
+        values = cols.astype(np.float64)
+    except (TypeError, ValueError):
+        return  # text labels: classes, checked against the classes where they are encoded
+    bad = np.argwhere(np.isinf(values))
+    if len(bad):
+        i, j = bad[0]
+        raise InputError(
+            f"label of row {i} in task {names[j]!r} is {values[i, j]}: labels must be finite numbers "
+            f"(NaN marks a missing label); {len(bad)} infinite label(s) in all"
+        )
 
 
 def _floats(cols: np.ndarray) -> np.ndarray:

@@ -173,7 +173,10 @@ def _batches(order: np.ndarray, size: int) -> list[np.ndarray]:
     """Consecutive batches of ``order``; a last batch of one molecule joins the one before."""
     batches = [order[s : s + size] for s in range(0, len(order), size)]
     if len(batches) > 1 and len(batches[-1]) == 1:
-        batches[-2] = np.concatenate([batches[-2], batches.pop()])
+        # a batch of one breaks batch norm; pop first, then extend what is now the last batch
+        # (``batches[-2] = concat(batches[-2], batches.pop())`` resolved -2 after the pop)
+        single = batches.pop()
+        batches[-1] = np.concatenate([batches[-1], single])
     return batches
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from drugscreen.errors import InputError
+from drugscreen.models.store import check_model_target
 
 logger = logging.getLogger("drugscreen")
 
@@ -136,9 +137,7 @@ def train_from_table(
     table = read_training_table(data, smiles_column, target_columns)
     smiles = table[smiles_column].astype(str).tolist()
     y = table[target_columns].to_numpy()
-    target = Path(out_dir)
-    if target.exists() and not overwrite:
-        raise InputError(f"{target} exists: pass --overwrite (overwrite=True) to replace it")
+    target = check_model_target(out_dir, overwrite=overwrite)
     estimator = make_model(model, task, random_state=seed, **params)
     if split_file is not None:
         parts = Split.from_json(split_file, n_rows=len(table))
