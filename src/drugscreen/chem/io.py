@@ -17,12 +17,14 @@ import io
 import os
 import re
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from drugscreen.errors import InputError
+from drugscreen.validate import user_path
 
 SMILES_COLUMN_NAMES = ("smiles", "smi", "canonical_smiles", "isomeric_smiles", "mol")
 FORMATS = ("smi", "csv", "tsv", "sdf", "parquet")
@@ -34,6 +36,14 @@ STDIN = "-"
 #: text does.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Longest record read as a molecule, in characters, by record kind. One valid 2-million-atom
+#: SMILES line stalled a screening job (> 240 s and 1.1 GB in one worker, on every resume);
+#: longer records become rejects with a reason. The largest drug-like and peptide SMILES are a
+#: few thousand characters; a mol block takes about 70 characters an atom.
+MAX_RECORD_CHARS = {"smiles": 20_000, "molblock": 2_000_000}
+#: Environment variable that overrides both limits (a whole number of characters).
+MAX_RECORD_ENV = "DRUGSCREEN_MAX_RECORD_CHARS"
+READ_ERRORS = (EOFError, OSError, zlib.error, csv.Error)
 
 
 @dataclass(frozen=True)
@@ -119,11 +129,56 @@ def _open_text(path: Path) -> Iterator[IO[str]]:
         text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
         try:
             yield text
+        except READ_ERRORS as exc:
+            # raised while the reader iterates: a truncated gzip (EOFError), trailing garbage
+            # after the gzip data (BadGzipFile), a damaged deflate stream, a disk error
+            name = "standard input" if str(path) == STDIN else str(path)
+            raise InputError(f"{name}: cannot be read to the end ({describe_read_error(exc)})") from exc
         finally:
             text.detach()  # leave the byte stream (standard input) open; closed below for files
     finally:
         if raw is not sys.stdin.buffer:
             raw.close()
+
+
+def describe_read_error(exc: BaseException) -> str:
+    """Why a file could not be read, in words (a truncated gzip raises a bare EOFError)."""
+    if isinstance(exc, EOFError):
+        return "the compressed file ends early: truncated or still being written"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def record_limit(fmt: str, max_chars: int | None = None) -> int:
+    """The longest ``fmt`` record (``"smiles"`` or ``"molblock"``) read as a molecule:
+    ``max_chars``, else the environment variable ``DRUGSCREEN_MAX_RECORD_CHARS``, else
+    :data:`MAX_RECORD_CHARS`."""
+    from drugscreen.validate import check_number
+
+    if max_chars is None:
+        env = os.environ.get(MAX_RECORD_ENV)
+        if not env:
+            return MAX_RECORD_CHARS[fmt]
+        try:
+            max_chars = int(env)
+        except ValueError:
+            raise InputError(f"{MAX_RECORD_ENV} must be a whole number of characters, got {env!r}") from None
+        return int(check_number(MAX_RECORD_ENV, max_chars, low=1, integer=True))
+    return int(check_number("max_record_chars", max_chars, low=1, integer=True))
+
+
+def _limited(records: Iterator[RawRecord], max_chars: int | None) -> Iterator[RawRecord]:
+    """Records longer than the limit become rejects with a reason (their text cut to 80)."""
+    limits = {fmt: record_limit(fmt, max_chars) for fmt in MAX_RECORD_CHARS}
+    for record in records:
+        limit = limits.get(record.fmt)
+        if limit is not None and len(record.text) > limit and record.error is None:
+            error = (
+                f"record too long: {len(record.text):,} characters (limit {limit:,}; raise it with "
+                f"max_record_chars= or {MAX_RECORD_ENV})"
+            )
+            yield RawRecord(record.row, record.line, record.id, _escaped(record.text), record.fmt, error)
+        else:
+            yield record
 
 
 def _escaped(text: str) -> str:
@@ -181,6 +236,9 @@ def _iter_table(
 ) -> Iterator[RawRecord]:
     # The csv module (C-accelerated) streams rows with their true line numbers, and lets a
     # malformed row become one bad record instead of an exception that stops the job.
+    # records longer than the limit are rejected one by one (:func:`_limited`), not by the csv
+    # module's own field limit of 131,072 characters, which raises and ends the whole file
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
     with _open_text(path) as handle:
         reader = csv.reader(handle, delimiter=sep)
         header = next(reader, None)
@@ -254,7 +312,14 @@ def _iter_parquet(path: Path, smiles_column: str | None, id_column: str | None) 
             raise InputError(f"{path}: no id column {id_column!r}; columns are {columns}")
         wanted.append(id_column)
     row = 0
-    for batch in parquet.iter_batches(batch_size=_CHUNK_ROWS, columns=wanted):
+    batches = parquet.iter_batches(batch_size=_CHUNK_ROWS, columns=wanted)
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as exc:  # a damaged row group part way through the file
+            raise InputError(f"{path}: cannot be read to the end ({type(exc).__name__}: {exc})") from exc
+        if batch is None:
+            break
         smiles = batch.column(0).to_pylist()
         ids = batch.column(1).to_pylist() if id_column is not None else [None] * len(smiles)
         for smi, ident in zip(smiles, ids, strict=True):
@@ -304,6 +369,7 @@ def iter_records(
     smiles_column: str | None = None,
     id_column: str | None = None,
     id_property: str | None = None,
+    max_record_chars: int | None = None,
 ) -> Iterator[RawRecord]:
     """Stream raw records from a file or an in-memory list of SMILES.
 
@@ -323,6 +389,10 @@ def iter_records(
         a DataFrame's column named ``id``, if it has one, is used.
     id_property : str, optional
         SDF property holding the id (default: the record's title line).
+    max_record_chars : int, optional
+        Longer records are yielded with an ``error`` instead of their text, so that one huge
+        record cannot stall a job (default: 20,000 characters for SMILES, 2,000,000 for a mol
+        block, or the environment variable ``DRUGSCREEN_MAX_RECORD_CHARS``).
 
     Yields
     ------
@@ -331,12 +401,20 @@ def iter_records(
     Raises
     ------
     InputError
-        If the file is missing, of unknown format, or lacks the requested columns.
+        If the file is missing, of unknown format, lacks the requested columns, or cannot be
+        read to its end (a truncated ``.gz``, say); the message names the file.
     """
+    record_limit("smiles", max_record_chars)  # a bad limit fails here, before any reading
+    return _limited(_iter_source(source, fmt, smiles_column, id_column, id_property), max_record_chars)
+
+
+def _iter_source(
+    source: Any, fmt: str | None, smiles_column: str | None, id_column: str | None, id_property: str | None
+) -> Iterator[RawRecord]:
     if source is None:
         raise InputError("no molecules given (source is None): pass a file path, '-' or a list of SMILES")
     if isinstance(source, str | os.PathLike):
-        path = Path(source)
+        path = Path(source) if str(source) == STDIN else user_path(source)
         if str(source) == STDIN:
             kind = fmt or "smi"
             if kind == "parquet":
@@ -371,13 +449,15 @@ def iter_records(
         yield RawRecord(row, None, None, smi.strip())
 
 
-def write_table(df: Any, path: str | os.PathLike[str]) -> Path:
+def write_table(df: Any, path: str | os.PathLike[str], *, durable: bool = False) -> Path:
     """Write a DataFrame to ``.csv``, ``.tsv`` or ``.parquet`` without ever leaving a partial file.
 
     The table goes to a temporary name in the same directory and is renamed into place, so
-    readers see either the old file or the complete new one.
+    readers see either the old file or the complete new one. With ``durable`` the data and the
+    rename are also flushed to the disk before returning (a checkpoint that counts the file
+    follows), so that a power cut cannot leave an empty file under the final name.
     """
-    path = Path(path)
+    path = user_path(path)
     suffix = path.name.lower().rsplit(".", 1)[-1]
     if suffix not in ("csv", "tsv", "parquet"):
         raise InputError(f"cannot write {str(path)!r}: use a .csv, .tsv or .parquet file name")
@@ -388,11 +468,23 @@ def write_table(df: Any, path: str | os.PathLike[str]) -> Path:
             df.to_parquet(tmp, index=False)
         else:
             df.to_csv(tmp, index=False, sep="\t" if suffix == "tsv" else ",")
+        if durable:
+            _fsync(tmp)
         os.replace(tmp, path)
+        if durable:
+            _fsync(path.parent)
     finally:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def __getattr__(name: str) -> Any:

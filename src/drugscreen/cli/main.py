@@ -100,17 +100,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except (DrugscreenError, OSError, ValueError) as exc:
         # ValueError covers malformed inputs reported by pandas/pyarrow/RDKit
-        print(f"drugscreen: error: {exc}", file=sys.stderr)
+        text = " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever the library wrote
+        print(f"drugscreen: error: {text}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        _quiet_shutdown()
         print("drugscreen: interrupted; no partial output was left behind", file=sys.stderr)
         return 130
     except Terminated:
+        _quiet_shutdown()
         print("drugscreen: terminated; no partial output was left behind", file=sys.stderr)
         return 143
+    except Exception as exc:
+        # the last resort: one line, never a traceback (unless asked for with -v), so that a
+        # pipeline's log says what broke; every known failure has its own message above
+        if args.verbose:
+            logging.getLogger("drugscreen").exception("unexpected error")
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"drugscreen: error: unexpected {type(exc).__name__}{': ' + first if first else ''} "
+            "(run with -v for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _quiet_shutdown() -> None:
+    """After an interrupt, joblib warns that its cancelled tasks were cancelled, after drugscreen's
+    own clean message: that is expected, and said once by drugscreen."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"joblib\..*")
+    warnings.filterwarnings("ignore", message=r".*tasks? .*cancel", category=UserWarning)
 
 
 class Terminated(BaseException):

@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drugscreen.chem.io import describe_read_error
 from drugscreen.errors import InputError
 from drugscreen.models.store import check_model_target
+from drugscreen.validate import user_path
 
 logger = logging.getLogger("drugscreen")
 
@@ -51,14 +53,17 @@ def read_training_table(
     path: str | os.PathLike[str], smiles_column: str, target_columns: list[str]
 ) -> pd.DataFrame:
     """The SMILES and target columns of a CSV / TSV / Parquet file (optionally gzipped)."""
+    path = user_path(path)
     name = str(path).lower()
+    if not path.is_file():
+        raise InputError(f"training data not found: {path}")
     try:
         if name.endswith(".parquet"):
             table = pd.read_parquet(path)
         else:
             table = pd.read_csv(path, sep="\t" if name.endswith((".tsv", ".tsv.gz")) else ",")
-    except FileNotFoundError as exc:
-        raise InputError(f"training data not found: {path}") from exc
+    except Exception as exc:  # pandas, pyarrow, gzip and zlib each raise their own types
+        raise InputError(f"{path}: cannot be read as a table ({describe_read_error(exc)})") from exc
     missing = [c for c in [smiles_column, *target_columns] if c not in table.columns]
     if missing:
         raise InputError(f"{path}: no column(s) {missing}; the columns are {list(table.columns)[:20]}")

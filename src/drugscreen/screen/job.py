@@ -21,13 +21,16 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+from drugscreen.chem.io import write_table
 from drugscreen.errors import InputError
 from drugscreen.similarity.lock import take_lock_file
-from drugscreen.similarity.manifest import write_json_atomic
+from drugscreen.similarity.manifest import sha256_file, write_json_atomic
+from drugscreen.validate import user_path
 
 logger = logging.getLogger("drugscreen")
 
@@ -38,13 +41,23 @@ PARTS = "parts"
 
 
 def library_identity(library: Any) -> dict[str, Any]:
-    """What identifies the library input: path, size and modification time of a file."""
+    """What identifies the library input: path, size, modification time and the sha256 of a file.
+
+    The content digest matters: a library corrected in place with the same size and a kept
+    modification time was resumed silently and mixed old and new records. Hashing runs at
+    disk speed, far faster than the job parses the same bytes.
+    """
     if isinstance(library, str | os.PathLike):
-        path = Path(library).resolve()
+        path = user_path(library).resolve()
         if not path.is_file():
             raise InputError(f"library file not found: {library}")
         stat = path.stat()
-        return {"path": str(path), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        return {
+            "path": str(path),
+            "bytes": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "sha256": sha256_file(path),
+        }
     raise InputError(
         "a screening job reads a library file (.smi, .csv, .tsv, .sdf, .parquet, optionally .gz)"
     )
@@ -83,7 +96,9 @@ class JobDirectory:
     """
 
     def __init__(self, out_dir: str | os.PathLike[str], job: dict[str, Any], overwrite: bool = False):
-        self.path = Path(out_dir).resolve()
+        self.path = user_path(out_dir).resolve()
+        self._parts: dict[str, int] = {}  # counted parts and their sizes, as progress.json has them
+        self._overwrite = overwrite
         self.job = job = normalised(job)
         self._lock: int | None = _take_lock(self.path)
         try:
@@ -96,8 +111,19 @@ class JobDirectory:
         existing = self.path / JOB
         if self.path.exists() and not self.path.is_dir():
             raise InputError(f"output {self.path} exists and is not a directory")
+        parts = self.path / PARTS
+        if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
+            # resuming deleted files in whatever directory a symbolic link pointed to
+            raise InputError(
+                f"{parts} is {'a symbolic link' if parts.is_symlink() else 'not a directory'}; a job's "
+                "parts directory must be its own: choose a new output directory"
+            )
         if existing.is_file():
-            previous = json.loads(existing.read_text())
+            previous = read_json(existing, "the job description", overwrite_hint=True, missing_ok=True)
+            if previous is None and not overwrite:
+                raise InputError(
+                    f"{existing} is empty or damaged; pass --overwrite (overwrite=True) to start the job again"
+                )
             if previous != job:
                 if not overwrite:
                     raise InputError(
@@ -120,7 +146,7 @@ class JobDirectory:
         self.path.mkdir(parents=True, exist_ok=True)
         if not existing.is_file():
             write_json_atomic(existing, job)
-        (self.path / PARTS).mkdir(exist_ok=True)
+        parts.mkdir(exist_ok=True)
 
     def close(self) -> None:
         if self._lock is not None:
@@ -137,7 +163,9 @@ class JobDirectory:
         logger.warning("overwriting the screening job in %s", self.path)
         for name in JOB_FILES:
             entry = self.path / name
-            if entry.is_dir():
+            if entry.is_symlink():
+                entry.unlink()  # the link only: never what it points to
+            elif entry.is_dir():
                 shutil.rmtree(entry)
             elif entry.exists():
                 entry.unlink()
@@ -147,26 +175,100 @@ class JobDirectory:
         return (self.path / SUMMARY).is_file()
 
     def progress(self) -> dict[str, Any]:
-        """The last checkpoint (nothing done yet: zero chunks); stray files of later chunks go."""
+        """The last checkpoint (nothing done yet: zero chunks), its parts verified; stray files
+        of later chunks go (only names the job writes: nothing else in ``parts/`` is touched).
+
+        A damaged checkpoint or part is an error naming the file, unless the job was opened with
+        ``overwrite``: then the job starts again.
+        """
+        try:
+            return self._progress()
+        except InputError as exc:
+            if not self._overwrite:
+                raise
+            logger.warning("%s; starting the job again (overwrite)", str(exc).split(";")[0])
+            self._clear()
+            write_json_atomic(self.path / JOB, self.job)
+            (self.path / PARTS).mkdir()
+            return self._progress()
+
+    def _progress(self) -> dict[str, Any]:
         path = self.path / PROGRESS
-        state: dict[str, Any] = {"chunks_done": 0, "counts": {}}
-        if path.is_file():
-            state = json.loads(path.read_text())
+        state: dict[str, Any] = {"chunks_done": 0, "counts": {}, "parts": {}}
+        if path.exists():
+            state = read_json(path, "the checkpoint", overwrite_hint=True)
+            if not isinstance(state, dict) or not isinstance(state.get("chunks_done"), int):
+                raise InputError(
+                    f"{path} is not a checkpoint; pass --overwrite (overwrite=True) to start the job again"
+                )
         done = int(state["chunks_done"])
+
+        def superseded(match: re.Match[str]) -> bool:  # top-k parts before the last are merged in it
+            return match["kind"] == "topk" and int(match["chunk"]) < done - 1
+
+        legacy = "parts" not in state  # written before checkpoints listed their parts
+        counted = {
+            name: int(size)
+            for name, size in state.get("parts", {}).items()
+            if (m := _PART_NAME.fullmatch(name)) and not superseded(m)
+        }
         for part in (self.path / PARTS).iterdir():
-            stale_topk = part.name.startswith("topk-") and self.chunk_of(part) < done - 1
-            if part.name.startswith(".") or self.chunk_of(part) >= done or stale_topk:
+            match = _PART_NAME.fullmatch(part.name)
+            if match is None or part.is_dir() or part.is_symlink():
+                continue  # not the job's: never deleted
+            uncounted = int(match["chunk"]) >= done or not (legacy or part.name in counted)
+            if match["tmp"] or uncounted or superseded(match):
                 part.unlink()  # written by a chunk the checkpoint does not count, or superseded
+        for name, size in counted.items():
+            self._verify_part(self.path / PARTS / name, size)
+        self._parts = dict(counted)
         return state
 
+    def _verify_part(self, part: Path, size: int) -> None:
+        """A counted part must be there, of the size it had and readable (a power cut can leave an
+        empty file behind a rename that reached the disk before the data)."""
+        import pyarrow.parquet as pq
+
+        problem = None
+        if not part.is_file():
+            problem = "is missing"
+        elif part.stat().st_size != size:
+            problem = f"has {part.stat().st_size} bytes, {size} were written"
+        else:
+            try:
+                pq.read_metadata(part)
+            except Exception as exc:  # pyarrow raises several types for a damaged file
+                problem = f"is not readable Parquet ({type(exc).__name__})"
+        if problem:
+            raise InputError(
+                f"{part} {problem}: the job's checkpoint counts it; rerun with --overwrite "
+                "(overwrite=True) to start the job again"
+            )
+
+    def write_part(self, kind: str, chunk: int, table: Any) -> Path:
+        """Write one part durably (fsynced before the checkpoint that counts it)."""
+        path = write_table(table, self.part(kind, chunk), durable=True)
+        self._parts[path.name] = path.stat().st_size
+        return path
+
+    def remove_part(self, kind: str, chunk: int) -> None:
+        part = self.part(kind, chunk)
+        self._parts.pop(part.name, None)
+        part.unlink(missing_ok=True)
+
     def checkpoint(self, chunks_done: int, counts: dict[str, Any]) -> None:
-        write_json_atomic(self.path / PROGRESS, {"chunks_done": chunks_done, "counts": counts})
+        write_json_atomic(
+            self.path / PROGRESS, {"chunks_done": chunks_done, "counts": counts, "parts": self._parts}
+        )
 
     def part(self, kind: str, chunk: int) -> Path:
         return self.path / PARTS / f"{kind}-{chunk:06d}.parquet"
 
     def parts(self, kind: str) -> list[Path]:
-        return sorted(self.path.joinpath(PARTS).glob(f"{kind}-*.parquet"))
+        pattern = re.compile(rf"{re.escape(kind)}-\d{{6}}\.parquet")  # only names the job writes
+        return sorted(
+            p for p in self.path.joinpath(PARTS).glob(f"{kind}-*.parquet") if pattern.fullmatch(p.name)
+        )
 
     @staticmethod
     def chunk_of(part: Path) -> int:
@@ -177,7 +279,24 @@ class JobDirectory:
         write_json_atomic(self.path / SUMMARY, summary)
 
     def summary(self) -> dict[str, Any]:
-        return json.loads((self.path / SUMMARY).read_text())  # type: ignore[no-any-return]
+        return read_json(self.path / SUMMARY, "the summary")  # type: ignore[no-any-return]
+
+
+#: The names a job writes in ``parts/``: ``KIND-CHUNK.parquet`` and its temporary twin.
+_PART_NAME = re.compile(r"(?P<tmp>\.)?(?P<kind>[a-z]+)-(?P<chunk>\d{6})\.parquet(?(tmp)\.tmp-\d+)")
+
+
+def read_json(path: Path, what: str, *, overwrite_hint: bool = False, missing_ok: bool = False) -> Any:
+    """The JSON in ``path``, or an :class:`InputError` naming the file and the way out (an empty
+    ``progress.json``, as a power cut leaves, gave a bare JSON error). With ``missing_ok`` an
+    empty or damaged file reads as None instead."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if missing_ok:
+            return None
+        hint = "; pass --overwrite (overwrite=True) to start the job again" if overwrite_hint else ""
+        raise InputError(f"{path}: {what} is empty or damaged ({type(exc).__name__}){hint}") from exc
 
 
 def _difference(old: dict[str, Any], new: dict[str, Any]) -> str:

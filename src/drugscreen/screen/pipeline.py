@@ -28,7 +28,7 @@ import pandas as pd
 import drugscreen
 from drugscreen.backends.parallel import resolve_backend
 from drugscreen.chem.fingerprints import FingerprintArray, FingerprintChunk, iter_fingerprint_chunks
-from drugscreen.chem.io import detect_format, iter_records, write_table
+from drugscreen.chem.io import READ_ERRORS, describe_read_error, detect_format, iter_records, write_table
 from drugscreen.chem.prepare import preparation
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import InputError
@@ -230,12 +230,12 @@ def _run(
             hits = table.hits if table.hits is not None else pd.DataFrame(columns=HIT_COLUMNS)
             rejects = _rejects(chunk)
             if len(rejects):
-                write_table(rejects, jd.part("rejects", index))
+                jd.write_part("rejects", index, rejects)
             if params.k is not None:
                 topk = _merge_top_k(topk, hits, params.k)
-                write_table(topk, jd.part("topk", index))
+                jd.write_part("topk", index, topk)
             elif len(hits):
-                write_table(hits, jd.part("hits", index))
+                jd.write_part("hits", index, hits)
             n = len(chunk.rows) + len(chunk.errors) + len(chunk.filtered)
             counts["records"] += n
             counts["molecules"] += len(table.molecules)
@@ -245,7 +245,7 @@ def _run(
             counts["seconds"] = seconds_before + time.perf_counter() - started
             jd.checkpoint(index + 1, counts)
             if index > 0 and params.k is not None:
-                jd.part("topk", index - 1).unlink(missing_ok=True)
+                jd.remove_part("topk", index - 1)
             bar.update(n)
     finally:
         if bar.total is not None and bar.n > bar.total - 2:
@@ -377,10 +377,13 @@ def count_records(path: Any, fmt: str | None = None) -> int | None:
 
         return int(pq.ParquetFile(path).metadata.num_rows)
     opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        if kind == "sdf":
-            return sum(line.startswith(b"$$$$") for line in handle)
-        lines = sum(1 for line in handle if line.strip())
+    try:
+        with opener(path, "rb") as handle:
+            if kind == "sdf":
+                return sum(line.startswith(b"$$$$") for line in handle)
+            lines = sum(1 for line in handle if line.strip())
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: cannot be read to the end ({describe_read_error(exc)})") from exc
     return max(0, lines - (1 if kind in ("csv", "tsv") else 0))
 
 

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import drugscreen
-from drugscreen.chem.io import RawRecord, iter_records, write_table
+from drugscreen.chem.io import RawRecord, iter_records
 from drugscreen.errors import InputError
 from drugscreen.screen.job import JobDirectory, library_identity
+from drugscreen.validate import check_number, check_output_file
 
 logger = logging.getLogger("drugscreen")
 
@@ -101,17 +102,15 @@ def predict_library(
     """
     from drugscreen.models.store import load, model_digest
 
-    if isinstance(model, str | os.PathLike):
-        model = load(model)
-    out = Path(output)
+    out = check_output_file(output, what="predictions file")
     if not out.name.endswith(OUTPUT_SUFFIXES):
         raise InputError(f"predictions are written to .parquet or .csv, not {out.name!r}")
-    if chunk_size < 1:
-        raise InputError("chunk_size must be at least 1")
-    if out.exists():
-        if not overwrite:
-            raise InputError(f"{out} exists: pass --overwrite (overwrite=True) to replace it")
-        out.unlink()
+    chunk_size = check_number("chunk_size", chunk_size, low=1, integer=True)
+    if out.exists() and not overwrite:
+        # the old file stays until the new one replaces it in one rename at the end
+        raise InputError(f"{out} exists: pass --overwrite (overwrite=True) to replace it")
+    if isinstance(model, str | os.PathLike):
+        model = load(model)
     job = {
         "kind": "predict",
         "library": library_identity(library),
@@ -143,9 +142,9 @@ def predict_library(
                 table.insert(0, "row", [r.row for r in batch])
                 table.insert(2, "smiles", smiles)
                 table["error"] = [r or e for r, e in zip(read_errors, table["error"], strict=True)]
-                for column in table.select_dtypes(include="object").columns:
+                for column in [c for c in table.columns if table[c].dtype == object]:
                     table[column] = table[column].astype("string")  # a string column even when all missing
-                write_table(table, jd.part("predictions", index))
+                jd.write_part("predictions", index, table)
                 counts["records"] += len(batch)
                 counts["failed"] += int(table["error"].notna().sum())
                 counts["seconds"] = before + time.perf_counter() - started
@@ -154,10 +153,14 @@ def predict_library(
                 bar.update(len(batch))
         finally:
             bar.close()
-        _concat(jd.parts("predictions"), out)
-        shutil.rmtree(parts_dir)
+        parts = jd.parts("predictions")
+        if parts:
+            _concat(parts, out)
         # removed while still held, so no second process can hold a lock on a file that is gone
-        Path(parts_dir.parent / f".{parts_dir.name}.lock").unlink(missing_ok=True)
+        shutil.rmtree(jd.path)
+        Path(jd.path.parent / f".{jd.path.name}.lock").unlink(missing_ok=True)
+    if not parts:
+        raise InputError(f"{library}: the library holds no records; nothing was written")
     logger.info("%d predictions (%d without) written to %s", counts["records"], counts["failed"], out)
     return PredictResult(out, int(counts["records"]), int(counts["failed"]), float(counts["seconds"]))
 
@@ -169,8 +172,6 @@ def _concat(parts: list[Path], target: Path) -> None:
 
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
-        if not parts:
-            raise InputError("the library holds no records")
         schema = pq.read_schema(parts[0])
         if target.suffix == ".parquet":
             with pq.ParquetWriter(tmp, schema) as writer:
