@@ -19,6 +19,7 @@ __all__ = [
     "check_number",
     "check_output_file",
     "check_output_files",
+    "check_table_outputs",
     "user_path",
 ]
 
@@ -89,19 +90,20 @@ def check_output_file(path: str | os.PathLike[str], *, what: str = "output") -> 
     """``path`` (``~`` expanded) if a file can be written there, else an :class:`InputError`.
 
     Run before any work so that an hour of computing is not lost to a typo: the path must not
-    be an existing directory, and its parent must be an existing directory. An existing file is
-    fine (it is replaced at the end, atomically, by the writer).
+    be an existing directory, and its nearest existing ancestor must be a writable directory
+    (missing directories are created by the writer, as every drugscreen output does). An
+    existing file is fine: the writer replaces it at the end, atomically.
     """
     target = user_path(path)
     if target.is_dir():
         raise InputError(f"{what} {target} is a directory; give a file name")
-    parent = target.parent
-    if not parent.exists():
-        raise InputError(f"{what} {target}: directory {parent} does not exist")
-    if not parent.is_dir():
-        raise InputError(f"{what} {target}: {parent} is not a directory")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"{what} {target}: directory {parent} is not writable")
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(f"{what} {target}: {ancestor} is a file, not a directory")
+    if not os.access(ancestor, os.W_OK):
+        raise InputError(f"{what} {target}: directory {ancestor} is not writable")
     return target
 
 
@@ -120,4 +122,19 @@ def check_output_files(*paths: tuple[str | os.PathLike[str] | None, str]) -> lis
             raise InputError(f"{what} and {seen[key]} are the same file {target}; give two names")
         seen[key] = what
         checked.append(target)
+    return checked
+
+
+#: File name endings a table is written to (those :func:`drugscreen.chem.io.write_table` knows).
+TABLE_SUFFIXES = ("csv", "tsv", "parquet")
+
+
+def check_table_outputs(*paths: tuple[str | os.PathLike[str] | None, str]) -> list[Path | None]:
+    """:func:`check_output_files` for tables: each name must also end in ``.csv``, ``.tsv`` or
+    ``.parquet``, so that a command writing several tables refuses a bad name before any work
+    and before writing the first one."""
+    checked = check_output_files(*paths)
+    for target, (_, what) in zip(checked, paths, strict=True):
+        if target is not None and target.name.lower().rsplit(".", 1)[-1] not in TABLE_SUFFIXES:
+            raise InputError(f"{what} {target}: use a .csv, .tsv or .parquet file name")
     return checked

@@ -188,9 +188,9 @@ def map_tasks(
     futures = client.map(fn, items, pure=False, **kwargs)
     try:
         if progress:
-            from tqdm.auto import tqdm
+            from drugscreen.backends.progress import progress_bar
 
-            with tqdm(total=len(futures), desc="tasks", unit=" task") as bar:
+            with progress_bar(total=len(futures), desc="tasks", unit=" task") as bar:
                 for future in distributed.as_completed(futures):
                     if future.status != "finished":
                         break  # the gather below raises it, named

@@ -81,11 +81,9 @@ def map_batches(
         return
     workers = resolve_n_jobs(n_jobs)
     many = len(head) > 1
-    if progress and many:
-        from tqdm.auto import tqdm
-    else:  # tqdm.auto warns in notebooks without ipywidgets even when disabled
-        from tqdm import tqdm
-    bar = tqdm(unit=" mol", desc=desc, disable=not (progress and many), smoothing=0.1)
+    from drugscreen.backends.progress import progress_bar
+
+    bar = progress_bar(unit=" mol", desc=desc, enabled=progress and many)
     stream = chain(head, batches)
     try:
         if workers == 1 or not many:

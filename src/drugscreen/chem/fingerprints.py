@@ -282,15 +282,12 @@ def iter_fingerprint_chunks(
     """
     from joblib import Parallel, delayed
 
-    if progress:
-        from tqdm.auto import tqdm
-    else:  # tqdm.auto warns in notebooks without ipywidgets even when disabled
-        from tqdm import tqdm
+    from drugscreen.backends.progress import progress_bar
 
     workers = resolve_n_jobs(n_jobs)
     spec_dict = spec.to_dict()
     batches = _batched(records, chunk_size)
-    bar = tqdm(unit=" mol", desc="fingerprinting", disable=not progress, smoothing=0.1)
+    bar = progress_bar(unit=" mol", desc="fingerprinting", enabled=progress)
     pending: list[list[RawRecord]] = []
 
     def tasks() -> Iterator[Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -89,11 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     logging.getLogger("drugscreen").setLevel(level)
-    from drugscreen.errors import DrugscreenError
-
     # SIGTERM (a scheduler's kill, a pipeline's timeout) unwinds like Ctrl-C, so working files
     # are removed; worker processes also exit when they see their parent gone. Signals can only
     # be set from the main thread (main() may be called from another one, e.g. by a server).
+    from drugscreen.backends.progress import PROGRESS_ENV
+    from drugscreen.errors import DrugscreenError
+
+    # -q switches every progress display off, in this process and the workers it starts
+    quiet_before = os.environ.get(PROGRESS_ENV)
+    if args.quiet:
+        os.environ[PROGRESS_ENV] = "0"
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if in_main else None
     try:
@@ -124,6 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     finally:
+        if args.quiet:
+            if quiet_before is None:
+                os.environ.pop(PROGRESS_ENV, None)
+            else:
+                os.environ[PROGRESS_ENV] = quiet_before
         if in_main:
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 

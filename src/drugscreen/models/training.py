@@ -113,7 +113,7 @@ def fit_network(
     seed: int,
 ) -> list[dict[str, float]]:
     """Train ``net`` in place; returns one record per epoch (losses, metric, learning rate)."""
-    from tqdm.auto import tqdm
+    from drugscreen.backends.progress import progress_bar
 
     rng = np.random.default_rng(seed)
     net.to(cfg.device)
@@ -125,7 +125,7 @@ def fit_network(
     best, best_state, stale = math.inf, None, 0
     batch_norm = any(isinstance(m, torch.nn.BatchNorm1d) for m in net.modules())
     history: list[dict[str, float]] = []
-    bar = tqdm(range(cfg.epochs), desc="epochs", unit="epoch", disable=not cfg.progress, leave=False)
+    bar = progress_bar(range(cfg.epochs), desc="epochs", unit="epoch", enabled=cfg.progress, leave=False)
     for epoch in bar:
         net.train()
         order = rng.permutation(train_idx)

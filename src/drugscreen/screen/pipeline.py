@@ -358,14 +358,10 @@ def _fingerprint_digest(fps: FingerprintArray) -> str:
 
 
 def _progress_bar(library: Any, reader_kwargs: dict[str, Any], initial: int, enabled: bool) -> Any:
-    if enabled:
-        from tqdm.auto import tqdm
-    else:
-        from tqdm import tqdm
-    total = count_records(library, reader_kwargs.get("fmt")) if enabled else None
-    return tqdm(
-        total=total, initial=initial, unit=" mol", desc="screening", disable=not enabled, smoothing=0.1
-    )
+    from drugscreen.backends.progress import progress_bar, progress_enabled
+
+    total = count_records(library, reader_kwargs.get("fmt")) if progress_enabled(enabled) else None
+    return progress_bar(total=total, initial=initial, unit=" mol", desc="screening", enabled=enabled)
 
 
 def count_records(path: Any, fmt: str | None = None) -> int | None:

@@ -128,9 +128,9 @@ def predict_library(
             logger.info("%s: resuming after %d finished chunks (%d records)", out, done, counts["records"])
         records = iter_records(library, **reader_kwargs)
         records = islice(records, done * chunk_size, None)
-        from tqdm.auto import tqdm
+        from drugscreen.backends.progress import progress_bar
 
-        bar = tqdm(unit=" mol", desc="predict", disable=not progress, initial=counts["records"])
+        bar = progress_bar(unit=" mol", desc="predict", enabled=progress, initial=counts["records"])
         started, before = time.perf_counter(), float(counts["seconds"])
         try:
             index = done

@@ -327,10 +327,7 @@ def fingerprint_chunks_distributed(
         In input order, as from ``iter_fingerprint_chunks``.
     """
     check_client(client)
-    if progress:
-        from tqdm.auto import tqdm
-    else:  # tqdm.auto warns in notebooks without ipywidgets even when disabled
-        from tqdm import tqdm
+    from drugscreen.backends.progress import progress_bar
 
     if max_in_flight is None:
         max_in_flight = max(2, 2 * total_threads(client))
@@ -354,7 +351,7 @@ def fingerprint_chunks_distributed(
         spec_dict=spec.to_dict(),
         prep=prep,
     )
-    bar = tqdm(unit=" mol", desc="fingerprinting", disable=not progress, smoothing=0.1)
+    bar = progress_bar(unit=" mol", desc="fingerprinting", enabled=progress)
     try:
         for result in results:
             batch = pending.pop(0)

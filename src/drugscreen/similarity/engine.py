@@ -320,10 +320,10 @@ def search_segments(
     k = None if params.k is None else max(1, min(params.k, sum(len(seg) for seg in segments)))
     hits = Hits()
     blocks = range(0, n_q, block)
-    if progress and len(blocks) > 1:
-        from tqdm.auto import tqdm
+    if len(blocks) > 1:
+        from drugscreen.backends.progress import progress_bar
 
-        blocks = tqdm(blocks, desc="searching", unit=" query block")  # type: ignore[assignment]
+        blocks = progress_bar(blocks, desc="searching", unit=" query block", enabled=progress)
     with numba_threads(n_jobs):
         for b0 in blocks:
             qb = QueryBlock(queries.take(np.arange(b0, min(n_q, b0 + block))), params)

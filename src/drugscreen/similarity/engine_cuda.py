@@ -400,10 +400,10 @@ def search_segments_cuda(
     fused = params.fusion is not None
     block = n_q if fused else QUERY_BLOCK
     blocks: Iterable[int] = range(0, n_q, block)
-    if progress and n_q > block:
-        from tqdm.auto import tqdm
+    if n_q > block:
+        from drugscreen.backends.progress import progress_bar
 
-        blocks = tqdm(blocks, desc="searching (GPU)", unit=" query block")
+        blocks = progress_bar(blocks, desc="searching (GPU)", unit=" query block", enabled=progress)
     hits = Hits()
     try:
         for b0 in blocks:

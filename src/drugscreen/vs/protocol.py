@@ -189,10 +189,10 @@ def evaluate(
     rows: list[dict[str, Any]] = []
     targets = list(dict.fromkeys(table["target"]))
     iterator: Any = targets
-    if progress and len(targets) > 1:
-        from tqdm.auto import tqdm
+    if len(targets) > 1:
+        from drugscreen.backends.progress import progress_bar
 
-        iterator = tqdm(targets, desc="targets", unit=" target")
+        iterator = progress_bar(targets, desc="targets", unit=" target", enabled=progress)
     for target in iterator:
         index = ranking_order(table, np.flatnonzero((table["target"] == target).to_numpy()), seed, target)
         labels = table["active"].to_numpy()[index]
