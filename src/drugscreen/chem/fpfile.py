@@ -12,7 +12,6 @@ import json
 import os
 import uuid
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ import scipy.sparse as sp
 from drugscreen.chem.fingerprints import FingerprintArray, FingerprintChunk
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import InputError
+from drugscreen.validate import user_path
 
 SPEC_KEY = b"drugscreen.spec"
 
@@ -54,7 +54,7 @@ def write_fingerprints(
     """Stream fingerprint chunks into a Parquet file (atomically); returns the rows written."""
     import pyarrow.parquet as pq
 
-    path = Path(path)
+    path = user_path(path)
     if not path.name.endswith(".parquet"):
         raise InputError(f"fingerprint files are Parquet: {str(path)!r} should end in .parquet")
     path.parent.mkdir(parents=True, exist_ok=True)  # as write_table does for search -o

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from drugscreen.cli.options import add_jobs
+from drugscreen.validate import user_path
 
 
 def register(sub: Any) -> None:
@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from drugscreen.screen.demo import MODEL_TEST, MODEL_TRAIN, run_demo
 
-    result = run_demo(Path(args.out), n_jobs=args.jobs, progress=not args.quiet)
+    result = run_demo(user_path(args.out), n_jobs=args.jobs, progress=not args.quiet)
     print(
         f"Screened {len(result.hits['query'].unique())} drugs against {result.n_molecules} MOSES molecules "
         "(Morgan r2, 2048 bits, Tanimoto). Top hits:"

@@ -11,12 +11,12 @@ import hashlib
 import logging
 import os
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from drugscreen.models.featurize import FEATURIZER_VERSION, MolGraphs, to_graphs
+from drugscreen.validate import user_path
 
 logger = logging.getLogger("drugscreen")
 
@@ -56,7 +56,7 @@ def graphs_for(
     progress: bool = False,
 ) -> MolGraphs:
     """Graphs of ``smiles``, read from / written to ``cache_dir`` when given."""
-    path = Path(cache_dir) / f"graphs-{_key(smiles, 'graphs')}.npz" if cache_dir else None
+    path = user_path(cache_dir) / f"graphs-{_key(smiles, 'graphs')}.npz" if cache_dir else None
     if path is not None and path.exists():
         logger.info("graphs read from cache %s", path)
         return MolGraphs.load(path)
@@ -77,7 +77,7 @@ def descriptors_for(
     """RDKit 2D descriptors (``float64[n, 217]``, NaN where RDKit fails), cached like graphs."""
     from drugscreen.chem.descriptors import descriptors
 
-    path = Path(cache_dir) / f"descriptors-{_key(smiles, 'descriptors')}.npy" if cache_dir else None
+    path = user_path(cache_dir) / f"descriptors-{_key(smiles, 'descriptors')}.npy" if cache_dir else None
     if path is not None and path.exists():
         return np.load(path, allow_pickle=False)
     table = descriptors(smiles, n_jobs=n_jobs, progress=progress)

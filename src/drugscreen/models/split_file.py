@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from drugscreen.errors import InputError
+from drugscreen.validate import user_path
 
 SETS = ("train", "val", "test")
 Index = npt.NDArray[np.int64]
@@ -77,7 +78,7 @@ class Split:
         dict of plain integers. It is written to a temporary name in the same directory and
         renamed into place, so a reader never sees a half-written file.
         """
-        path = Path(path)
+        path = user_path(path)
         text = json.dumps([{name: getattr(self, name).tolist() for name in SETS}])
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -110,7 +111,7 @@ class Split:
         """
         where = f"splits file {str(path)!r}"
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = json.loads(user_path(path).read_text(encoding="utf-8"))
         except OSError as exc:
             raise InputError(f"cannot read {where}: {exc.strerror or exc}") from exc
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:

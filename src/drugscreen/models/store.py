@@ -190,7 +190,7 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The checked ``config.json`` of a model directory."""
     from drugscreen.models.featurize import FEATURIZER_VERSION
 
-    file = Path(path) / CONFIG
+    file = user_path(path) / CONFIG
     if not file.is_file():
         raise InputError(f"{path} is not a drugscreen model directory (no {CONFIG})")
     try:
@@ -232,6 +232,7 @@ def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
         For a directory that is not a model, another format version or featurizer, missing or
         mismatched weights, or a baseline file holding types other than scikit-learn's.
     """
+    path = user_path(path)
     config = read_config(path)
     _verify(config, Path(path))
     try:

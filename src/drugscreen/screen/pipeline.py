@@ -36,6 +36,7 @@ from drugscreen.screen.job import JobDirectory, digest, library_identity
 from drugscreen.screen.stages import HIT_COLUMNS, ChunkTable, SearchStage, Stage
 from drugscreen.similarity.params import SearchParams
 from drugscreen.similarity.queries import as_fingerprints
+from drugscreen.validate import user_path
 
 logger = logging.getLogger("drugscreen")
 
@@ -366,7 +367,7 @@ def _progress_bar(library: Any, reader_kwargs: dict[str, Any], initial: int, ena
 
 def count_records(path: Any, fmt: str | None = None) -> int | None:
     """Records in a library file, counted quickly for the progress bar's time left (None: unknown)."""
-    path = Path(path)
+    path = user_path(path)
     kind = fmt or detect_format(path)
     if kind == "parquet":
         import pyarrow.parquet as pq

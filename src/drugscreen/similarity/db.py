@@ -56,6 +56,7 @@ from drugscreen.similarity.publish import (
 )
 from drugscreen.similarity.queries import as_fingerprints
 from drugscreen.similarity.segment import Segment
+from drugscreen.validate import user_path
 
 logger = logging.getLogger("drugscreen")
 
@@ -164,7 +165,7 @@ class FingerprintDB:
         from rdkit import __version__ as rdkit_version
 
         # resolved: "." or a symlink must lock, clean and rename the real directory
-        path = Path(path).resolve()
+        path = user_path(path).resolve()
         sizes = check_sizes(shard_size, chunk_size)
         prep = preparation(standardize, filters)
         client = resolve_backend(n_jobs=n_jobs, client=client).client  # a bad client fails here
@@ -314,7 +315,7 @@ class FingerprintDB:
         DatabaseError
             Naming the missing, truncated, inconsistent or corrupted file.
         """
-        path = Path(path).resolve()
+        path = user_path(path).resolve()
         manifest = read_manifest(path)
         try:
             check_files(path, manifest, verify)

@@ -8,7 +8,6 @@ activity column, and a folder with one sub-folder per target holding ``actives*`
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from drugscreen.errors import InputError
+from drugscreen.validate import user_path
 
 logger = logging.getLogger("drugscreen")
 
@@ -63,7 +63,7 @@ def load_benchmark(
     """
     if isinstance(source, pd.DataFrame):
         return _from_table(source, target_column, smiles_column, active_column, id_column, "the table")
-    path = Path(os.fspath(source))
+    path = user_path(source)
     if path.is_dir():
         return _from_folder(path)
     if not path.exists():
