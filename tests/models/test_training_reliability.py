@@ -97,3 +97,44 @@ def test_regression_task_without_labels_refused():
     y = np.column_stack([heavy_atoms(SMALL_MOLECULES), np.full(20, np.nan)])
     with pytest.raises(InputError, match="task 'task_1' has no labels"):
         ds.models.DMPNN(**FAST).fit(SMALL_MOLECULES, y)
+
+
+BAD_VALUES = [float("nan"), float("inf"), -1, 0, "3", True, 2.5]
+GRAPH_OPTIONS = {
+    "epochs": 1, "batch_size": 1, "ensemble_size": 1, "mc_samples": 1, "hidden_size": 1, "depth": 1,
+    "ffn_hidden_size": 1, "ffn_layers": 1, "patience": 1, "dropout": None, "learning_rate": None,
+    "val_fraction": None, "warmup_epochs": None, "grad_clip": None,
+}  # fmt: skip
+
+
+def _is_valid(name, value):
+    if isinstance(value, bool) or isinstance(value, str) or value != value or value in (float("inf"),):
+        return False
+    if name == "dropout":
+        return 0 <= value < 1
+    if name == "val_fraction":
+        return 0 <= value < 1
+    if name in ("learning_rate", "grad_clip"):
+        return value > 0
+    if name == "warmup_epochs":
+        return value >= 0
+    return float(value).is_integer() and value >= GRAPH_OPTIONS[name]
+
+
+@pytest.mark.parametrize("name", list(GRAPH_OPTIONS))
+@pytest.mark.parametrize("value", BAD_VALUES)
+def test_every_numeric_option_is_validated_before_training(name, value):
+    """NaN, inf, negative, zero, text, a boolean, a fraction: refused with the option's name."""
+    if _is_valid(name, value):
+        pytest.skip("a valid value for this option")
+    with pytest.raises(InputError, match=name):
+        ds.models.DMPNN(**{**FAST, name: value}).fit(SMALL_MOLECULES, heavy_atoms(SMALL_MOLECULES))
+
+
+@pytest.mark.parametrize(
+    "name", ["radius", "nbits", "max_iter", "n_estimators", "ensemble_size", "random_state"]
+)
+@pytest.mark.parametrize("value", [float("nan"), -1, "3", 2.5])
+def test_baseline_numeric_options_are_validated(name, value):
+    with pytest.raises(InputError, match=name):
+        ds.models.FingerprintModel(**{name: value}).fit(SMALL_MOLECULES, heavy_atoms(SMALL_MOLECULES))

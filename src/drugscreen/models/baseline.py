@@ -21,6 +21,7 @@ from drugscreen.models.calibration import CalibratedOutputs
 from drugscreen.models.data import DescriptorScaler, as_smiles, descriptors_for
 from drugscreen.models.outputs import ModelOutputs
 from drugscreen.models.targets import Targets
+from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -147,6 +148,10 @@ class FingerprintModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
             raise InputError(f"estimator must be one of {ESTIMATORS}, not {self.estimator!r}")
         if self.uncertainty not in (None, "ensemble"):
             raise InputError("the fingerprint baseline's uncertainty is None or 'ensemble'")
+        for name, low in (("radius", 0), ("nbits", 1), ("max_iter", 1), ("n_estimators", 1)):
+            check_number(name, getattr(self, name), low=low, integer=True)
+        check_number("ensemble_size", self.ensemble_size, low=1, integer=True)
+        check_number("random_state", self.random_state, low=0, high=2**32 - 1, integer=True)
         if self.uncertainty == "ensemble" and self.ensemble_size < 2:
             raise InputError("uncertainty='ensemble' needs ensemble_size >= 2")
         if len(X) != len(y):

@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from drugscreen.errors import InputError
+from drugscreen.validate import check_number
 from drugscreen.models.calibration import CalibratedOutputs
 from drugscreen.models.data import DescriptorScaler, as_smiles, descriptors_for, graphs_for
 from drugscreen.models.featurize import MolGraphs
@@ -193,11 +194,19 @@ class GraphModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
 
         if self.network_params()["aggregation"] not in AGGREGATIONS:
             raise InputError(f"aggregation must be one of {AGGREGATIONS}, not {self.aggregation!r}")
-        if not 0 <= self.val_fraction < 1:
-            raise InputError(f"val_fraction must be in [0, 1), not {self.val_fraction}")
-        for name in ("epochs", "batch_size", "ensemble_size"):
-            if int(getattr(self, name)) < 1:
-                raise InputError(f"{name} must be at least 1")
+        check_number("val_fraction", self.val_fraction, low=0, high=1, high_open=True)
+        net = self.network_params()
+        whole = {"epochs": 1, "batch_size": 1, "ensemble_size": 1, "mc_samples": 1, "random_state": 0}
+        whole |= {"hidden_size": 1, "depth": 1, "timesteps": 1, "ffn_hidden_size": 1, "ffn_layers": 1}
+        for name, low in whole.items():
+            check_number(name, net[name] if name in net else getattr(self, name), low=low, integer=True)
+        if self.patience is not None:
+            check_number("patience", self.patience, low=1, integer=True)
+        check_number("dropout", net["dropout"], low=0, high=1, high_open=True)
+        check_number("learning_rate", self.learning_rate, low=0, low_open=True)
+        check_number("warmup_epochs", self.warmup_epochs, low=0)
+        if self.grad_clip is not None:
+            check_number("grad_clip", self.grad_clip, low=0, low_open=True)
 
     def _device(self) -> str:
         from drugscreen.backends.parallel import check_device
