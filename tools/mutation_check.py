@@ -1,7 +1,9 @@
 """Put small realistic bugs into the code one at a time and check that the tests catch each.
 
 The bugs are the ones issue 13 named (a mutation check of the tests found that half of the
-README's claims survived them). Each mutation is a literal text replacement; the file is
+README's claims survived them) and, from issue 21, bugs in the newer code: the training batcher,
+label masking, the conformal quantile, job resume bookkeeping, degree bins of proximity, XSwap,
+Loewe inversion and SEA E-values. Each mutation is a literal text replacement; the file is
 restored afterwards whatever happens. Run from the repository root::
 
     CI=true .venv/bin/python tools/mutation_check.py           # all
@@ -87,6 +89,49 @@ MUTATIONS = [
         "if s >= threshold and col >= first_col[q]:",
         "if s >= threshold:",
         ("tests/similarity/test_readme_claims.py", "-k", "symmetric"),
+    ),
+    # issue 21: the newer code (models, jobs, network medicine, combinations, SEA)
+    Mutation(
+        "batch-merge-pop-first",
+        "src/drugscreen/models/training.py",
+        "        single = batches.pop()\n        batches[-1] = np.concatenate([batches[-1], single])",
+        "        batches[-2] = np.concatenate([batches[-2], batches.pop()])",
+        ("tests/models/test_training_reliability.py", "-k", "batches or once_per_epoch"),
+    ),
+    Mutation(
+        "label-mask-ignored",
+        "src/drugscreen/models/training.py",
+        "    return (per * weight).sum() / weight.sum().clamp_min(1.0)",
+        "    return per.mean()",
+        ("tests/models/test_training_reliability.py", "-k", "present_labels"),
+    ),
+    Mutation(
+        "conformal-rank-off-by-one",
+        "src/drugscreen/models/uncertainty.py",
+        "    rank = math.ceil((len(scores) + 1) * (1 - alpha))",
+        "    rank = math.ceil(len(scores) * (1 - alpha))",
+        ("tests/models/test_uncertainty.py",),
+    ),
+    Mutation(
+        "resume-deletes-foreign-names",
+        "src/drugscreen/screen/job.py",
+        "            if match is None or part.is_dir() or part.is_symlink():\n                continue",
+        "            if part.is_dir():\n                continue",
+        ("tests/screen/test_job_reliability.py", "-k", "only_the_names"),
+    ),
+    Mutation(
+        "resume-skips-part-verification",
+        "src/drugscreen/screen/job.py",
+        "        for name, size in counted.items():\n            self._verify_part(self.path / PARTS / name, size)",
+        "        pass",
+        ("tests/screen/test_job_reliability.py", "-k", "damaged_counted_part"),
+    ),
+    Mutation(
+        "resume-counts-one-chunk-less",
+        "src/drugscreen/screen/job.py",
+        '            uncounted = int(match["chunk"]) >= done or',
+        '            uncounted = int(match["chunk"]) >= done - 1 or',
+        ("tests/screen/test_pipeline.py",),
     ),
 ]
 

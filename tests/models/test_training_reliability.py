@@ -138,3 +138,25 @@ def test_every_numeric_option_is_validated_before_training(name, value):
 def test_baseline_numeric_options_are_validated(name, value):
     with pytest.raises(InputError, match=name):
         ds.models.FingerprintModel(**{name: value}).fit(SMALL_MOLECULES, heavy_atoms(SMALL_MOLECULES))
+
+
+@pytest.mark.parametrize("task", ["regression", "classification"])
+def test_loss_is_the_mean_over_present_labels_only(task, rng):
+    """Against NumPy: missing labels weigh nothing, in the sum and in the count."""
+    import torch
+
+    from drugscreen.models.training import TrainConfig, loss_of
+
+    out = rng.normal(size=(7, 3))
+    target = (
+        rng.integers(0, 2, size=(7, 3)).astype(float) if task != "regression" else rng.normal(size=(7, 3))
+    )
+    mask = rng.random((7, 3)) < 0.6
+    target[~mask] = 0.0  # as Targets.encode leaves them
+    cfg = TrainConfig(task, 1, 7, 1e-3, 0, None, None, "loss", 2, None, "cpu", False)
+    got = float(loss_of(torch.tensor(out), torch.tensor(target), torch.tensor(mask), cfg, mve=False))
+    if task == "regression":
+        per = (out - target) ** 2
+    else:
+        per = np.logaddexp(0, out) - target * out  # binary cross-entropy with logits
+    np.testing.assert_allclose(got, per[mask].mean(), rtol=1e-12)
