@@ -31,23 +31,29 @@ def _fingerprint_model():
 
 
 ENTRIES = {
-    "graph model cache_dir": lambda h: ds.models.DMPNN(epochs=1, hidden_size=8, cache_dir="~/cache").fit(
-        SMALL_MOLECULES, Y
-    )
-    and (h / "cache").is_dir(),
-    "database build and open": lambda h: ds.FingerprintDB.build("~/lib.dsdb", "~/lib.smi", progress=False)
-    and len(ds.FingerprintDB.open("~/lib.dsdb")) == 20,
-    "screening job": lambda h: ds.screen.screen("~/lib.smi", ["CCO"], "~/job", k=2, progress=False)
-    and (h / "job" / "hits.parquet").is_file(),
-    "model save and load": lambda h: _fingerprint_model().save("~/model")
-    and ds.models.load("~/model") is not None,
-    "predict a library": lambda h: ds.screen.predict_library(
-        _fingerprint_model(), "~/lib.smi", "~/preds.csv", progress=False
-    )
-    and (h / "preds.csv").is_file(),
+    "graph model cache_dir": lambda h: (
+        ds.models.DMPNN(epochs=1, hidden_size=8, cache_dir="~/cache").fit(SMALL_MOLECULES, Y)
+        and (h / "cache").is_dir()
+    ),
+    "database build and open": lambda h: (
+        ds.FingerprintDB.build("~/lib.dsdb", "~/lib.smi", progress=False)
+        and len(ds.FingerprintDB.open("~/lib.dsdb")) == 20
+    ),
+    "screening job": lambda h: (
+        ds.screen.screen("~/lib.smi", ["CCO"], "~/job", k=2, progress=False)
+        and (h / "job" / "hits.parquet").is_file()
+    ),
+    "model save and load": lambda h: (
+        _fingerprint_model().save("~/model") and ds.models.load("~/model") is not None
+    ),
+    "predict a library": lambda h: (
+        ds.screen.predict_library(_fingerprint_model(), "~/lib.smi", "~/preds.csv", progress=False)
+        and (h / "preds.csv").is_file()
+    ),
     "read molecules": lambda h: len(list(ds.read_molecules("~/lib.smi"))) == 20,
-    "write a table": lambda h: ds.chem.io.write_table(pd.DataFrame({"a": [1]}), "~/t.csv")
-    and (h / "t.csv").is_file(),
+    "write a table": lambda h: (
+        ds.chem.io.write_table(pd.DataFrame({"a": [1]}), "~/t.csv") and (h / "t.csv").is_file()
+    ),
 }
 
 

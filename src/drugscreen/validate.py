@@ -16,9 +16,11 @@ from typing import Any
 from drugscreen.errors import InputError
 
 __all__ = [
+    "check_n_jobs",
     "check_number",
     "check_output_file",
     "check_output_files",
+    "check_table_output",
     "check_table_outputs",
     "user_path",
 ]
@@ -72,7 +74,7 @@ def check_number(
     if isinstance(value, bool) or not isinstance(value, ok_type):
         if integer and isinstance(value, numbers.Real) and not isinstance(value, bool):
             if math.isfinite(value) and float(value).is_integer():
-                value = int(value)  # 5.0 from a config file is 5
+                value = int(float(value))  # 5.0 from a config file is 5
             else:
                 raise InputError(f"{wanted}, got {value!r}")
         else:
@@ -129,12 +131,40 @@ def check_output_files(*paths: tuple[str | os.PathLike[str] | None, str]) -> lis
 TABLE_SUFFIXES = ("csv", "tsv", "parquet")
 
 
+def check_table_output(path: str | os.PathLike[str], *, what: str = "output") -> Path:
+    """:func:`check_output_file` for a table: the name must also end in ``.csv``, ``.tsv`` or
+    ``.parquet`` (checked before any work, not by the writer at the end)."""
+    target = check_output_file(path, what=what)
+    _check_table_name(target, what)
+    return target
+
+
 def check_table_outputs(*paths: tuple[str | os.PathLike[str] | None, str]) -> list[Path | None]:
-    """:func:`check_output_files` for tables: each name must also end in ``.csv``, ``.tsv`` or
-    ``.parquet``, so that a command writing several tables refuses a bad name before any work
-    and before writing the first one."""
+    """:func:`check_output_files` for tables (see :func:`check_table_output`), so that a command
+    writing several tables refuses a bad name before any work and before writing the first one."""
     checked = check_output_files(*paths)
     for target, (_, what) in zip(checked, paths, strict=True):
-        if target is not None and target.name.lower().rsplit(".", 1)[-1] not in TABLE_SUFFIXES:
-            raise InputError(f"{what} {target}: use a .csv, .tsv or .parquet file name")
+        if target is not None:
+            _check_table_name(target, what)
     return checked
+
+
+def _check_table_name(target: Path, what: str) -> None:
+    if target.name.lower().rsplit(".", 1)[-1] not in TABLE_SUFFIXES:
+        raise InputError(f"{what} {target}: use a .csv, .tsv or .parquet file name")
+
+
+def check_n_jobs(n_jobs: Any) -> int | None:
+    """``n_jobs`` as joblib takes it: ``None``, ``-1`` (all cores) or another whole number but 0.
+
+    >>> check_n_jobs(0)
+    Traceback (most recent call last):
+    ...
+    drugscreen.errors.InputError: n_jobs must be a positive count or -1 for all cores, got 0
+    """
+    if n_jobs is None:
+        return None
+    n = int(check_number("n_jobs", n_jobs, integer=True))
+    if n == 0:
+        raise InputError("n_jobs must be a positive count or -1 for all cores, got 0")
+    return n

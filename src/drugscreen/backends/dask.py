@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator, Iterable
 from pathlib import Path
 from typing import Any
 
-from drugscreen.backends.parallel import available_cores, resolve_n_jobs
+from drugscreen.backends.cores import available_cores, resolve_n_jobs
 from drugscreen.errors import DrugscreenError
 
 INSTALL_HINT = 'pip install "drugscreen[dask]"'

@@ -413,12 +413,3 @@ def _fingerprint_records(
     if chunks:
         bits[rows] = np.concatenate([c.data for c in chunks])
     return FingerprintArray(spec, bits), errors
-
-
-def __getattr__(name: str) -> Any:
-    # drugscreen 0.1 defined Fingerprinter here (pickled pipelines name this module)
-    if name == "Fingerprinter":
-        from drugscreen.chem.transformer import Fingerprinter
-
-        return Fingerprinter
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

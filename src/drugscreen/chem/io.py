@@ -485,12 +485,3 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def __getattr__(name: str) -> Any:
-    # parsing moved to drugscreen.chem.parse; imports of these names from here keep working
-    if name in ("MolRecord", "parse_record", "read_molecules"):
-        from drugscreen.chem import parse
-
-        return getattr(parse, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

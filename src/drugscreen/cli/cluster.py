@@ -39,15 +39,17 @@ def run(args: argparse.Namespace) -> int:
     from drugscreen.cluster import butina, sphere_exclusion
     from drugscreen.errors import InputError
     from drugscreen.similarity.db import FingerprintDB
+    from drugscreen.validate import check_table_output, user_path
 
-    db = FingerprintDB.open(args.database)
+    output = check_table_output(args.output, what="-o/--output")  # before any work
+    if args.method == "sphere" and args.reordering:
+        raise InputError("--reordering applies to --method butina only")
+    db = FingerprintDB.open(user_path(args.database))
     if args.method == "sphere":
-        if args.reordering:
-            raise InputError("--reordering applies to --method butina only")
         table = sphere_exclusion(db, args.cutoff, n_jobs=args.jobs, progress=not args.quiet)
     else:
         table = butina(db, args.cutoff, reordering=args.reordering, n_jobs=args.jobs)
-    write_table(table, args.output)
+    write_table(table, output)
     n_clusters = int(table["cluster"].max()) + 1 if len(table) else 0
     singletons = int((table.groupby("cluster").size() == 1).sum()) if len(table) else 0
     logger.info(
@@ -56,6 +58,6 @@ def run(args: argparse.Namespace) -> int:
         n_clusters,
         singletons,
         args.cutoff,
-        args.output,
+        output,
     )
     return 0

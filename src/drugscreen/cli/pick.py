@@ -28,7 +28,11 @@ def register(sub: Any) -> None:
     pick.add_argument("database", help="database directory")
     pick.add_argument("-n", "--n-picks", type=int, help="number of picks (maxmin: required)")
     pick.add_argument("--method", choices=("maxmin", "leader"), default="maxmin", help="picker [maxmin]")
-    pick.add_argument("--seed", type=int, help="seed of the random first pick (RDKit's seed); default random")
+    pick.add_argument(
+        "--seed",
+        type=int,
+        help="seed of the random first pick, 0 to 2147483647 (RDKit's seed); default random",
+    )
     pick.add_argument(
         "--threshold",
         type=float,
@@ -46,25 +50,30 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from drugscreen.chem.io import write_table
     from drugscreen.cluster import leader, maxmin
+    from drugscreen.cluster.pick import check_seed
     from drugscreen.errors import InputError
     from drugscreen.similarity.db import FingerprintDB
+    from drugscreen.validate import check_table_output, user_path
 
-    db = FingerprintDB.open(args.database)
+    # the output and the options are checked before any database is read
+    output = check_table_output(args.output, what="-o/--output")
     if args.method == "leader":
         if args.threshold is None:
             raise InputError("--method leader needs --threshold (a distance, e.g. 0.6)")
         if args.existing is not None or args.seed is not None:
             raise InputError("--existing and --seed apply to --method maxmin only")
+    elif args.n_picks is None:
+        raise InputError("--method maxmin needs -n/--n-picks")
+    else:
+        check_seed(args.seed)
+    db = FingerprintDB.open(user_path(args.database))
+    if args.method == "leader":
         table = leader(db, args.threshold, n=args.n_picks)
     else:
-        if args.n_picks is None:
-            raise InputError("--method maxmin needs -n/--n-picks")
-        existing = FingerprintDB.open(args.existing).fingerprints() if args.existing else None
+        existing = FingerprintDB.open(user_path(args.existing)).fingerprints() if args.existing else None
         table = maxmin(
             db, args.n_picks, seed=args.seed, existing=existing, threshold=args.threshold, n_jobs=args.jobs
         )
-    write_table(table, args.output)
-    logger.info(
-        "%d of %d molecules picked (%s) and written to %s", len(table), len(db), args.method, args.output
-    )
+    write_table(table, output)
+    logger.info("%d of %d molecules picked (%s) and written to %s", len(table), len(db), args.method, output)
     return 0

@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drugscreen.models.store import load
+    from drugscreen.models.loading import load
     from drugscreen.screen.predict import predict_library
 
     model = load(args.model, device=args.device)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 from typing import Any
 
 from drugscreen.cli.options import (
@@ -54,11 +53,14 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drugscreen.chem.io import write_table
+    from drugscreen.chem.io import STDIN, write_table
     from drugscreen.chem.prepare import prepare_library
+    from drugscreen.validate import check_table_output, user_path
 
+    output = check_table_output(args.output, what="-o/--output")  # before any work
+    source = args.input if args.input == STDIN else str(user_path(args.input))
     table, summary = prepare_library(
-        args.input,
+        source,
         standardize_steps=standardize_from_args(args),
         filters=args.filters,
         dedup_key=args.dedup,
@@ -68,12 +70,12 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         **reader_kwargs(args),
     )
-    if Path(args.output).suffix.lower() in (".csv", ".tsv"):
+    if output.suffix.lower() in (".csv", ".tsv"):
         # text tables have no list type: the merged rows and ids become ";"-joined text
         for col in ("merged_rows", "merged_ids"):
             if col in table.columns:
                 table[col] = table[col].map(lambda items: ";".join(map(str, items)))
-    write_table(table, args.output)
+    write_table(table, output)
     logger.info(
         "%d records: %d failed, %d duplicates merged, %d failing filters, %d dropped; %d rows written to %s",
         summary.n_records,
@@ -82,6 +84,6 @@ def run(args: argparse.Namespace) -> int:
         summary.n_failing_filters,
         summary.n_dropped,
         summary.n_out,
-        args.output,
+        output,
     )
     return 0

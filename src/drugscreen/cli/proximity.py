@@ -4,11 +4,55 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 from drugscreen.cli.options import add_jobs
 
 logger = logging.getLogger("drugscreen")
+
+
+def number(text: str) -> int | float | str:
+    """A numeric option as parsed: an int, else a float (``nan``, ``inf`` included), else the text.
+
+    The command line only parses: the API checks the value (``check_number``) and refuses a
+    bad one, ``x`` or ``-1`` or ``nan`` alike, with the same one-line error as from Python.
+    """
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def output_path(path: str | os.PathLike[str], what: str = "output") -> Path:
+    """One required output table, checked as by :func:`output_paths`."""
+    from drugscreen.errors import InputError
+
+    (checked,) = output_paths((path, what))
+    if checked is None:
+        raise InputError(f"{what}: give a file name")
+    return checked
+
+
+def output_paths(*outputs: tuple[str | os.PathLike[str] | None, str]) -> list[Path | None]:
+    """The output tables, ``~`` expanded and checked before any work: a name that is not
+    ``.csv``, ``.tsv`` or ``.parquet``, a directory, an unwritable folder or two outputs naming
+    one file are one-line errors. A missing folder is made, as the writer would at the end."""
+    from drugscreen.validate import TABLE_SUFFIXES, check_table_outputs, user_path
+
+    for path, _ in outputs:
+        if path is None:
+            continue
+        target = user_path(path)
+        is_table = target.name.lower().rsplit(".", 1)[-1] in TABLE_SUFFIXES
+        if is_table and not target.parent.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+    return check_table_outputs(*outputs)
 
 
 def register(sub: Any) -> None:
@@ -42,9 +86,9 @@ def register(sub: Any) -> None:
         metavar="NAME",
         help="one or more of closest, shortest, kernel, centre, separation, all [closest]",
     )
-    p.add_argument("--n-random", type=int, default=1000, help="degree-matched random sets [1000]")
-    p.add_argument("--min-bin-size", type=int, default=100, help="smallest degree bin [100]")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random sets [0]")
+    p.add_argument("--n-random", type=number, default=1000, help="degree-matched random sets [1000]")
+    p.add_argument("--min-bin-size", type=number, default=100, help="smallest degree bin [100]")
+    p.add_argument("--seed", type=number, default=0, help="seed of the random sets [0]")
     p.add_argument(
         "--degree",
         choices=("neighbours", "networkx"),
@@ -64,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     from drugscreen.network.interactome import Interactome
     from drugscreen.repurpose.proximity import proximity
 
+    output = output_path(args.output)
     net = Interactome.from_file(
         args.network, columns=tuple(args.columns) if args.columns else None, cache_dir=args.cache_dir
     )
@@ -84,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         n_jobs=args.jobs,
         progress=not args.quiet,
     )
-    write_table(table, args.output)
+    write_table(table, output)
     unscored = int(table.d.isna().sum())
     logger.info(
         "%d rows (%d drugs x %d diseases%s) written to %s%s",
@@ -92,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         len(targets),
         len(genes),
         "" if pairs is None else f", {len(pairs)} pairs",
-        args.output,
+        output,
         f"; {unscored} rows unscored (see the note column)" if unscored else "",
     )
     return 0

@@ -11,6 +11,8 @@ import argparse
 import logging
 from typing import Any
 
+from drugscreen.cli.proximity import number, output_path, output_paths
+
 logger = logging.getLogger("drugscreen")
 
 EPILOG = """examples:
@@ -44,31 +46,31 @@ def register(sub: Any) -> None:
         return q
 
     q = common("metapaths", "list the metapaths between two node kinds")
-    q.add_argument("--max-length", type=int, default=4, help="longest metapath [4]")
-    q.add_argument("--min-length", type=int, default=1, help="shortest metapath [1]")
+    q.add_argument("--max-length", type=number, default=4, help="longest metapath [4]")
+    q.add_argument("--min-length", type=number, default=1, help="shortest metapath [1]")
     q.set_defaults(handler=_metapaths)
 
     q = common("dwpc", "degree-weighted path counts of every source x target pair")
     q.add_argument("--metapath", nargs="+", help="metapaths (e.g. CbGaD CbG<rGaD) [all up to --max-length]")
-    q.add_argument("--max-length", type=int, default=3, help="with no --metapath: longest [3]")
-    q.add_argument("--damping", type=float, default=0.4, help="damping exponent w; 0 counts paths [0.4]")
+    q.add_argument("--max-length", type=number, default=3, help="with no --metapath: longest [3]")
+    q.add_argument("--damping", type=number, default=0.4, help="damping exponent w; 0 counts paths [0.4]")
     q.add_argument("--nonzero", action="store_true", help="only pairs with a path on some metapath")
     q.add_argument("-o", "--output", required=True, help="output .parquet, .csv or .tsv")
     q.set_defaults(handler=_dwpc)
 
     q = common("predict", "fit the Rephetio-style model and write a score for every pair")
     q.add_argument("--treats", default="CtD", help="metaedge of the positive labels [CtD]")
-    q.add_argument("--max-length", type=int, default=4, help="longest metapath [4]")
+    q.add_argument("--max-length", type=number, default=4, help="longest metapath [4]")
     q.add_argument("--metapath", nargs="+", help="use only these metapaths")
-    q.add_argument("--max-metapaths", type=int, default=100, help="metapaths kept by training AUROC [100]")
-    q.add_argument("--C", type=float, help="inverse regularisation [chosen by 3-fold AUROC]")
-    q.add_argument("--negatives", type=int, default=30000, help="sampled negative pairs [30000]")
+    q.add_argument("--max-metapaths", type=number, default=100, help="metapaths kept by training AUROC [100]")
+    q.add_argument("--C", type=number, help="inverse regularisation [chosen by 3-fold AUROC]")
+    q.add_argument("--negatives", type=number, default=30000, help="sampled negative pairs [30000]")
     q.add_argument("--disease", "--node", dest="node", help="only this target (or source) node, ranked")
-    q.add_argument("--top", type=int, help="with --node: how many candidates [all]")
-    q.add_argument("--cv", type=int, metavar="K", help="also cross-validate (K folds, edges held out)")
+    q.add_argument("--top", type=number, help="with --node: how many candidates [all]")
+    q.add_argument("--cv", type=number, metavar="K", help="also cross-validate (K folds, edges held out)")
     q.add_argument("--cv-output", help="per-fold metrics of --cv (.csv/.tsv/.parquet)")
     q.add_argument("--coefficients", help="write the model's coefficients here")
-    q.add_argument("--seed", type=int, default=0, help="seed [0]")
+    q.add_argument("--seed", type=number, default=0, help="seed [0]")
     q.add_argument("-o", "--output", required=True, help="output .parquet, .csv or .tsv")
     q.set_defaults(handler=_predict)
 
@@ -76,8 +78,8 @@ def register(sub: Any) -> None:
     q.add_argument("--metapath", required=True, help="e.g. CbGiGaD")
     q.add_argument("--source", required=True, help="id of the first node")
     q.add_argument("--target", required=True, help="id of the last node")
-    q.add_argument("--damping", type=float, default=0.4, help="damping exponent w [0.4]")
-    q.add_argument("--limit", type=int, default=20, help="paths shown [20]")
+    q.add_argument("--damping", type=number, default=0.4, help="damping exponent w [0.4]")
+    q.add_argument("--limit", type=number, default=20, help="paths shown [20]")
     q.add_argument("-o", "--output", help="write the table here instead of printing it")
     q.set_defaults(handler=_explain)
 
@@ -91,6 +93,9 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _metapaths(args: argparse.Namespace) -> int:
+    from drugscreen.network.metagraph import check_lengths
+
+    check_lengths(args.max_length, args.min_length)  # before the network is read
     net = _load(args)
     for path in net.metapaths(args.source_kind, args.target_kind, args.max_length, args.min_length):
         print(f"{path}\t{len(path)}\t{' '.join(path.metaedges)}")
@@ -102,8 +107,13 @@ def _dwpc(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from drugscreen.chem.io import write_table
-    from drugscreen.repurpose.dwpc import dwpc_features
+    from drugscreen.network.metagraph import check_lengths
+    from drugscreen.repurpose.dwpc import check_damping, dwpc_features
 
+    output = output_path(args.output)
+    check_damping(args.damping)
+    if not args.metapath:
+        check_lengths(args.max_length, 2)
     net = _load(args)
     paths = args.metapath or net.metapaths(args.source_kind, args.target_kind, args.max_length, 2)
     values, names = dwpc_features(net, paths, args.damping, progress=not args.quiet)
@@ -114,8 +124,8 @@ def _dwpc(args: argparse.Namespace) -> int:
     table.insert(0, "source", np.repeat(net.node_ids(first.source).to_numpy(), n_t))
     if args.nonzero:
         table = table[(table[names] > 0).any(axis=1)]
-    write_table(table.reset_index(drop=True), args.output)
-    logger.info("%d pairs x %d metapaths written to %s", len(table), m, args.output)
+    write_table(table.reset_index(drop=True), output)
+    logger.info("%d pairs x %d metapaths written to %s", len(table), m, output)
     return 0
 
 
@@ -123,14 +133,18 @@ def _predict(args: argparse.Namespace) -> int:
     from drugscreen.chem.io import write_table
     from drugscreen.errors import InputError
 
-    if args.cv_output and not args.cv:
+    if args.cv_output and args.cv is None:
         raise InputError("--cv-output needs --cv K")
     if args.top is not None and not args.node:
         raise InputError("--top needs --disease (or --node)")
-    from drugscreen.repurpose.rephetio import Rephetio
+    from drugscreen.repurpose.rephetio import Rephetio, check_top
     from drugscreen.repurpose.rephetio_eval import cross_validate
+    from drugscreen.validate import check_number
 
-    net = _load(args)
+    output = output_path(args.output)
+    cv_output, coefficients_output = output_paths(
+        (args.cv_output, "--cv-output"), (args.coefficients, "--coefficients"), (output, "output")
+    )[:2]
     model = Rephetio(
         args.metapath,
         source=args.source_kind,
@@ -143,29 +157,37 @@ def _predict(args: argparse.Namespace) -> int:
         random_state=args.seed,
         progress=not args.quiet,
     )
-    if args.cv:
+    # every setting is checked before the network is read (the API checks them again)
+    model.check_params()
+    check_top(args.top)
+    if args.cv is not None and check_number("n_folds", args.cv, integer=True) < 2:
+        raise InputError(f"cross-validation needs at least 2 folds, got {args.cv}")
+    net = _load(args)
+    if args.cv is not None:
         result = cross_validate(model, net, n_folds=args.cv, seed=args.seed, progress=not args.quiet)
         print(result.summary().to_string(index=False, float_format="%.4f"))
-        if args.cv_output:
-            write_table(result.folds, args.cv_output)
+        if cv_output is not None:
+            write_table(result.folds, cv_output)
     model.fit(net)
-    if args.coefficients:
+    if coefficients_output is not None:
         coefficients = model.coef_.rename_axis("feature").reset_index()
-        write_table(coefficients[coefficients["coef"] != 0], args.coefficients)
+        write_table(coefficients[coefficients["coef"] != 0], coefficients_output)
     table = model.rank(args.node, top=args.top) if args.node else model.predict()
-    write_table(table, args.output)
-    logger.info("%d scored pairs written to %s", len(table), args.output)
+    write_table(table, output)
+    logger.info("%d scored pairs written to %s", len(table), output)
     return 0
 
 
 def _explain(args: argparse.Namespace) -> int:
     from drugscreen.chem.io import write_table
-    from drugscreen.repurpose.dwpc import explain
+    from drugscreen.repurpose.dwpc import check_explain, explain
 
+    (output,) = output_paths((args.output, "output"))
+    check_explain(args.damping, args.limit)
     net = _load(args)
     table = explain(net, args.metapath, args.source, args.target, args.damping, limit=args.limit)
-    if args.output:
-        write_table(table, args.output)
+    if output is not None:
+        write_table(table, output)
     else:
         print(table[["path", "pdp", "share"]].to_string(index=False, float_format="%.4g"))
     return 0

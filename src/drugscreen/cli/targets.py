@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import logging
-from pathlib import Path
 from typing import Any
+
+from drugscreen.cli.proximity import number, output_paths
 
 logger = logging.getLogger("drugscreen")
 
@@ -35,34 +36,45 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--smiles-column", default="smiles", help="SMILES column of a query table [smiles]")
     p.add_argument("--id-column", default="id", help="id column of a query table [id]")
-    p.add_argument("--threshold", type=float, default=0.15, help="Tanimoto threshold of the raw score [0.15]")
-    p.add_argument("--top-k", type=int, help="best targets kept per query [all]")
-    p.add_argument("--max-e-value", type=float, help="keep targets with E at most this")
-    p.add_argument("--seed", type=int, default=0, help="seed of the background sets [0]")
+    p.add_argument(
+        "--threshold", type=number, default=0.15, help="Tanimoto threshold of the raw score [0.15]"
+    )
+    p.add_argument("--top-k", type=number, help="best targets kept per query [all]")
+    p.add_argument("--max-e-value", type=number, help="keep targets with E at most this")
+    p.add_argument("--seed", type=number, default=0, help="seed of the background sets [0]")
     p.add_argument("-o", "--output", help="output .parquet, .csv or .tsv [print]")
     p.set_defaults(handler=run)
 
 
 def _queries(args: argparse.Namespace) -> Any:
+    """The queries: a file's molecules, or the argument itself as one SMILES.
+
+    A ``#`` is data (``C#N``); only ``.smi`` lines whose first character is ``#`` are comments.
+    An argument that is neither a file nor a usable SMILES is a one-line error, before any work.
+    """
     import pandas as pd
 
     from drugscreen.errors import InputError
     from drugscreen.network.edgelist import read_table
+    from drugscreen.validate import user_path
 
-    path = Path(args.queries)
+    path = user_path(args.queries)
     if not path.is_file():
+        problem = _smiles_problem(args.queries)
+        if problem is None:
+            return [args.queries]
         looks_like_a_file = "/" in args.queries or path.suffix.lower() in _FILE_SUFFIXES
-        if looks_like_a_file:
+        if looks_like_a_file or path.exists():
             raise InputError(f"no such query file {args.queries!r}")
-        return [args.queries]
+        raise InputError(f"query {args.queries!r} is neither a file nor a usable SMILES ({problem})")
     if path.name.lower().removesuffix(".gz").endswith((".smi", ".smiles")):
         rows = []
-        opener: Any = gzip.open if path.name.endswith(".gz") else open
+        opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
         with opener(path, "rt") as fh:
-            for number, line in enumerate(fh, 1):
+            for line_no, line in enumerate(fh, 1):
                 parts = line.split()
                 if parts and not line.startswith("#"):
-                    rows.append({"id": parts[1] if len(parts) > 1 else f"line{number}", "smiles": parts[0]})
+                    rows.append({"id": parts[1] if len(parts) > 1 else f"line{line_no}", "smiles": parts[0]})
         return pd.DataFrame(rows, columns=["id", "smiles"])
     table = read_table(path, "query")
     if args.smiles_column not in table.columns:
@@ -75,18 +87,32 @@ def _queries(args: argparse.Namespace) -> Any:
     return pd.DataFrame({"id": ids.to_numpy(), "smiles": table[args.smiles_column].to_numpy()})
 
 
+def _smiles_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable SMILES (as SEA would say for a query), or None."""
+    from drugscreen.chem.spec import FingerprintSpec
+    from drugscreen.repurpose.sea_inputs import _fingerprints
+
+    _, _, reasons = _fingerprints([text], FingerprintSpec(), 1, False)
+    return next(iter(reasons.values()), None)
+
+
 def run(args: argparse.Namespace) -> int:
     from drugscreen.chem.io import write_table
     from drugscreen.network.edgelist import read_table
     from drugscreen.repurpose.sea import SEA
+    from drugscreen.repurpose.sea_inputs import check_filters
 
-    queries = _queries(args)  # before the fit: a wrong file name fails at once
+    # every check before the fit: a wrong value, query or file name fails at once
+    (output,) = output_paths((args.output, "output"))
+    check_filters(args.max_e_value, args.top_k)
+    queries = _queries(args)
     sets = read_table(args.ligand_sets, "ligand set")
-    model = SEA(sets, threshold=args.threshold, seed=args.seed, progress=not args.quiet).fit()
+    model = SEA(sets, threshold=args.threshold, seed=args.seed, progress=not args.quiet)
+    model.check_params().fit()
     table = model.predict(queries, max_e_value=args.max_e_value, top_k=args.top_k)
-    if args.output:
-        write_table(table, args.output)
-        logger.info("%d query-target rows written to %s", len(table), args.output)
+    if output is not None:
+        write_table(table, output)
+        logger.info("%d query-target rows written to %s", len(table), output)
     else:
         print(table.to_string(index=False, float_format="%.4g"))
     return 0

@@ -8,7 +8,6 @@ clustering runs in a numba kernel that follows RDKit's algorithm step by step.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ import scipy.sparse as sp
 from drugscreen.chem.fingerprints import FingerprintArray
 from drugscreen.errors import InputError
 from drugscreen.similarity.matrix import similarity_matrix
+from drugscreen.validate import check_n_jobs, check_number
 
 #: Similarities are computed down to ``1 - cutoff - SLACK`` and then filtered with RDKit's own
 #: test ``1 - s <= cutoff`` in float64, so a pair exactly on the cut-off is decided the same way.
@@ -66,6 +66,13 @@ def butina(
     n_jobs : int
         Threads for the neighbour search (-1 = all cores).
 
+    Raises
+    ------
+    InputError
+        When ``fps`` is neither fingerprints nor a database, ``cutoff`` is not a number in
+        ``[0, 1)`` (NaN, infinite, a string, a bool), ``reordering`` is not a bool, or
+        ``n_jobs`` is not a whole number other than 0.
+
     Returns
     -------
     pandas.DataFrame
@@ -94,10 +101,11 @@ def butina(
     from drugscreen.kernels.cluster_cpu import butina as butina_kernel
 
     fps, ids = fingerprints_and_ids(fps)
-    if isinstance(cutoff, bool) or not isinstance(cutoff, numbers.Real) or not 0.0 <= cutoff < 1.0:
-        raise InputError(f"cutoff must be a distance in [0, 1), got {cutoff!r}")
+    cutoff = check_distance("cutoff", cutoff, high_open=True)
+    check_flag("reordering", reordering)
+    n_jobs = check_n_jobs(n_jobs)
     n = len(fps)
-    m = neighbour_lists(fps, float(cutoff), metric=metric, n_jobs=n_jobs)
+    m = neighbour_lists(fps, cutoff, metric=metric, n_jobs=n_jobs)
     cluster = np.full(n, -1, dtype=np.int64)
     is_centroid = np.zeros(n, dtype=np.bool_)
     order = np.empty(n, dtype=np.int64)
@@ -111,6 +119,23 @@ def butina(
             "is_centroid": is_centroid[order],
         }
     )
+
+
+def check_distance(name: str, value: Any, *, high_open: bool = False) -> float:
+    """``value`` as a float if it is a distance in ``[0, 1]`` (``[0, 1)`` with ``high_open``)."""
+    try:
+        return float(check_number(name, value, low=0.0, high=1.0, high_open=high_open))
+    except InputError:
+        raise InputError(
+            f"{name} must be a distance in [0, 1{')' if high_open else ']'}, got {value!r}"
+        ) from None
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """``value`` if it is a bool (``numpy.bool_`` too), else an :class:`InputError`."""
+    if not isinstance(value, bool | np.bool_):
+        raise InputError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def fingerprints_and_ids(obj: Any) -> tuple[FingerprintArray, np.ndarray | None]:

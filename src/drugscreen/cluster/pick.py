@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from drugscreen.chem.fingerprints import FingerprintArray
-from drugscreen.cluster.butina import fingerprints_and_ids
+from drugscreen.cluster.butina import check_distance, fingerprints_and_ids
 from drugscreen.cluster.rng import rdkit_first_pick
 from drugscreen.errors import InputError
+from drugscreen.validate import check_n_jobs, check_number
+
+#: RDKit's pickers take a seed below this (a C ``int``).
+SEED_LIMIT = 2**31
 
 
 def leader(
@@ -44,6 +48,14 @@ def leader(
     pool_size : int, optional
         Consider only the first ``pool_size`` rows.
 
+    Raises
+    ------
+    InputError
+        When ``threshold`` is not a number in ``[0, 1]``, ``n`` or ``pool_size`` is not a whole
+        number from 0 to the pool size, ``first_picks`` are not distinct rows of the pool, or
+        the fingerprints are counts (checked before any picking; NaN, infinities, strings and
+        bools are refused).
+
     Returns
     -------
     pandas.DataFrame
@@ -66,10 +78,12 @@ def leader(
     """
     from drugscreen.kernels.pick_cpu import leader_pick
 
+    threshold = check_distance("threshold", threshold)
+    for name, value in (("n", n), ("pool_size", pool_size)):
+        if value is not None:
+            _count(name, value, None)
     array, ids = fingerprints_and_ids(fps)
     _check_bits(array, "leader picking")
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0.0 <= threshold <= 1.0:
-        raise InputError(f"threshold must be a distance in [0, 1], got {threshold!r}")
     total = len(array)
     pool = total if pool_size is None else _count("pool_size", pool_size, total)
     limit = pool if n is None else _count("n", n, pool)
@@ -107,8 +121,9 @@ def maxmin(
     n : int
         Number of picks, ``first_picks`` included (at most the pool size).
     seed : int, optional
-        Seed of the random first pick, the same number as RDKit's ``seed``; ``None`` draws one.
-        Not used when ``first_picks`` or ``existing`` start the selection.
+        Seed of the random first pick, the same number as RDKit's ``seed``: a whole number from
+        0 to ``2**31 - 1`` (RDKit's C ``int``; others are refused, never wrapped); ``None``
+        draws one. Not used when ``first_picks`` or ``existing`` start the selection.
     first_picks : sequence of int
         Pool rows picked first, in this order (RDKit's ``firstPicks``).
     existing : FingerprintArray, optional
@@ -122,6 +137,15 @@ def maxmin(
         Consider only the first ``pool_size`` rows.
     n_jobs : int
         Threads (-1 = all cores); the picks do not depend on it.
+
+    Raises
+    ------
+    InputError
+        Before any picking, when ``n`` or ``pool_size`` is not a whole number from 0 to the
+        pool size, ``seed`` is outside ``[0, 2**31)``, ``threshold`` is not a number in
+        ``[0, 1]``, ``n_jobs`` is not a whole number other than 0 (NaN, infinities, strings and
+        bools are refused everywhere), ``first_picks`` are not distinct rows of the pool, or
+        ``existing`` is not fingerprints of the pool's spec.
 
     Returns
     -------
@@ -155,15 +179,19 @@ def maxmin(
     from drugscreen.backends.parallel import numba_threads
     from drugscreen.kernels.pick_cpu import maxmin_pick
 
+    # every option is checked before the fingerprints are read
+    _count("n", n, None)
+    if pool_size is not None:
+        _count("pool_size", pool_size, None)
+    seed = check_seed(seed)
+    if threshold is not None:
+        threshold = check_distance("threshold", threshold)
+    n_jobs = check_n_jobs(n_jobs)
     array, ids = fingerprints_and_ids(fps)
     _check_bits(array, "MaxMin picking")
     total = len(array)
     pool = total if pool_size is None else _count("pool_size", pool_size, total)
     first = _first_picks(first_picks, pool)
-    if threshold is not None and (
-        isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not 0.0 <= threshold <= 1.0
-    ):
-        raise InputError(f"threshold must be a distance in [0, 1] or None, got {threshold!r}")
     data = array.data[:pool]
     offset = 0
     if existing is not None:
@@ -183,11 +211,7 @@ def maxmin(
     if limit <= len(first):
         first = first[:limit]
     elif len(first) == 0:
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
-        ):
-            raise InputError(f"seed must be a non-negative integer or None, got {seed!r}")
-        draw = int(np.random.default_rng().integers(2**31)) if seed is None else int(seed) % 2**32
+        draw = int(np.random.default_rng().integers(SEED_LIMIT)) if seed is None else seed
         first = np.array([rdkit_first_pick(draw, pool)], dtype=np.int64)
     data = np.ascontiguousarray(data)
     picks = np.empty(limit, dtype=np.int64)
@@ -211,12 +235,33 @@ def maxmin(
     )
 
 
+def check_seed(seed: Any) -> int | None:
+    """``seed`` if RDKit's pickers take it as it is: ``None`` or a whole number in ``[0, 2**31)``.
+
+    RDKit's ``seed`` is a C ``int`` (larger values overflow there) whose negative values mean
+    "draw one"; a seed that wrapped modulo ``2**32`` would silently repeat another seed's picks.
+    """
+    if seed is None:
+        return None
+    try:
+        value = int(check_number("seed", seed, low=0, integer=True))
+    except InputError:
+        value = -1
+    if not 0 <= value < SEED_LIMIT:
+        raise InputError(
+            f"seed must be a whole number from 0 to {SEED_LIMIT - 1} (RDKit's seed range) or None, got {seed!r}"
+        )
+    return value
+
+
 def _check_bits(array: FingerprintArray, what: str) -> None:
     if array.spec.counts:
         raise InputError(f"{what} needs binary fingerprints; this spec is counts")
 
 
 def _first_picks(first_picks: Sequence[int], pool: int) -> np.ndarray:
+    if isinstance(first_picks, str | bytes) or not isinstance(first_picks, Iterable):
+        raise InputError(f"first_picks must be a sequence of row numbers, got {first_picks!r}")
     given = list(first_picks)
     if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in given):
         raise InputError(f"first_picks must be row numbers (integers), got {given[:10]}")
@@ -226,7 +271,13 @@ def _first_picks(first_picks: Sequence[int], pool: int) -> np.ndarray:
     return first
 
 
-def _count(name: str, value: Any, most: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= int(value) <= most:
-        raise InputError(f"{name} must be a whole number from 0 to {most}, got {value!r}")
-    return int(value)
+def _count(name: str, value: Any, most: int | None) -> int:
+    """``value`` if it is a whole number from 0 to ``most`` (no upper bound for None)."""
+    try:
+        count = int(check_number(name, value, low=0, integer=True))
+    except InputError:
+        count = -1
+    if count < 0 or (most is not None and count > most):
+        upper = f"from 0 to {most}" if most is not None else ">= 0"
+        raise InputError(f"{name} must be a whole number {upper}, got {value!r}")
+    return count

@@ -10,18 +10,18 @@ its cluster. The centroids are exactly the leaders of :func:`drugscreen.cluster.
 from __future__ import annotations
 
 import logging
-import numbers
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from drugscreen.chem.fingerprints import FingerprintArray
-from drugscreen.cluster.butina import SLACK, fingerprints_and_ids
+from drugscreen.cluster.butina import SLACK, check_distance, check_flag, fingerprints_and_ids
 from drugscreen.errors import InputError
 from drugscreen.similarity.engine import search_segments
 from drugscreen.similarity.params import SearchParams
 from drugscreen.similarity.segment import Segment
+from drugscreen.validate import check_n_jobs, check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -51,6 +51,12 @@ def sphere_exclusion(
         Threads for the search (-1 = all cores).
     progress : bool
         Show a progress bar over the rows.
+
+    Raises
+    ------
+    InputError
+        When ``cutoff`` is not a number in ``[0, 1)``, ``block`` not a whole number >= 1,
+        ``n_jobs`` not a whole number other than 0, or ``progress`` not a bool.
 
     Returns
     -------
@@ -82,10 +88,13 @@ def sphere_exclusion(
     """
     from drugscreen.similarity.db import FingerprintDB
 
-    if isinstance(cutoff, bool) or not isinstance(cutoff, numbers.Real) or not 0.0 <= cutoff < 1.0:
-        raise InputError(f"cutoff must be a distance in [0, 1), got {cutoff!r}")
-    if isinstance(block, bool) or not isinstance(block, numbers.Integral) or block < 1:
-        raise InputError(f"block must be a positive whole number, got {block!r}")
+    cutoff = check_distance("cutoff", cutoff, high_open=True)
+    try:
+        block = int(check_number("block", block, low=1, integer=True))
+    except InputError:
+        raise InputError(f"block must be a positive whole number, got {block!r}") from None
+    n_jobs = check_n_jobs(n_jobs)
+    check_flag("progress", progress)
     array, ids = fingerprints_and_ids(fps)
     segments = fps.segments() if isinstance(fps, FingerprintDB) else [Segment.from_array(array)]
     params = SearchParams(metric=metric, threshold=max(0.0, 1.0 - cutoff - SLACK))

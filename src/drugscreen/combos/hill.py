@@ -30,6 +30,7 @@ from scipy.optimize import least_squares
 from scipy.special import expit
 
 from drugscreen.errors import InputError
+from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -205,12 +206,17 @@ def fit_hill(
     ------
     InputError
         When the arrays differ in length, hold NaN or negative concentrations, or have fewer
-        than two distinct non-zero concentrations.
+        than two distinct non-zero concentrations, or ``e0`` / ``emax`` is not a finite number.
     """
-    x = np.asarray(conc, dtype=np.float64).ravel()
-    y = np.asarray(response, dtype=np.float64).ravel()
-    if response_kind not in ("inhibition", "viability"):
+    if not isinstance(response_kind, str) or response_kind not in ("inhibition", "viability"):
         raise InputError(f"response_kind must be 'inhibition' or 'viability', not {response_kind!r}")
+    e0 = None if e0 is None else check_number("e0", e0)
+    emax = None if emax is None else check_number("emax", emax)
+    try:
+        x = np.asarray(conc, dtype=np.float64).ravel()
+        y = np.asarray(response, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise InputError("conc and response must be numbers") from None
     if x.shape != y.shape:
         raise InputError(f"conc has {x.size} values but response has {y.size}")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):

@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import least_squares
 
 from drugscreen.errors import InputError
+from drugscreen.validate import check_number
 
 #: Parameters of a two-drug MuSyC surface, in the order :class:`MusycParams` holds them.
 PARAMETERS = ("E0", "E1", "E2", "E3", "h1", "h2", "C1", "C2", "alpha12", "alpha21", "gamma12", "gamma21")
@@ -71,11 +72,41 @@ def musyc_surface(
     >>> p = MusycParams(E0=1, E1=0.5, E2=0.2, E3=0.1, h1=1, h2=1, C1=1, C2=1)
     >>> musyc_surface([0, 1, 0], [0, 0, 1], p).round(3).tolist()   # E0, halfway to E1, to E2
     [1.0, 0.75, 0.6]
+
+    Raises
+    ------
+    InputError
+        When a dose is negative or NaN, ``params`` is not a :class:`MusycParams` with finite
+        effects and positive finite ``h``, ``C``, ``alpha``, ``gamma``, or a rate ``r1r``,
+        ``r2r`` is not positive and finite.
     """
-    x1 = np.atleast_1d(np.asarray(d1, dtype=np.float64))
-    x2 = np.atleast_1d(np.asarray(d2, dtype=np.float64))
-    x1, x2 = np.broadcast_arrays(x1, x2)
-    p = params
+    if not isinstance(params, MusycParams):
+        raise InputError(f"params must be MusycParams, got {type(params).__name__}")
+    for name, value in asdict(params).items():
+        positive = not name.startswith("E")
+        check_number(f"params.{name}", value, low=0 if positive else None, low_open=positive)
+    r1r = check_number("r1r", r1r, low=0, low_open=True)
+    r2r = check_number("r2r", r2r, low=0, low_open=True)
+    doses = []
+    for name, d in (("d1", d1), ("d2", d2)):
+        try:
+            x = np.atleast_1d(np.asarray(d, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise InputError(f"{name} must be numbers (doses), got {d!r:.80}") from None
+        if not (x >= 0).all():  # NaN fails too
+            raise InputError(f"{name} must be doses >= 0 (no NaN)")
+        doses.append(x)
+    try:
+        x1, x2 = np.broadcast_arrays(*doses)
+    except ValueError:
+        raise InputError(f"d1 and d2 do not match in shape: {doses[0].shape} and {doses[1].shape}") from None
+    return _surface(x1, x2, params, r1r, r2r)
+
+
+def _surface(
+    x1: NDArray[np.float64], x2: NDArray[np.float64], p: MusycParams, r1r: float = 1.0, r2r: float = 1.0
+) -> NDArray[np.float64]:
+    """:func:`musyc_surface` without the checks (the fit calls it thousands of times)."""
     # rates in log space: powers of large or small rates overflow Python floats otherwise
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         log_r1 = math.log(r1r) - p.h1 * math.log(p.C1)
@@ -149,8 +180,19 @@ def fit_musyc(d1: ArrayLike, d2: ArrayLike, effect: ArrayLike, *, fit_gamma: boo
         Measured effect, any units (% inhibition, fraction alive, ...).
     fit_gamma : bool
         Fit ``gamma12`` and ``gamma21`` too.
+
+    Raises
+    ------
+    InputError
+        When the arrays differ in length or are not numbers, a dose is negative, too few
+        finite points remain (rows with a NaN or infinite value are left out), or ``fit_gamma``
+        is not a bool.
     """
-    x1, x2, y = (np.asarray(v, dtype=np.float64).ravel() for v in (d1, d2, effect))
+    _check_flag("fit_gamma", fit_gamma)
+    try:
+        x1, x2, y = (np.asarray(v, dtype=np.float64).ravel() for v in (d1, d2, effect))
+    except (TypeError, ValueError):
+        raise InputError("fit_musyc: d1, d2 and effect must be numbers") from None
     if not (len(x1) == len(x2) == len(y)):
         raise InputError("fit_musyc: d1, d2 and effect must have the same length")
     ok = np.isfinite(x1) & np.isfinite(x2) & np.isfinite(y)
@@ -193,7 +235,7 @@ def fit_musyc(d1: ArrayLike, d2: ArrayLike, effect: ArrayLike, *, fit_gamma: boo
     def residual(v: NDArray[np.float64]) -> NDArray[np.float64]:
         try:
             with np.errstate(all="ignore"):
-                r = musyc_surface(x1, x2, unpack(v)) - y
+                r = _surface(x1, x2, unpack(v)) - y
         except (OverflowError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError):
             return np.full(len(y), 1e6 * span)  # rates beyond floating point: a very bad fit
         return np.where(np.isfinite(r), r, 1e6 * span)
@@ -237,15 +279,30 @@ def musyc(
     """Fit MuSyC to every block of a long combination table (the table of
     :func:`~drugscreen.combos.synergy`).
 
+    Each block passes the data checks of :func:`~drugscreen.combos.synergy` first (see
+    :mod:`drugscreen.combos.synergy`), with the same reasons: a third drug, non-numeric or
+    negative doses, responses in another unit are refused; NaN or infinite responses are left
+    out and counted in ``flag``. A block without its single-drug wells is still fitted (MuSyC
+    does not need them; the synergy scores do).
+
+    Parameters
+    ----------
+    blocks, response, columns
+        As for :func:`~drugscreen.combos.synergy`.
+    fit_gamma : bool
+        Fit the cooperativities ``gamma12`` and ``gamma21`` too (else held at 1).
+
     Returns
     -------
     DataFrame
         One row per block: ``block_id, drug_row, drug_col`` (drug 1 is the row drug), the
-        twelve parameters, ``beta, r2, converged, n_points`` and ``error`` (why a block could
-        not be fitted; such blocks have NaN parameters). Effects are in % inhibition.
+        twelve parameters, ``beta, r2, converged, n_points``, ``flag`` (what the data checks
+        noticed, e.g. NaN responses left out) and ``error`` (why a block could not be fitted;
+        such blocks have NaN parameters). Effects are in % inhibition.
     """
-    from drugscreen.combos.synergy import prepare_blocks
+    from drugscreen.combos.synergy import BlockError, check_block, log_flags, prepare_blocks
 
+    _check_flag("fit_gamma", fit_gamma)
     table = prepare_blocks(blocks, response, columns)
     rows = []
     columns_out = [
@@ -257,26 +314,44 @@ def musyc(
         "r2",
         "converged",
         "n_points",
+        "flag",
         "error",
     ]
+    flagged = []
     for block_id, block in table.groupby("block_id", sort=True, dropna=False):
         head = {"block_id": block_id, "drug_row": block.drug_row.iloc[0], "drug_col": block.drug_col.iloc[0]}
+        flags: list[str] = []
         try:
-            fit = fit_musyc(block.conc_row, block.conc_col, block.response, fit_gamma=fit_gamma)
-            rows.append({**head, **fit.as_row(), "error": ""})
+            checked = check_block(block, response)
+            head.update(checked.names)
+            flags = checked.flags
+            if flags:
+                flagged.append((block_id, flags))
+            data = checked.data
+            fit = fit_musyc(data.conc_row, data.conc_col, data.response, fit_gamma=fit_gamma)
+            rows.append({**head, **fit.as_row(), "flag": "; ".join(flags), "error": ""})
         except Exception as exc:  # one block's failure is reported, never fatal
             finite = int(
                 np.isfinite(block[["conc_row", "conc_col", "response"]].to_numpy(dtype=float))
                 .all(axis=1)
                 .sum()
             )
+            known = isinstance(exc, InputError | BlockError)
             rows.append(
                 {
                     **head,
                     **dict.fromkeys([*PARAMETERS, "beta", "r2"], math.nan),
                     "converged": False,
                     "n_points": finite,
-                    "error": str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}",
+                    "flag": "; ".join(flags),
+                    "error": str(exc) if known else f"{type(exc).__name__}: {exc}",
                 }
             )
+    log_flags("musyc", flagged, len(rows))
     return pd.DataFrame(rows, columns=columns_out)
+
+
+def _check_flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise InputError(f"{name} must be True or False, got {value!r}")
+    return bool(value)

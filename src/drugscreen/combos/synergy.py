@@ -28,6 +28,26 @@ its combination cells (SynergyFinder's summary synergy score); missing combinati
 left out. The Hill curves are fitted to the averaged single-drug column / row, dose-0 well
 included. Hill fits that did not converge are named in the Loewe and ZIP flags.
 
+Data checks, the same for :func:`synergy` and :func:`~drugscreen.combos.musyc.musyc` (a block
+that fails one is listed in ``errors`` with the reason and skipped, as other unusable blocks are):
+
+* **Two drugs per block.** More than one drug name in a role, a column naming a third drug
+  (``drug3``, ``drug_3``, ... with a value in the block), or an unmapped dose column (``conc3``,
+  ``dose_c``, ...) whose value varies within the block other than with the row or column dose
+  (a 3-drug table read as a 2-drug one: the third drug's wells would be averaged as replicates).
+* **Responses in percent.** Every response within ±1.5 reads as fractions (multiply by 100); more
+  than a tenth of the wells outside ``-100..200`` % (:data:`~drugscreen.combos.hill.E_BOUNDS`,
+  the range the Hill fits allow), or every well beyond full effect (> 100 % inhibition, < 0 %
+  viability), reads as another unit or a raw signal. Fewer wells outside the range are flagged.
+* **Responses of the kind named by ``response``.** Single-drug responses that fall with dose
+  (the top dose of a drug more than 20 points below the untreated well, and neither drug
+  rising as much) read as viability given as inhibition, or the other way round: the block is
+  scored, but flagged and logged (the excess would have the wrong sign), since a drug that
+  makes cells grow does this too.
+* **NaN or infinite responses** are wells not measured: they are left out and counted in the
+  ``flag``; a block is refused only when that leaves a single-drug well without a measurement
+  (Bliss and HSA need each one; MuSyC fits without).
+
 Simplifications against SynergyFinder: Hill fits are bounded least squares (no ``drc`` LL.4 /
 L.4 model switch), with ``h > 0`` also in the ZIP cross fits (drc lets that slope change sign);
 Loewe takes the first root scanning up the common response range (SynergyFinder: Newton from
@@ -37,7 +57,8 @@ one start); no baseline correction, no kriging of missing cells, no 3-drug block
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,8 +69,9 @@ from numpy.typing import NDArray
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from drugscreen.combos.hill import HillFit, fit_hill
+from drugscreen.combos.hill import E_BOUNDS, HillFit, fit_hill
 from drugscreen.errors import InputError
+from drugscreen.validate import check_n_jobs
 
 logger = logging.getLogger("drugscreen")
 
@@ -67,6 +89,19 @@ SURFACE_COLUMNS = [
 ]  # fmt: skip
 FIT_COLUMNS = ["block_id", "drug", "role", "e0", "emax", "ec50", "hill", "r2", "converged"]
 _GRID = expit(np.linspace(-25.0, 25.0, 201))  # fractions of the common response range
+#: Responses kinds :func:`synergy` reads (percent).
+RESPONSES = ("inhibition", "viability")
+#: A block whose every response lies within ± this is taken for fractions, not percent.
+FRACTION_LIMIT = 1.5
+#: A block with more than this share of its wells outside ``E_BOUNDS`` is refused (fewer: flagged).
+OUTSIDE_SHARE = 0.1
+#: Points a drug's top-dose response must fall below the untreated well to count as falling.
+FALL_POINTS = 20.0
+#: Unmapped columns that name a third drug, or give a third dose (prefixes of their copies).
+_THIRD_DRUG = re.compile(r"(drug|compound|agent|treatment)[\s_.-]*([3-9]|third)", re.IGNORECASE)
+_THIRD_DOSE = re.compile(r"(conc|concentration|dose|dosage)([\s_.-]*\w{1,3})?", re.IGNORECASE)
+_DRUG_PREFIX, _DOSE_PREFIX = "third_drug:", "third_dose:"
+_BLANK = {"", "na", "n/a", "nan", "none", "null", "-"}
 
 
 @dataclass
@@ -96,8 +131,33 @@ class SynergyResult:
     errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["block_id", "reason"]))
 
 
-class _BlockError(Exception):
+class BlockError(Exception):
     """A block cannot be scored; the message is the reason."""
+
+
+_BlockError = BlockError  # the name this module used before the checks were shared with MuSyC
+
+
+@dataclass
+class Block:
+    """One block after the data checks of :func:`check_block`.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        Its wells with a finite response.
+    dropped : pandas.DataFrame
+        Its wells whose response was NaN or infinite (left out).
+    names : dict
+        ``drug_row`` and ``drug_col`` names ("" when not given).
+    flags : list of str
+        What the checks noticed but did not refuse (left-out wells, doubtful units).
+    """
+
+    data: pd.DataFrame
+    dropped: pd.DataFrame
+    names: dict[str, Any]
+    flags: list[str]
 
 
 def _loewe(x1: NDArray[np.float64], x2: NDArray[np.float64], fa: HillFit, fb: HillFit) -> tuple[Any, Any]:
@@ -158,46 +218,164 @@ def _zip(
     return ref, (along_row + along_col) / 2.0 - ref, failed
 
 
-def _score_block(block_id: Any, df: pd.DataFrame, models: Sequence[str]) -> dict[str, Any]:
-    """Score one block; ``{"error": reason}`` when it cannot be scored."""
-    try:
-        return _score(block_id, df, models)
-    except _BlockError as exc:
-        return {"error": str(exc)}
+def check_block(df: pd.DataFrame, response: str) -> Block:
+    """The checks every block passes before :func:`synergy` or MuSyC use it (module docstring).
 
-
-def _score(block_id: Any, df: pd.DataFrame, models: Sequence[str]) -> dict[str, Any]:
+    ``df`` is one block of :func:`prepare_blocks`' table, ``response`` the kind its responses
+    were given as. Raises :class:`BlockError` with the reason when the block cannot be used.
+    """
     names = {}
     for role in ("drug_row", "drug_col"):
         uniq = df[role].dropna().unique()
         if len(uniq) > 1:
-            raise _BlockError(f"{role} names {len(uniq)} drugs ({', '.join(map(str, uniq[:3]))})")
+            raise BlockError(
+                f"{role} names {len(uniq)} drugs ({', '.join(map(str, uniq[:3]))}): more than two "
+                "drugs in one block (a 3-drug table, or two blocks under one block_id?)"
+            )
         names[role] = uniq[0] if len(uniq) else ""
-    for col in ("conc_row", "conc_col", "response"):
+    _check_third_drug(df, names)
+    for col in ("conc_row", "conc_col"):
         n_bad = int((~np.isfinite(df[col].to_numpy())).sum())
         if n_bad:
-            what = (
-                "missing, infinite or non-numeric values" if col != "response" else "NaN or infinite values"
+            raise BlockError(f"{col} has {n_bad} missing, infinite or non-numeric values")
+        if (df[col] < 0).any():
+            raise BlockError(f"{col} has negative concentrations")
+    finite = np.isfinite(df["response"].to_numpy())
+    flags = []
+    if not finite.all():
+        n_bad = int((~finite).sum())
+        if not finite.any():
+            raise BlockError(f"response has {n_bad} NaN or infinite values and no measured well")
+        flags.append(f"{n_bad} NaN or infinite responses left out")
+    data = df[finite]
+    flags += _check_units(data, response)
+    return Block(data, df[~finite], names, flags)
+
+
+def _few(values: Any) -> str:
+    return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in list(values)[:3]) + (
+        ", ..." if len(values) > 3 else ""
+    )
+
+
+def _check_third_drug(df: pd.DataFrame, names: Mapping[str, Any]) -> None:
+    """Refuse a block of a 3-drug table (the copies :func:`prepare_blocks` made of its columns)."""
+    dose_columns = [col for col in df.columns if col.startswith(_DOSE_PREFIX)]
+    dosed = False
+    for col in dose_columns:
+        x = df[col].to_numpy(dtype=np.float64)
+        ok = np.isfinite(x)
+        dosed |= bool((x[ok] != 0).any())
+        pairs = pd.DataFrame({"r": df["conc_row"].to_numpy(), "c": df["conc_col"].to_numpy(), "x": x})[ok]
+        if len(pairs) and pairs.groupby(["r", "c"], dropna=False)["x"].nunique().max() > 1:
+            values = np.unique(x[ok])
+            raise BlockError(
+                f"column {col[len(_DOSE_PREFIX) :]!r} takes {values.size} values ({_few(values)}) at the "
+                "same conc_row and conc_col: a third drug's dose (a 3-drug table)? Its wells would be "
+                "averaged as replicates; only two-drug blocks are scored"
             )
-            raise _BlockError(f"{col} has {n_bad} {what}")
-        if col != "response" and (df[col] < 0).any():
-            raise _BlockError(f"{col} has negative concentrations")
-    grid = df.groupby(["conc_row", "conc_col"])["response"].agg(["mean", "size"])
+    for col in df.columns:
+        if not col.startswith(_DRUG_PREFIX):
+            continue
+        named = [
+            v
+            for v in pd.unique(df[col].dropna())
+            if str(v).strip().lower() not in _BLANK and v not in (names["drug_row"], names["drug_col"])
+        ]
+        if named and (dosed or not dose_columns):
+            raise BlockError(
+                f"column {col[len(_DRUG_PREFIX) :]!r} names a third drug ({_few(named)}): a 3-drug "
+                "block; only two-drug blocks are scored"
+            )
+
+
+def _check_units(data: pd.DataFrame, response: str) -> list[str]:
+    """Refuse responses that cannot be percent of ``response``; flag doubtful ones."""
+    y = data["response"].to_numpy(dtype=np.float64)  # percent inhibition
+    if not y.size:
+        return []
+    raw = y if response == "inhibition" else 100.0 - y  # as given
+    seen = f"from {raw.min():.3g} to {raw.max():.3g}"
+    if np.abs(raw).max() <= FRACTION_LIMIT:
+        raise BlockError(
+            f"every response lies within ±{FRACTION_LIMIT:g} ({seen}): fractions rather than percent "
+            f"{response}? Multiply them by 100"
+        )
+    if y.min() > 100.0:
+        raise BlockError(
+            f"every response is beyond full effect ({seen} % {response}), the untreated wells too: "
+            f"not percent {response} (a raw signal, another unit)?"
+        )
+    lo, hi = E_BOUNDS  # the same range either way: 100 - [-100, 200] = [-100, 200]
+    n_out = int(((raw < lo) | (raw > hi)).sum())
+    if n_out > OUTSIDE_SHARE * raw.size:
+        raise BlockError(
+            f"{n_out} of {raw.size} responses outside the plausible {lo:g}..{hi:g} % {response} "
+            f"({seen}): not percent {response} (a raw signal, another unit)?"
+        )
+    flags = [f"{n_out} responses outside {lo:g}..{hi:g} % {response}"] if n_out else []
+    means = data.groupby(["conc_row", "conc_col"])["response"].mean()
+    try:
+        single_row = means.xs(0.0, level="conc_col")  # sorted by dose
+        single_col = means.xs(0.0, level="conc_row")
+        control = float(single_row.loc[0.0])
+    except KeyError:
+        return flags  # no untreated well: nothing to compare with
+    if single_row.index[-1] > 0 and single_col.index[-1] > 0:
+        changes = (float(single_row.iloc[-1]) - control, float(single_col.iloc[-1]) - control)
+        if min(changes) < -FALL_POINTS and max(changes) <= FALL_POINTS:
+            other = "viability" if response == "inhibition" else "inhibition"
+            tops = [control + d if response == "inhibition" else 100.0 - control - d for d in changes]
+            untreated = control if response == "inhibition" else 100.0 - control
+            flags.append(
+                f"single-drug responses {'fall' if response == 'inhibition' else 'rise'} with dose "
+                f"(untreated {untreated:.3g}, top doses {tops[0]:.3g} and {tops[1]:.3g} % {response}): "
+                f"{other} given as {response}? (response={other!r}; the excess has the wrong sign)"
+            )
+    return flags
+
+
+def log_flags(what: str, flagged: Sequence[tuple[Any, Sequence[str]]], total: int) -> None:
+    """One warning per flagged block (the first five), then a count."""
+    for block_id, flags in flagged[:5]:
+        logger.warning("%s: block %s: %s", what, block_id, "; ".join(flags))
+    if len(flagged) > 5:
+        logger.warning(
+            "%s: %d more of %d blocks flagged (see the flag column)", what, len(flagged) - 5, total
+        )
+
+
+def _score_block(block_id: Any, df: pd.DataFrame, models: Sequence[str], response: str) -> dict[str, Any]:
+    """Score one block; ``{"error": reason}`` when it cannot be scored."""
+    try:
+        return _score(block_id, df, models, response)
+    except BlockError as exc:
+        return {"error": str(exc)}
+
+
+def _score(block_id: Any, df: pd.DataFrame, models: Sequence[str], response: str) -> dict[str, Any]:
+    block = check_block(df, response)
+    names = block.names
+    grid = block.data.groupby(["conc_row", "conc_col"])["response"].agg(["mean", "size"])
+    # the dose grid of the design: a dose whose only wells were not measured still counts
     r = np.sort(df["conc_row"].unique()).astype(np.float64)
     c = np.sort(df["conc_col"].unique()).astype(np.float64)
     for col, doses, other in (("conc_row", r, "drug_col"), ("conc_col", c, "drug_row")):
         if doses[0] != 0:
-            raise _BlockError(f"no {col} == 0 dose: no single-drug data for {other}")
+            raise BlockError(f"no {col} == 0 dose: no single-drug data for {other}")
     for col, doses in (("conc_row", r), ("conc_col", c)):
         if doses.size - 1 < MIN_DOSES:
-            raise _BlockError(f"{col} has {doses.size - 1} non-zero doses (need >= {MIN_DOSES})")
+            raise BlockError(f"{col} has {doses.size - 1} non-zero doses (need >= {MIN_DOSES})")
     full = grid.reindex(pd.MultiIndex.from_product([r, c]))
     mat = full["mean"].to_numpy(dtype=np.float64).reshape(r.size, c.size)
     reps = full["size"].fillna(0).to_numpy(dtype=np.int64).reshape(r.size, c.size)
-    n_miss = int((~np.isfinite(mat[:, 0])).sum() + (~np.isfinite(mat[0, :])).sum())
-    if n_miss:
-        raise _BlockError(
-            f"{n_miss} single-drug wells missing (each dose needs a well with the other dose 0)"
+    missing = {(x, 0.0) for x in r[~np.isfinite(mat[:, 0])]} | {(0.0, x) for x in c[~np.isfinite(mat[0, :])]}
+    if missing:
+        unmeasured = set(zip(block.dropped["conc_row"], block.dropped["conc_col"], strict=True))
+        if missing & unmeasured:  # Bliss and HSA need every single-drug response
+            raise BlockError(f"response has {len(block.dropped)} NaN or infinite values")
+        raise BlockError(
+            f"{len(missing)} single-drug wells missing (each dose needs a well with the other dose 0)"
         )
 
     fa, fb = fit_hill(r, mat[:, 0]), fit_hill(c, mat[0, :])
@@ -209,7 +387,7 @@ def _score(block_id: Any, df: pd.DataFrame, models: Sequence[str]) -> dict[str, 
                 if not f.converged]  # fmt: skip
     summary, surface = [], []
     for model in models:
-        flags = list(fit_flag) if model in ("loewe", "zip") else []
+        flags = list(block.flags) + (list(fit_flag) if model in ("loewe", "zip") else [])
         flagged = np.zeros(comb.shape, dtype=bool)
         if model == "hsa":
             ref = np.maximum(ya, yb)
@@ -251,7 +429,7 @@ def _score(block_id: Any, df: pd.DataFrame, models: Sequence[str]) -> dict[str, 
         {"block_id": block_id, "drug": names[role], "role": role[5:], **_fit_row(f)}
         for role, f in (("drug_row", fa), ("drug_col", fb))
     ]
-    return {"summary": summary, "surface": surface, "fits": fits}
+    return {"summary": summary, "surface": surface, "fits": fits, "data_flags": block.flags}
 
 
 def _fit_row(f: HillFit) -> dict[str, Any]:
@@ -259,11 +437,19 @@ def _fit_row(f: HillFit) -> dict[str, Any]:
 
 
 def prepare_blocks(blocks: pd.DataFrame, response: str, columns: Mapping[str, str] | None) -> pd.DataFrame:
-    """The input with our column names, numeric doses/responses and responses in inhibition."""
+    """The input with our column names, numeric doses/responses and responses in inhibition.
+
+    Unmapped columns that look like a third drug's name or dose (``drug3``, ``conc3``, ...) are
+    kept too, under a prefix, for :func:`check_block` to refuse the blocks they are used in.
+    """
     if not isinstance(blocks, pd.DataFrame):
         raise InputError(f"blocks must be a pandas DataFrame, not {type(blocks).__name__}")
-    if response not in ("inhibition", "viability"):
+    if not isinstance(response, str) or response not in RESPONSES:
         raise InputError(f"response must be 'inhibition' or 'viability', not {response!r}")
+    if columns is not None and not isinstance(columns, Mapping):
+        raise InputError(
+            f"columns must be a mapping of our names to the table's, not {type(columns).__name__}"
+        )
     mapping = dict(columns or {})
     unknown = set(mapping) - set(COLUMNS)
     if unknown:
@@ -282,6 +468,16 @@ def prepare_blocks(blocks: pd.DataFrame, response: str, columns: Mapping[str, st
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(np.float64)
     if response == "viability":
         out["response"] = 100.0 - out["response"]
+    used = {mapping.get(ours, ours) for ours in COLUMNS}
+    for name in blocks.columns:
+        if not isinstance(name, str) or name in used or "unit" in name.lower():
+            continue
+        if _THIRD_DRUG.fullmatch(name.strip()):
+            out[_DRUG_PREFIX + name] = blocks[name].to_numpy()
+        elif _THIRD_DOSE.fullmatch(name.strip()):
+            dose = pd.to_numeric(blocks[name], errors="coerce")
+            if dose.notna().any():
+                out[_DOSE_PREFIX + name] = dose.to_numpy(dtype=np.float64)
     return out
 
 
@@ -305,8 +501,14 @@ def synergy(
         Any of ``"bliss", "hsa", "loewe", "zip"``.
     response : {"inhibition", "viability"}
         What the response column holds, in percent (viability becomes ``100 - viability``).
+        Blocks whose responses look like another unit or the other kind are refused or flagged
+        (the data checks of the module docstring): fractions (all within ±1.5: multiply by
+        100), a raw signal (over a tenth of the wells outside -100..200 %), or single-drug responses that
+        fall with dose (viability given as inhibition: flagged and logged, still scored).
     columns : mapping, optional
         Our column name -> the table's, e.g. ``{"conc_row": "conc1", "drug_row": "drug1"}``.
+        Unmapped columns that name a third drug or give its dose (``drug3``, ``conc3``) make
+        the blocks that use them refused: only two-drug blocks are scored.
     n_jobs : int or None
         Blocks scored in parallel by joblib: 1 = in this process, -1 = all cores, None = joblib's
         default (1 unless set by ``joblib.parallel_config``).
@@ -316,29 +518,40 @@ def synergy(
     SynergyResult
         ``summary``, ``surface``, ``fits`` and ``errors`` tables (see :class:`SynergyResult`).
         Blocks that cannot be scored (no dose-0 row or column, fewer than three non-zero doses
-        of a drug, NaN responses, non-numeric or negative doses, two drugs in one role) are
-        listed in ``errors`` and skipped.
+        of a drug, non-numeric or negative doses, two drugs in one role or a third drug,
+        responses in another unit, a single-drug well whose only response is NaN) are listed in
+        ``errors`` and skipped. NaN or infinite responses are otherwise left out, as missing
+        wells are, and counted in the ``flag`` column; flagged blocks are also logged.
 
     Raises
     ------
     InputError
-        When a column is missing, a model or ``response`` is unknown, or ``blocks`` is not a
-        DataFrame.
+        When a column is missing, a model or ``response`` is unknown, ``blocks`` is not a
+        DataFrame, or ``n_jobs`` is not a whole number other than 0.
     """
-    models = [models] if isinstance(models, str) else list(models)
+    if isinstance(models, str):
+        models = [models]
+    elif not isinstance(models, Iterable):
+        raise InputError(f"models must be model names, got {models!r}; choose from {list(MODELS)}")
+    models = list(models)
     bad = [m for m in models if m not in MODELS]
     if bad or not models:
         raise InputError(f"unknown models {bad}; choose from {list(MODELS)}")
+    models = list(dict.fromkeys(models))
+    n_jobs = check_n_jobs(n_jobs)
     table = prepare_blocks(blocks, response, columns)
     groups = list(table.groupby("block_id", sort=False, dropna=False))
     if n_jobs == 1 or len(groups) < 2:
-        outs = [_score_block(bid, sub, models) for bid, sub in groups]
+        outs = [_score_block(bid, sub, models, response) for bid, sub in groups]
     else:
-        outs = Parallel(n_jobs=n_jobs)(delayed(_score_block)(bid, sub, models) for bid, sub in groups)
+        outs = Parallel(n_jobs=n_jobs)(
+            delayed(_score_block)(bid, sub, models, response) for bid, sub in groups
+        )
     summary: list[dict[str, Any]] = []
     surface: list[pd.DataFrame] = []
     fits: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
+    flagged: list[tuple[Any, list[str]]] = []
     for (bid, _), out in zip(groups, outs, strict=True):
         if "error" in out:
             errors.append({"block_id": bid, "reason": out["error"]})
@@ -346,6 +559,9 @@ def synergy(
         summary += out["summary"]
         surface += out["surface"]
         fits += out["fits"]
+        if out["data_flags"]:
+            flagged.append((bid, out["data_flags"]))
+    log_flags("synergy", flagged, len(groups))
     if errors:
         logger.warning("synergy: skipped %d of %d blocks (see .errors)", len(errors), len(groups))
     logger.info("synergy: scored %d blocks with %s", len(groups) - len(errors), ", ".join(models))

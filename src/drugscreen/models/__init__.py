@@ -27,7 +27,7 @@ _EXPORTS = {
     "scaffold_split": "drugscreen.models.splits",
     "stratified_split": "drugscreen.models.splits",
     "cluster_split": "drugscreen.models.splits",
-    "load": "drugscreen.models.store",
+    "load": "drugscreen.models.loading",
     "save": "drugscreen.models.store",
 }
 

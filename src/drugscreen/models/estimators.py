@@ -17,12 +17,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from drugscreen.errors import InputError
-from drugscreen.validate import check_number
 from drugscreen.models.calibration import CalibratedOutputs
 from drugscreen.models.data import DescriptorScaler, as_smiles, descriptors_for, graphs_for
 from drugscreen.models.featurize import MolGraphs
 from drugscreen.models.outputs import ModelOutputs
 from drugscreen.models.targets import Targets
+from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 

@@ -1,4 +1,4 @@
-"""Saving and loading fitted models without pickle.
+"""Saving fitted models without pickle, and reading back their checked configs.
 
 A model is a directory::
 
@@ -9,8 +9,10 @@ A model is a directory::
     trees.skops           the scikit-learn models (fingerprint baseline), loaded by skops with
                           scikit-learn and NumPy types as the only trusted ones
 
-Loading never runs pickled code: safetensors holds only tensors, and skops refuses any type it
-was not told to trust. The directory is written under a temporary name and renamed.
+Loading (:mod:`drugscreen.models.loading`) never runs pickled code: safetensors holds only
+tensors, and skops refuses any type it was not told to trust. The directory is written under
+a temporary name and renamed; ``config.json`` carries a checksum of the config and the weights,
+verified on load.
 """
 
 from __future__ import annotations
@@ -53,11 +55,9 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _classes() -> dict[str, Any]:
-    from drugscreen.models.baseline import FingerprintModel
-    from drugscreen.models.estimators import DMPNN, GIN, AttentiveFP
-
-    return {c.__name__: c for c in (DMPNN, GIN, AttentiveFP, FingerprintModel)}
+#: The classes a model directory may hold, by name (:mod:`drugscreen.models.loading` maps them
+#: to the classes; this module stays below the models in the import order).
+MODEL_CLASSES = ("DMPNN", "GIN", "AttentiveFP", "FingerprintModel")
 
 
 def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
@@ -77,8 +77,8 @@ def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -
     from drugscreen.models.featurize import FEATURIZER_VERSION
 
     name = type(model).__name__
-    if name not in _classes():
-        raise InputError(f"cannot save a {name}: drugscreen saves {sorted(_classes())}")
+    if name not in MODEL_CLASSES:
+        raise InputError(f"cannot save a {name}: drugscreen saves {sorted(MODEL_CLASSES)}")
     if not hasattr(model, "targets_"):
         raise InputError(f"this {name} is not fitted: there is nothing to save")
     target = check_model_target(path, overwrite=overwrite)
@@ -196,7 +196,7 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         config = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{file}: unreadable model config ({_one_line(exc)})") from exc
+        raise InputError(f"{file}: unreadable model config ({one_line(exc)})") from exc
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise InputError(f"{file} is not a drugscreen model config")
     if config.get("format_version") != FORMAT_VERSION:
@@ -205,7 +205,7 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{FORMAT_VERSION}; load it with the drugscreen version that saved it "
             f"({config.get('versions', {}).get('drugscreen')})"
         )
-    if config.get("class") not in _classes():
+    if config.get("class") not in MODEL_CLASSES:
         raise InputError(f"{file}: unknown model class {config.get('class')!r}")
     if config.get("featurizer") != FEATURIZER_VERSION:
         raise InputError(
@@ -213,34 +213,6 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"drugscreen makes {FEATURIZER_VERSION!r}; its predictions would be meaningless"
         )
     return config
-
-
-def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
-    """Read a model that ``save`` wrote.
-
-    Parameters
-    ----------
-    path : path
-        The model directory.
-    device : {"cpu", "cuda", "auto"}, optional
-        Where a graph model predicts (default: as saved, except that a model saved with
-        ``"cuda"`` falls back to the CPU on a machine without a GPU).
-
-    Raises
-    ------
-    InputError
-        For a directory that is not a model, another format version or featurizer, missing or
-        mismatched weights, or a baseline file holding types other than scikit-learn's.
-    """
-    path = user_path(path)
-    config = read_config(path)
-    _verify(config, Path(path))
-    try:
-        return _build(config, Path(path), device)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(
-            f"{Path(path) / CONFIG}: damaged model config ({type(exc).__name__}: {_one_line(exc)})"
-        ) from exc
 
 
 #: Parameters that say where and how a model runs, not what it predicts: a user may edit them.
@@ -265,7 +237,7 @@ def _checksum(config: dict[str, Any], directory: Path) -> str:
     return h.hexdigest()
 
 
-def _verify(config: dict[str, Any], directory: Path) -> None:
+def verify_checksum(config: dict[str, Any], directory: Path) -> None:
     """Refuse a model whose config or weights changed since it was saved (an edited depth
     changed every prediction and kept the model's digest, so a resumed job could mix two)."""
     saved = config.get("checksum")
@@ -280,120 +252,10 @@ def _verify(config: dict[str, Any], directory: Path) -> None:
         )
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     """The first line of an exception's message (torch's and skops's run to dozens)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _build(config: dict[str, Any], path: Path, device: str | None) -> Any:
-    from drugscreen.models.data import DescriptorScaler
-    from drugscreen.models.targets import Targets
-
-    cls = _classes()[config["class"]]
-    params = dict(config["params"])
-    if device is not None and "device" in params:
-        params["device"] = device
-    elif params.get("device") == "cuda":
-        params["device"] = "auto"  # trained on a GPU: use one where there is one, else the CPU
-    try:
-        model = cls(**params)
-    except TypeError as exc:
-        raise InputError(f"{path}: hyperparameters do not fit {cls.__name__} ({_one_line(exc)})") from exc
-    state = config["state"]
-    if not isinstance(state, dict):
-        raise InputError(f"{path / CONFIG}: damaged model config ('state' is not an object)")
-    model.targets_ = Targets(**state["targets"])
-    model.descriptor_scaler_ = (
-        DescriptorScaler(**state["descriptor_scaler"]) if state["descriptor_scaler"] else None
-    )
-    model.calibration_ = state["calibration"]
-    model.n_dropped_ = state["n_dropped"]
-    if cls.__name__ == "FingerprintModel":
-        model.models_ = _load_trees(Path(path) / TREES, params)
-        if model.descriptor_scaler_ is None:
-            del model.descriptor_scaler_
-        return model
-    _load_networks(model, Path(path), state, int(config["ensemble_members"]))
-    return model
-
-
-def _load_trees(file: Path, params: dict[str, Any]) -> Any:
-    import skops.io
-
-    if not file.is_file():
-        raise InputError(f"{file} is missing")
-    try:
-        untrusted = skops.io.get_untrusted_types(file=file)
-        allowed = _baseline_types(params["estimator"], params["task"])
-        foreign = sorted(set(untrusted) - allowed)
-        if foreign:
-            raise InputError(f"{file} holds types a fingerprint baseline never writes: {foreign[:5]}")
-        return skops.io.load(file, trusted=untrusted)
-    except InputError:
-        raise
-    except Exception as exc:  # a damaged zip fails in zipfile, json or skops, each its own way
-        raise InputError(f"{file}: unreadable trees ({type(exc).__name__}: {_one_line(exc)})") from exc
-
-
-def _baseline_types(estimator: str, task: str) -> set[str]:
-    """Exactly the types skops asks to trust for a baseline of this estimator and task, found
-    by writing a tiny one (a name prefix would trust any callable in scikit-learn or NumPy)."""
-    import tempfile
-
-    import numpy as np
-    import skops.io
-
-    from drugscreen.models.baseline import FingerprintModel
-
-    probe = FingerprintModel(task=task, estimator=estimator, n_estimators=2, max_iter=2)
-    X = np.random.default_rng(0).random((12, 3))
-    y = np.arange(12) % (3 if task == "multiclass" else 2)
-    models = [[probe._make(0).fit(X, y.astype(float) if task == "regression" else y)]]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "probe.skops"
-        skops.io.dump(models, path)
-        return set(skops.io.get_untrusted_types(file=path))
-
-
-def _load_networks(model: Any, path: Path, state: dict[str, Any], members: int) -> None:
-    import pandas as pd
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    from drugscreen.models.nn.heads import build_network
-
-    file = path / WEIGHTS
-    if not file.is_file():
-        raise InputError(f"{file} is missing")
-    try:
-        tensors = load_file(str(file))
-    except (SafetensorError, OSError) as exc:
-        raise InputError(f"{file}: unreadable weights ({_one_line(exc)})") from exc
-    model.n_outputs_ = state["n_outputs"]
-    model.n_descriptors_ = state["n_descriptors"]
-    model.n_train_, model.n_val_ = state["n_train"], state["n_val"]
-    model.history_ = pd.DataFrame(state["history"])
-    model.networks_ = []
-    for i in range(members):
-        prefix = f"member{i}."
-        weights = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-        # the architecture as trained, whatever this version's defaults for unset parameters are
-        net = build_network(
-            model._architecture,
-            state["network"],
-            model.n_outputs_,
-            model.n_descriptors_,
-            model.uncertainty == "mve",
-        )
-        try:
-            net.load_state_dict(weights, strict=True)
-        except RuntimeError as exc:
-            raise InputError(
-                f"{file}: weights of member {i} do not fit the network ({_one_line(exc)})"
-            ) from exc
-        net.eval()
-        model.networks_.append(net)
 
 
 #: Molecules whose predictions identify a fingerprint baseline's trees in :func:`model_digest`.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import logging
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from drugscreen.errors import InputError
+from drugscreen.validate import user_path
 
 logger = logging.getLogger("drugscreen")
 
@@ -148,10 +151,15 @@ def gene_sets(
     raise InputError(f"{what}s must be a dict of gene collections or a table, got {type(data).__name__}")
 
 
-def read_table(path: str | Path, what: str, *, text: bool = True) -> pd.DataFrame:
-    """A ``.csv``, ``.tsv`` (``.txt``) or ``.parquet`` table, gzip allowed; with ``text`` every
-    value is kept as text (ids), else pandas' own types (numbers)."""
-    path = Path(path)
+def read_table(path: str | os.PathLike[str], what: str, *, text: bool = True) -> pd.DataFrame:
+    """A ``.csv``, ``.tsv`` (``.txt``) or ``.parquet`` table, gzip allowed.
+
+    With ``text`` every value is kept as text (ids, SMILES), else pandas' own types (numbers).
+    A line of a text table whose *first* character is ``#`` is a comment and skipped; a ``#``
+    anywhere else is data (``C#N`` is a SMILES with a triple bond, never ``C`` and a comment).
+    A leading ``~`` in ``path`` is the home directory.
+    """
+    path = user_path(path)
     if not path.is_file():
         raise InputError(f"{what} file {str(path)!r} does not exist or is not a file")
     name = path.name.lower().removesuffix(".gz")
@@ -162,13 +170,30 @@ def read_table(path: str | Path, what: str, *, text: bool = True) -> pd.DataFram
             table = pd.read_parquet(path).astype(object)
             return table.map(lambda v: v if pd.isna(v) else gene_id(v))
         sep = "," if name.endswith(".csv") else "\t"
-        return pd.read_csv(path, sep=sep, dtype=str, comment="#") if text else pd.read_csv(path, sep=sep)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        source: Any = _without_comment_lines(path)
+        if text:
+            return pd.read_csv(source, sep=sep, dtype=str)
+        return pd.read_csv(source, sep=sep)
+    except (OSError, ValueError, UnicodeDecodeError, EOFError) as exc:
         raise InputError(f"cannot read {what} file {str(path)!r}: {exc}") from exc
 
 
+def _without_comment_lines(path: Path) -> Path | io.StringIO:
+    """``path`` itself when no line starts with ``#``, else its text without those lines.
+
+    pandas' ``comment=`` cuts every field at a ``#``, which turns the SMILES ``C#N`` into ``C``:
+    only whole lines are comments here.
+    """
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        if not any(line.startswith("#") for line in handle):
+            return path
+        handle.seek(0)
+        return io.StringIO("".join(line for line in handle if not line.startswith("#")))
+
+
 def read_gene_sets(
-    path: str | Path, *, gene_column: str | None = None, what: str = "gene set"
+    path: str | os.PathLike[str], *, gene_column: str | None = None, what: str = "gene set"
 ) -> dict[str, list[str]]:
     """Named gene sets from a file: a GMT file (``name, description, gene, gene, ...`` per
     line) or a long table whose first column names the set and whose ``gene_column`` (by
@@ -182,7 +207,7 @@ def read_gene_sets(
     >>> read_gene_sets(folder / "sets.gmt")
     {'asthma': ['1234', '5678']}
     """
-    path = Path(path)
+    path = user_path(path)
     if path.name.lower().endswith(".gmt"):
         if not path.is_file():
             raise InputError(f"{what} file {str(path)!r} does not exist or is not a file")

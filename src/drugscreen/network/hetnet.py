@@ -9,8 +9,8 @@ source in rows.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -72,11 +72,12 @@ class Hetnet:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_files(cls, nodes: str | Path, edges: str | Path) -> Hetnet:
+    def from_files(cls, nodes: str | os.PathLike[str], edges: str | os.PathLike[str]) -> Hetnet:
         """Read a node table (``id``, ``name``, ``kind``; TSV, gzip allowed) and an edge SIF.
 
         The edge file has columns ``source``, ``metaedge``, ``target`` (tab-separated, with a
-        header), as Hetionet's ``hetionet-v1.0-edges.sif.gz``.
+        header), as Hetionet's ``hetionet-v1.0-edges.sif.gz``. A leading ``~`` in a path is
+        the home directory.
         """
         node_table = read_tsv(nodes, ("id", "kind"), "node table")
         edge_table = read_tsv(edges, ("source", "metaedge", "target"), "edge file")

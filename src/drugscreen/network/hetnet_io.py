@@ -7,9 +7,9 @@ are known; an undirected metaedge written both ways is one; bad records are coun
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ from scipy import sparse
 
 from drugscreen.errors import InputError
 from drugscreen.network.metagraph import Metagraph
+from drugscreen.validate import user_path
 
 logger = logging.getLogger("drugscreen")
 
@@ -68,10 +69,12 @@ class HetnetReport:
     examples: list[str] = field(default_factory=list)
 
 
-def read_tsv(path: str | Path, required: tuple[str, ...], what: str) -> pd.DataFrame:
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{what}: no such file {path}")
+def read_tsv(path: str | os.PathLike[str], required: tuple[str, ...], what: str) -> pd.DataFrame:
+    """A tab-separated table with a header, every value as text (``~`` in ``path`` expanded;
+    no comment lines: ``#`` is data)."""
+    path = user_path(path)
+    if not path.is_file():
+        raise InputError(f"{what}: no such file {path} (or not a file)")
     try:
         table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment=None)
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:

@@ -15,9 +15,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from drugscreen.errors import InputError
+from drugscreen.validate import check_number
 
 _METAEDGE = re.compile(r"^([A-Z]+)(<?)([a-z]+)(>?)([A-Z]+)$")
 _TOKEN = re.compile(r"[A-Z]+|<?[a-z]+>?")
+
+
+def check_lengths(max_length: object, min_length: object = 1) -> tuple[int, int]:
+    """``(max_length, min_length)`` of a metapath enumeration, checked: whole numbers >= 1 with
+    ``min_length <= max_length`` (else an :class:`InputError` naming the one at fault)."""
+    high = check_number("max_length", max_length, low=1, integer=True)
+    low = check_number("min_length", min_length, low=1, integer=True)
+    if low > high:
+        raise InputError(f"min_length ({low}) must not exceed max_length ({high})")
+    return high, low
 
 
 @dataclass(frozen=True)
@@ -171,6 +182,11 @@ class Metagraph:
         """
         if isinstance(metapath, Metapath):
             return metapath
+        if not isinstance(metapath, str):
+            raise InputError(
+                f"a metapath must be an abbreviation such as 'CbGaD' or a Metapath, "
+                f"got {type(metapath).__name__} {metapath!r:.60}"
+            )
         tokens = _TOKEN.findall(metapath)
         if "".join(tokens) != metapath or len(tokens) < 3 or len(tokens) % 2 == 0:
             raise InputError(f"{metapath!r} is not a metapath abbreviation such as 'CbGaD'")
@@ -214,7 +230,13 @@ class Metagraph:
         Ordered by length, then as the walk over the metaedges reaches them. Node kinds may
         repeat (``CrCtD``, ``CbGiGaD``); paths over them never revisit a node (see
         :func:`drugscreen.repurpose.dwpc`).
+
+        Raises
+        ------
+        InputError
+            When a length is not a whole number >= 1, or ``min_length > max_length``.
         """
+        max_length, min_length = check_lengths(max_length, min_length)
         source, target = self.kind(source), self.kind(target)
         by_length: list[list[Metapath]] = [[] for _ in range(max_length + 1)]
         frontier: list[tuple[Step, ...]] = [()]

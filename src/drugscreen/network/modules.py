@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from scipy.stats import hypergeom, norm
 from drugscreen.errors import InputError
 from drugscreen.network.interactome import Interactome
 from drugscreen.network.randomize import degree_bins, draw_sets
+from drugscreen.validate import check_number
 
 
 def largest_component(net: Interactome, nodes: np.ndarray, adjacency: csr_matrix | None = None) -> np.ndarray:
@@ -111,8 +111,8 @@ def module_significance(
     >>> ds.network.module_significance(net, ["A", "B", "E"], n_random=50, min_bin_size=1).lcc_size
     2
     """
-    if isinstance(n_random, bool) or not isinstance(n_random, int) or n_random < 1:
-        raise InputError(f"n_random must be a positive whole number, got {n_random!r}")
+    n_random = check_number("n_random", n_random, low=1, integer=True)
+    seed = check_number("seed", seed, low=0, integer=True)
     drawn = draw_sets(
         net, {"module": list(genes)}, degree_bins(net.degree, min_bin_size), n_random, seed, 3, "module", True
     )
@@ -161,8 +161,7 @@ def diamond(net: Interactome, seeds: Iterable[Any], n_genes: int = 200) -> pd.Da
     DataFrame
         ``rank, gene, p_value, links_to_module, degree`` for the added genes, in order.
     """
-    if isinstance(n_genes, bool) or not isinstance(n_genes, numbers.Integral) or n_genes < 0:
-        raise InputError(f"n_genes must be a whole number >= 0, got {n_genes!r}")
+    n_genes = check_number("n_genes", n_genes, low=0, integer=True)
     seed_nodes, _ = net.resolve(seeds)
     if len(seed_nodes) == 0:
         raise InputError("diamond: no seed gene is in the network")

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import sparse
 
 from drugscreen.network.hetnet import Hetnet
+from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -37,6 +38,8 @@ def permute_edges(
     """
     from drugscreen.kernels.graph_cpu import xswap
 
+    multiplier = check_number("multiplier", multiplier, low=0)
+    seed = check_number("seed", seed, low=0, high=2**64 - 1, integer=True)
     coo = sparse.coo_array(matrix)
     rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
     if symmetric:
@@ -72,6 +75,8 @@ def permute_hetnet(
         The permuted network and, per metaedge, ``edges``, ``attempts``, ``swaps`` and
         ``unchanged`` (fraction of the original edges still present).
     """
+    multiplier = check_number("multiplier", multiplier, low=0)
+    seed = check_number("seed", seed, low=0, integer=True)
     names = list(hetnet.metagraph.metaedges) if metaedges is None else list(metaedges)
     permuted = hetnet
     rows = []

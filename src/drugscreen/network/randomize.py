@@ -9,14 +9,13 @@ seed, a side tag and the set itself, so results do not depend on processing orde
 from __future__ import annotations
 
 import logging
-import numbers
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from drugscreen.errors import InputError
 from drugscreen.network.interactome import Interactome
+from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -47,9 +46,8 @@ def degree_bins(degree: np.ndarray, min_bin_size: int = 100) -> np.ndarray:
     >>> degree_bins([1, 1, 2, 3, 3, 3, 9], min_bin_size=2).tolist()
     [0, 0, 1, 1, 1, 1, 1]
     """
+    min_bin_size = check_number("min_bin_size", min_bin_size, low=1, integer=True)
     degree = np.asarray(degree, dtype=np.int64)
-    if isinstance(min_bin_size, bool) or not isinstance(min_bin_size, numbers.Integral) or min_bin_size < 1:
-        raise InputError(f"min_bin_size must be a positive whole number, got {min_bin_size!r}")
     values, counts = np.unique(degree, return_counts=True)
     bin_of_value = np.empty(len(values), dtype=np.int64)
     current, filled = 0, 0
@@ -137,6 +135,8 @@ def draw_sets(
     same sorted bins); ``tag`` separates the streams of two sides with equal sets. Genes
     not in the network are logged, as a warning when they are most of a set.
     """
+    n_random = check_number("n_random", n_random, low=0, integer=True)
+    seed = check_number("seed", seed, low=0, integer=True)
     names, sets, missing = [], [], []
     profile_index: dict[tuple[int, ...], int] = {}
     nodes_of: list[np.ndarray] = []

@@ -19,7 +19,7 @@ where the inclusion–exclusion subtracts terms of similar size.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from drugscreen.errors import InputError
 from drugscreen.network.hetnet import Hetnet
 from drugscreen.network.metagraph import Metapath, Step
 from drugscreen.repurpose.walks import Matrix, path_sum
+from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -37,8 +38,32 @@ logger = logging.getLogger("drugscreen")
 DAMPING = 0.4
 
 
+def check_damping(damping: object) -> float:
+    """``damping`` as a float if it is a finite number >= 0, else a one-line :class:`InputError`."""
+    return float(check_number("damping", damping, low=0))
+
+
+def check_explain(
+    damping: object, limit: object = 20, max_paths: object = 2_000_000
+) -> tuple[float, int | None, int]:
+    """:func:`explain`'s numbers, checked: ``damping`` >= 0, ``limit`` None or a whole number
+    >= 1, ``max_paths`` a whole number >= 1 (else a one-line :class:`InputError`)."""
+    checked_limit = None if limit is None else int(check_number("limit", limit, low=1, integer=True))
+    return (
+        check_damping(damping),
+        checked_limit,
+        int(check_number("max_paths", max_paths, low=1, integer=True)),
+    )
+
+
+def _check_hetnet(hetnet: object) -> None:
+    if not isinstance(hetnet, Hetnet):
+        raise InputError(f"expected a Hetnet, got {type(hetnet).__name__}")
+
+
 def step_weights(hetnet: Hetnet, step: Step, damping: float, dtype: type = np.float64) -> sp.csr_array:
     """A step's adjacency scaled to ``D_start^-w · A · D_end^-w`` (the per-edge factors of a PDP)."""
+    damping = check_damping(damping)
     matrix = sp.csr_array(hetnet.adjacency(step), dtype=dtype)
     if damping == 0:
         return matrix
@@ -67,7 +92,7 @@ def dwpc(
     metapath : str or Metapath
         An abbreviation such as ``"CbGaD"``, ``"CrCtD"``, ``"CbG<rGaD"``.
     damping : float
-        The exponent ``w``; 0 counts paths (:func:`path_counts`).
+        The exponent ``w``, a finite number >= 0; 0 counts paths (:func:`path_counts`).
     dtype : numpy float type
         ``np.float64`` (default) or ``np.float32`` (see the module notes).
     sparse : bool
@@ -84,8 +109,8 @@ def dwpc(
     >>> values = dwpc(net, "CbGaD")                          # doctest: +SKIP
     >>> values[net.positions("Compound", ["DB00945"])[0]]  # doctest: +SKIP
     """
-    if damping < 0:
-        raise InputError(f"damping must be ≥ 0, got {damping}")
+    _check_hetnet(hetnet)
+    damping = check_damping(damping)
     path = hetnet.parse(metapath)
     matrices = [step_weights(hetnet, step, damping, dtype) for step in path.steps]
     return _as_requested(path_sum(matrices, path.kinds), sparse)
@@ -120,6 +145,12 @@ def dwpc_features(
     float64 work stored as float32 features). Returns the array and the metapath
     abbreviations in the order of its last axis.
     """
+    _check_hetnet(hetnet)
+    damping = check_damping(damping)
+    if isinstance(metapaths, str | Metapath):
+        metapaths = [metapaths]
+    elif not isinstance(metapaths, Iterable):
+        raise InputError(f"metapaths must be a list of abbreviations such as 'CbGaD', got {metapaths!r}")
     paths = [hetnet.parse(m) for m in metapaths]
     if not paths:
         raise InputError("no metapaths given")
@@ -166,8 +197,11 @@ def explain(
     Raises
     ------
     InputError
-        When the pair has more than ``max_paths`` paths (ask about a shorter metapath).
+        When the pair has more than ``max_paths`` paths (ask about a shorter metapath), or
+        ``damping``, ``limit`` (a whole number >= 1, or None) or ``max_paths`` is out of range.
     """
+    _check_hetnet(hetnet)
+    damping, limit, max_paths = check_explain(damping, limit, max_paths)
     path = hetnet.parse(metapath)
     matrices = [step_weights(hetnet, step, damping) for step in path.steps]
     start = int(hetnet.positions(path.source, [source])[0])

@@ -26,7 +26,6 @@ Draws are processed in blocks that bound memory.
 from __future__ import annotations
 
 import logging
-import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -39,6 +38,7 @@ from drugscreen.network.edgelist import gene_sets, name_pairs
 from drugscreen.network.interactome import UNREACHABLE, Interactome
 from drugscreen.network.randomize import DrawnSets, degree_bins, draw_sets
 from drugscreen.repurpose.set_distances import DISTANCES, drawn_sets, real_sets, set_distances
+from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -80,9 +80,9 @@ def proximity(
     n_random : int
         Degree-matched random draws per set (at least 2); 0 gives distances without z-scores.
     min_bin_size : int
-        Smallest degree bin (100 in the paper; small networks need smaller bins).
+        Smallest degree bin, at least 1 (100 in the paper; small networks need smaller bins).
     seed : int
-        Seed of the random draws; the same seed gives the same table.
+        Seed of the random draws (a whole number >= 0); the same seed gives the same table.
     exclude_self : bool
         Never replace a node by itself (the paper's code). ``False`` draws from the whole
         bin, and then sets with the same degree profile share their draws (faster for many
@@ -121,15 +121,17 @@ def proximity(
 
     from drugscreen.backends.parallel import numba_threads
 
+    if not isinstance(net, Interactome):
+        raise InputError(f"proximity needs an Interactome, got {type(net).__name__}")
     wanted = _distances(distance)
-    if (
-        isinstance(n_random, bool)
-        or not isinstance(n_random, numbers.Integral)
-        or n_random < 0
-        or n_random == 1
-    ):
-        raise InputError(f"n_random must be 0 (no z-scores) or a whole number >= 2, got {n_random!r}")
-    n_random = int(n_random)
+    n_random = check_number("n_random", n_random, low=0, integer=True)
+    if n_random == 1:
+        raise InputError("n_random must be 0 (no z-scores) or a whole number >= 2, got 1")
+    min_bin_size = check_number("min_bin_size", min_bin_size, low=1, integer=True)
+    seed = check_number("seed", seed, low=0, integer=True)
+    block_bytes = check_number("block_bytes", block_bytes, low=1, integer=True)
+    if not isinstance(exclude_self, bool | np.bool_):
+        raise InputError(f"exclude_self must be True or False, got {exclude_self!r}")
     drugs_named = gene_sets(drug_targets, gene="gene", what="drug")
     diseases_named = gene_sets(disease_genes, gene="gene", what="disease")
     with numba_threads(n_jobs):
@@ -186,6 +188,8 @@ def proximity(
 
 
 def _distances(distance: str | Sequence[str]) -> list[str]:
+    if not isinstance(distance, str) and not isinstance(distance, Iterable):
+        raise InputError(f"distance must be a name or a list of names, got {distance!r}")
     names = [distance] if isinstance(distance, str) else list(distance)
     if "all" in names:
         names = list(DISTANCES)

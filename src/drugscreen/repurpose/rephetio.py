@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,9 +33,10 @@ from sklearn.preprocessing import StandardScaler
 
 from drugscreen.errors import InputError
 from drugscreen.network.hetnet import Hetnet
-from drugscreen.network.metagraph import Metapath
-from drugscreen.repurpose.dwpc import DAMPING
+from drugscreen.network.metagraph import Metapath, check_lengths
+from drugscreen.repurpose.dwpc import DAMPING, check_damping
 from drugscreen.repurpose.rephetio_features import PairFeatures, metapath_block, pair_features
+from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -172,12 +173,42 @@ class Rephetio(BaseEstimator):
         self.progress = progress
 
     # ------------------------------------------------------------------ pieces shared with CV
+    def check_params(self) -> None:
+        """Check every setting (:class:`InputError`, one line naming it, if one is wrong).
+
+        :meth:`fit` and :func:`~drugscreen.repurpose.cross_validate` call this before any work.
+        """
+        check_lengths(self.max_length, self.min_length)
+        check_damping(self.damping)
+        check_number("l1_ratio", self.l1_ratio, low=0, high=1)
+        if self.C is not None:
+            check_number("C", self.C, low=0, low_open=True)
+        if isinstance(self.Cs, str) or not isinstance(self.Cs, Iterable) or not list(self.Cs):
+            raise InputError(f"Cs must be a non-empty list of numbers > 0, got {self.Cs!r}")
+        for value in self.Cs:
+            check_number("Cs", value, low=0, low_open=True)
+        if self.n_negatives is not None:
+            check_number("n_negatives", self.n_negatives, low=1, integer=True)
+        if self.max_metapaths is not None:
+            check_number("max_metapaths", self.max_metapaths, low=1, integer=True)
+        check_number("prior_permutations", self.prior_permutations, low=1, integer=True)
+        check_number("max_iter", self.max_iter, low=1, integer=True)
+        check_number("tol", self.tol, low=0, low_open=True)
+        check_number("random_state", self.random_state, low=0, high=2**32 - 1, integer=True)
+        if self.metapaths is not None and not isinstance(self.metapaths, str | Iterable):
+            raise InputError(
+                f"metapaths must be a list of abbreviations such as 'CbGaD', got {self.metapaths!r}"
+            )
+
     def resolve_metapaths(self, hetnet: Hetnet) -> list[Metapath]:
         """The metapaths this model uses on ``hetnet`` (checked against its metagraph)."""
+        if not isinstance(hetnet, Hetnet):
+            raise InputError(f"expected a Hetnet, got {type(hetnet).__name__}")
         if self.treats not in hetnet.metagraph.metaedges:
             raise InputError(f"no {self.treats!r} metaedge to learn from in this network")
         if self.metapaths is not None:
-            paths = [hetnet.parse(m) for m in self.metapaths]
+            given = [self.metapaths] if isinstance(self.metapaths, str) else list(self.metapaths)
+            paths = [hetnet.parse(m) for m in given]
         else:
             paths = hetnet.metapaths(self.source, self.target, self.max_length, self.min_length)
         source, target = hetnet.metagraph.kind(self.source), hetnet.metagraph.kind(self.target)
@@ -267,6 +298,7 @@ class Rephetio(BaseEstimator):
         ``labels`` (a ``[n_source, n_target]`` 0/1 matrix) replaces the treats edges as the
         target, e.g. to train on a permuted network with the real labels.
         """
+        self.check_params()
         paths = self.resolve_metapaths(hetnet)
         source, target = hetnet.metagraph.kind(self.source), hetnet.metagraph.kind(self.target)
         raw = metapath_block(hetnet, paths, self.damping, source, target, progress=self.progress)
@@ -321,7 +353,11 @@ class Rephetio(BaseEstimator):
         return table
 
     def rank(self, node: str, *, top: int | None = 20, include_known: bool = False) -> pd.DataFrame:
-        """Candidates for one disease (or compound), best first, known treatments left out by default."""
+        """Candidates for one disease (or compound), best first, known treatments left out by default.
+
+        ``top`` is a whole number >= 1, or None for all of them.
+        """
+        check_top(top)
         table = self.predict()
         source, target = (self.hetnet_.metagraph.kind(k).lower() for k in (self.source, self.target))
         column = target if (table[target] == node).any() else source
@@ -354,8 +390,16 @@ class Rephetio(BaseEstimator):
         return table.loc[order].reset_index(drop=True)
 
 
+def check_top(top: object) -> int | None:
+    """``top`` of :meth:`Rephetio.rank`: None or a whole number >= 1 (else an :class:`InputError`)."""
+    return None if top is None else int(check_number("top", top, low=1, integer=True))
+
+
 def sample_pairs(labels: np.ndarray, n_negatives: int | None, seed: int) -> np.ndarray:
     """Rows (pair numbers) of every positive and of ``n_negatives`` others drawn with ``seed``."""
+    if n_negatives is not None:
+        n_negatives = check_number("n_negatives", n_negatives, low=1, integer=True)
+    seed = check_number("seed", seed, low=0, integer=True)
     flat = labels.ravel().astype(bool)
     positives = np.flatnonzero(flat)
     negatives = np.flatnonzero(~flat)

@@ -26,8 +26,10 @@ from drugscreen.errors import InputError
 from drugscreen.network.hetnet import Hetnet
 from drugscreen.network.metagraph import Metapath
 from drugscreen.network.permute import permute_edges, permute_hetnet
+from drugscreen.repurpose.dwpc import check_damping
 from drugscreen.repurpose.rephetio import Rephetio, pair_labels, sample_pairs
 from drugscreen.repurpose.rephetio_features import degree_prior, metapath_block
+from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -96,8 +98,13 @@ def cross_validate(
         Also score the held-out pairs with :func:`baselines`, computed on the same reduced
         network.
     """
+    if not isinstance(model, Rephetio):
+        raise InputError(f"cross_validate needs a Rephetio model, got {type(model).__name__}")
+    n_folds = check_number("n_folds", n_folds, integer=True)
     if n_folds < 2:
         raise InputError(f"cross-validation needs at least 2 folds, got {n_folds}")
+    seed = check_number("seed", seed, low=0, integer=True)
+    model.check_params()
     paths = model.resolve_metapaths(hetnet)
     treats = model.treats
     source, target = hetnet.metagraph.kind(model.source), hetnet.metagraph.kind(model.target)
@@ -268,7 +275,11 @@ def metapath_aurocs(
     (their mean) and ``delta_auroc`` — the AUROC that degrees alone do not explain
     (Rephetio's ``delta_auroc``). Pairs: every positive and ``n_negatives`` sampled others.
     """
-    paths = [hetnet.parse(m) for m in metapaths]
+    damping = check_damping(damping)
+    seed = check_number("seed", seed, low=0, integer=True)
+    if n_negatives is not None:
+        n_negatives = check_number("n_negatives", n_negatives, low=1, integer=True)
+    paths = [hetnet.parse(m) for m in ([metapaths] if isinstance(metapaths, str) else metapaths)]
     if not paths:
         raise InputError("no metapaths given")
     source, target = paths[0].source, paths[0].target

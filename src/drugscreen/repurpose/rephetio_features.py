@@ -26,6 +26,7 @@ from drugscreen.network.hetnet import Hetnet
 from drugscreen.network.metagraph import Metapath
 from drugscreen.network.permute import permute_edges
 from drugscreen.repurpose.dwpc import dwpc_features
+from drugscreen.validate import check_number
 
 #: The prior is clipped to [PRIOR_FLOOR, 1 - PRIOR_FLOOR] before its logit (never-treated degrees give 0).
 PRIOR_FLOOR = 1e-5
@@ -43,6 +44,9 @@ def degree_prior(
     (compound degree, disease degree) combination, divides the edges it received by the
     number of pairs with it and by ``n_permutations``.
     """
+    n_permutations = check_number("n_permutations", n_permutations, low=1, integer=True)
+    multiplier = check_number("multiplier", multiplier, low=0)
+    seed = check_number("seed", seed, low=0, integer=True)
     treats = sparse.csr_array(treats)
     deg_rows = np.asarray(treats.sum(axis=1)).ravel().astype(np.int64)
     deg_cols = np.asarray(treats.sum(axis=0)).ravel().astype(np.int64)

@@ -33,7 +33,6 @@ Keiser MJ et al. Relating protein pharmacology by ligand chemistry. Nat Biotechn
 from __future__ import annotations
 
 import logging
-import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -59,7 +58,8 @@ from drugscreen.repurpose.sea_inputs import (
     _queries,
     _report,
     _set_notes,
-    _whole,
+    check_filters,
+    check_threshold,
 )
 from drugscreen.repurpose.sea_scoring import TargetSets, _objects, query_chunks, result_table
 from drugscreen.repurpose.sea_threshold import threshold_scan
@@ -155,6 +155,14 @@ class SEA:
         self.progress = progress
 
     # ------------------------------------------------------------------ fitting
+    def check_params(self) -> SEA:
+        """Check the settings (one-line :class:`InputError` naming a wrong one); :meth:`fit`
+        does this first. Returns ``self``."""
+        _check_params(
+            self.threshold, self.n_background, self.block_bytes, self.seed, self.spec, self.query_sizes
+        )
+        return self
+
     def fit(self, background: Iterable[str] | None = None) -> SEA:
         """Fingerprint the ligands and fit the random-set background (once).
 
@@ -182,9 +190,7 @@ class SEA:
 
     def _prepare(self, background: Iterable[str] | None) -> tuple[FingerprintArray, list[int], list[int]]:
         """Ligand fingerprints and membership; the background pool and its size grids."""
-        _check_params(
-            self.threshold, self.n_background, self.block_bytes, self.seed, self.spec, self.query_sizes
-        )
+        self.check_params()
         self.spec_ = self.spec or FingerprintSpec()
         fps, ligand_ids, targets, empty, membership, errors = _ligand_index(
             self.ligand_sets, self.spec_, self.n_jobs, self.progress
@@ -308,11 +314,7 @@ class SEA:
         from tqdm.auto import tqdm
 
         bg = self._fitted()
-        _whole("top_k", top_k, 1, optional=True)
-        if max_e_value is not None and (
-            isinstance(max_e_value, bool) or not isinstance(max_e_value, numbers.Real) or not max_e_value >= 0
-        ):
-            raise InputError(f"max_e_value must be a number >= 0, got {max_e_value!r}")
+        max_e_value, top_k = check_filters(max_e_value, top_k)
         excluded = _exclusions(exclude, names, self_ids)
         fps, ok, reasons = _fingerprints(
             [m for g in members for m in g], self.spec_, self.n_jobs, self.progress
@@ -339,7 +341,14 @@ class SEA:
             bar.update(s1 - s0)
         bar.close()
         bad = np.flatnonzero(n_valid == 0)
-        frames.append(pd.DataFrame({"_set": bad, "_target": -1, "n_ligands": 0, "n_query": 0}))
+        missing = np.full(len(bad), np.nan)
+        # every column, so that a call whose queries are all unusable still gives the full table
+        frames.append(
+            pd.DataFrame(
+                {"_set": bad, "_target": -1, "raw_score": missing, "z": missing, "p_value": missing}
+                | {"e_value": missing, "n_ligands": 0, "max_tc": missing, "n_query": 0}
+            )
+        )
         table = pd.concat(frames, ignore_index=True).sort_values("_set", kind="stable", ignore_index=True)
         at = table.pop("_set").to_numpy(dtype=np.int64)
         table.insert(0, "query", _objects(names)[at])
@@ -382,6 +391,11 @@ def choose_threshold(
         threshold of the smallest chi2. Too low a threshold makes the z-scores normal
         (``ks_normal < ks``), too high a one makes them lumpy (few pairs pass).
     """
+    if isinstance(thresholds, str) or not isinstance(thresholds, Iterable):
+        raise InputError(f"thresholds must be a list of numbers in (0, 1], got {thresholds!r}")
+    thresholds = [check_threshold(t) for t in thresholds]
+    if not thresholds:
+        raise InputError("thresholds: give at least one threshold")
     model = SEA(ligand_sets, threshold=min(thresholds), **params)
     pool, sizes_a, sizes_b = model._prepare(background)
     table = threshold_scan(

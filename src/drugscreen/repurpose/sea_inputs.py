@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
@@ -22,6 +21,7 @@ from drugscreen.chem.fingerprints import FingerprintArray, iter_fingerprint_chun
 from drugscreen.chem.io import RawRecord
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import InputError
+from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -222,29 +222,32 @@ def _check_params(
     threshold: Any, n_background: Any, block_bytes: Any, seed: Any, spec: Any, query_sizes: Any
 ) -> None:
     """Check :class:`~drugscreen.repurpose.sea.SEA`'s parameters (:class:`InputError` if wrong)."""
-    t = threshold
-    if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0.0 < float(t) <= 1.0:
-        raise InputError(f"threshold must be a number in (0, 1], got {t!r}")
-    for name, value, low in (
-        ("n_background", n_background, 1),
-        ("block_bytes", block_bytes, 1),
-        ("seed", seed, 0),
-    ):
-        _whole(name, value, low)
+    check_threshold(threshold)
+    check_number("n_background", n_background, low=1, integer=True)
+    check_number("block_bytes", block_bytes, low=1, integer=True)
+    check_number("seed", seed, low=0, integer=True)
     if spec is not None and not isinstance(spec, FingerprintSpec):
         raise InputError(f"spec must be a FingerprintSpec, got {type(spec).__name__}")
     if query_sizes is not None:
+        if isinstance(query_sizes, str) or not isinstance(query_sizes, Iterable):
+            raise InputError(f"query_sizes must be a list of set sizes, got {query_sizes!r}")
         if len(list(query_sizes)) == 0:
             raise InputError("query_sizes must name at least one set size")
         for size in query_sizes:
-            _whole("query_sizes", size, 1)
+            check_number("query_sizes", size, low=1, integer=True)
 
 
-def _whole(name: str, value: Any, low: int, optional: bool = False) -> None:
-    if optional and value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise InputError(f"{name} must be a whole number >= {low}, got {value!r}")
+def check_threshold(threshold: Any) -> float:
+    """SEA's Tanimoto threshold: a number in (0, 1] (else an :class:`InputError`)."""
+    return float(check_number("threshold", threshold, low=0, high=1, low_open=True))
+
+
+def check_filters(max_e_value: Any, top_k: Any) -> tuple[float | None, int | None]:
+    """``max_e_value`` (None or a number >= 0) and ``top_k`` (None or a whole number >= 1) of
+    :meth:`~drugscreen.repurpose.sea.SEA.predict`, checked."""
+    e = None if max_e_value is None else float(check_number("max_e_value", max_e_value, low=0))
+    k = None if top_k is None else int(check_number("top_k", top_k, low=1, integer=True))
+    return e, k
 
 
 def _set_notes(

@@ -24,6 +24,7 @@ from drugscreen.repurpose.sea_background import (
     pair_scores,
 )
 from drugscreen.similarity.matrix import similarity_matrix
+from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -39,6 +40,7 @@ def evd_fit(z: npt.ArrayLike, bins: int = 20) -> dict[str, float]:
     """
     from scipy import stats
 
+    bins = check_number("bins", bins, low=1, integer=True)
     z = np.asarray(z, dtype=np.float64)
     dist = stats.gumbel_r(loc=-EULER_GAMMA * EVD_SCALE, scale=EVD_SCALE)
     edges = dist.ppf(np.linspace(0.0, 1.0, bins + 1)[1:-1])

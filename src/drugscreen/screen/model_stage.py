@@ -44,7 +44,8 @@ class PredictionStage:
         keep_max: float | None = None,
         prefix: str = "pred_",
     ):
-        from drugscreen.models.store import load, model_digest
+        from drugscreen.models.loading import load
+        from drugscreen.models.store import model_digest
 
         self.model = load(model) if isinstance(model, str | os.PathLike) else model
         names = self.model.targets_.names

@@ -100,7 +100,8 @@ def predict_library(
     -------
     PredictResult
     """
-    from drugscreen.models.store import load, model_digest
+    from drugscreen.models.loading import load
+    from drugscreen.models.store import model_digest
 
     out = check_output_file(output, what="predictions file")
     if not out.name.endswith(OUTPUT_SUFFIXES):

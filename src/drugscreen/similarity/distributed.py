@@ -2,7 +2,7 @@
 
 The unit of distribution is a shard of a database (or a block of columns of a matrix, or a
 chunk of input records): one task each, running the same CPU or CUDA kernel as a local search,
-then merged on the client exactly (:func:`drugscreen.similarity.dispatch.merge_hits`): threshold
+then merged on the client exactly (:func:`drugscreen.similarity.hits.merge_hits`): threshold
 hits are concatenated, top-k lists merged by score descending then row ascending -- the rule
 every search follows -- and fused scores merge the same way because a row's fused score does not
 depend on the other rows. The results are therefore identical to a search in one process.
@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,14 +45,26 @@ from drugscreen.chem.fingerprints import (
 from drugscreen.chem.io import RawRecord
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import InputError
-from drugscreen.similarity.dispatch import Arrays, merge_hits, run_search
+from drugscreen.similarity.dispatch import run_search
+from drugscreen.similarity.hits import Arrays, merge_hits
 from drugscreen.similarity.manifest import load_segment
 from drugscreen.similarity.params import SearchParams
 from drugscreen.similarity.segment import Segment
 
 if TYPE_CHECKING:
     from drugscreen.chem.prepare import MolPreparation
-    from drugscreen.similarity.db import FingerprintDB
+
+
+class DatabaseLike(Protocol):
+    """What a distributed search reads of a database (a Protocol: the database module imports
+    this one, through the build, so this one does not import it)."""
+
+    path: Path
+    spec: FingerprintSpec
+    manifest: dict[str, Any]
+
+    def segments(self) -> list[Segment]: ...
+
 
 #: A matrix is split into at least this many column blocks per worker thread (load balance:
 #: blocks differ in cost, since hits cluster in popcount) ...
@@ -107,7 +119,7 @@ def _search_shard(
 
 
 def search_shards(
-    db: FingerprintDB,
+    db: DatabaseLike,
     queries: FingerprintArray,
     params: SearchParams,
     client: Any,

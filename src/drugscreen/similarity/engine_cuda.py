@@ -49,8 +49,8 @@ from drugscreen.backends.cuda import (
 )
 from drugscreen.chem.fingerprints import FingerprintArray
 from drugscreen.errors import SpecError
-from drugscreen.similarity.dispatch import merge_hits
 from drugscreen.similarity.engine import Hits, popcount_bounds, row_range
+from drugscreen.similarity.hits import merge_hits
 from drugscreen.similarity.params import SearchParams
 from drugscreen.similarity.segment import Segment
 

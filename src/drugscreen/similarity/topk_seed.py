@@ -16,14 +16,21 @@ floors:
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from drugscreen.similarity.segment import Segment
 
-if TYPE_CHECKING:
-    from drugscreen.similarity.engine import QueryBlock
+
+class QueryBlock(Protocol):
+    """What a seed needs of the engine's query block (a Protocol: the engine imports this
+    module, so this module does not import the engine)."""
+
+    n: int
+
+    def score(self, seg: Segment, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray: ...
+
 
 #: Rows scored for the seed (spread over all segments in popcount order), in runs of this many.
 SAMPLE_ROWS = 16_384
