@@ -97,3 +97,16 @@ def test_tty_detection_survives_a_closed_stream(monkeypatch):
     closed.close()
     monkeypatch.setattr(sys, "stderr", closed)
     assert progress._interactive() in (False, True)  # no exception
+
+
+def test_every_progress_display_goes_through_the_helper():
+    """13 call sites each made their own bar; now one helper decides (a new one must use it)."""
+    from pathlib import Path
+
+    src = Path(progress.__file__).resolve().parents[1]
+    direct = [
+        str(p.relative_to(src))
+        for p in sorted(src.rglob("*.py"))
+        if p.name != "progress.py" and "tqdm" in p.read_text()
+    ]
+    assert direct == []

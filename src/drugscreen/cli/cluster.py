@@ -6,7 +6,7 @@ import argparse
 import logging
 from typing import Any
 
-from drugscreen.cli.options import add_jobs
+from drugscreen.cli.options import add_jobs, number
 
 logger = logging.getLogger("drugscreen")
 
@@ -22,7 +22,9 @@ def register(sub: Any) -> None:
         "Writes a table row, id, cluster, is_centroid.",
     )
     cluster.add_argument("database", help="database directory")
-    cluster.add_argument("--cutoff", type=float, default=0.35, help="distance cut-off, 1 - similarity [0.35]")
+    cluster.add_argument(
+        "--cutoff", type=number, default=0.35, help="distance cut-off, 1 - similarity [0.35]"
+    )
     cluster.add_argument(
         "--method", choices=("butina", "sphere"), default="butina", help="algorithm [butina]"
     )

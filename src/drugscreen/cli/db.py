@@ -12,6 +12,7 @@ from drugscreen.cli.options import (
     add_prepare_args,
     add_spec_args,
     log_report,
+    number,
     reader_kwargs,
     spec_from_args,
     standardize_from_args,
@@ -37,7 +38,7 @@ def register(sub: Any) -> None:
         "input", help="molecules: .smi, .csv, .tsv, .sdf(.gz) or .parquet; '-' reads standard input"
     )
     build.add_argument("database", help="database directory to create")
-    build.add_argument("--shard-size", type=int, default=250_000, help="rows per shard [250000]")
+    build.add_argument("--shard-size", type=number, default=250_000, help="rows per shard [250000]")
     build.add_argument("--overwrite", action="store_true", help="replace an existing database")
     add_spec_args(build)
     add_prepare_args(build)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger("drugscreen")
@@ -16,12 +18,12 @@ def add_spec_args(p: argparse.ArgumentParser) -> None:
         default="morgan",
         help="morgan (ECFP), feature-morgan (FCFP), rdkit, atom-pair, torsion, maccs [morgan]",
     )
-    g.add_argument("--radius", type=int, default=2, help="Morgan radius [2]")
-    g.add_argument("--nbits", type=int, default=2048, help="fingerprint length [2048]")
+    g.add_argument("--radius", type=number, default=2, help="Morgan radius [2]")
+    g.add_argument("--nbits", type=number, default=2048, help="fingerprint length [2048]")
     g.add_argument("--counts", action="store_true", help="count fingerprints instead of bits")
     g.add_argument("--chirality", action="store_true", help="include chirality")
-    g.add_argument("--min-path", type=int, default=1, help="RDKit path fingerprint: shortest path [1]")
-    g.add_argument("--max-path", type=int, default=7, help="RDKit path fingerprint: longest path [7]")
+    g.add_argument("--min-path", type=number, default=1, help="RDKit path fingerprint: shortest path [1]")
+    g.add_argument("--max-path", type=number, default=7, help="RDKit path fingerprint: longest path [7]")
 
 
 def add_input_args(p: argparse.ArgumentParser) -> None:
@@ -40,8 +42,9 @@ def add_input_args(p: argparse.ArgumentParser) -> None:
 
 
 def add_jobs(p: argparse.ArgumentParser) -> None:
+    # parsed as any number (or text) so that the API's check gives the one-line error
     p.add_argument(
-        "-j", "--jobs", type=int, default=-1, help="processes/threads to use (-1 = all cores) [-1]"
+        "-j", "--jobs", type=number, default=-1, help="processes/threads to use (-1 = all cores) [-1]"
     )
 
 
@@ -102,3 +105,38 @@ def standardize_from_args(args: argparse.Namespace) -> Any:
     if args.standardize:
         return "default+tautomer" if args.tautomer else "default"
     return ["tautomer"] if args.tautomer else False
+
+
+def number(text: str) -> int | float | str:
+    """A numeric option as parsed: an int, else a float (``nan``, ``inf`` included), else the text.
+
+    The command line only parses: the API checks the value (``check_number``) and refuses a
+    bad one, ``x`` or ``-1`` or ``nan`` alike, with the same one-line error as from Python.
+    """
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def output_path(path: str | os.PathLike[str], what: str = "output") -> Path:
+    """One required output table, checked as by :func:`output_paths`."""
+    from drugscreen.errors import InputError
+
+    (checked,) = output_paths((path, what))
+    if checked is None:
+        raise InputError(f"{what}: give a file name")
+    return checked
+
+
+def output_paths(*outputs: tuple[str | os.PathLike[str] | None, str]) -> list[Path | None]:
+    """The output tables, ``~`` expanded and checked before any work: a name that is not
+    ``.csv``, ``.tsv`` or ``.parquet``, a directory, an unwritable folder or two outputs naming
+    one file are one-line errors. A missing folder is fine: the writer makes it at the end."""
+    from drugscreen.validate import check_table_outputs
+
+    return check_table_outputs(*outputs)

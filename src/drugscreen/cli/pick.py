@@ -6,7 +6,7 @@ import argparse
 import logging
 from typing import Any
 
-from drugscreen.cli.options import add_jobs
+from drugscreen.cli.options import add_jobs, number
 
 logger = logging.getLogger("drugscreen")
 
@@ -26,16 +26,16 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     pick.add_argument("database", help="database directory")
-    pick.add_argument("-n", "--n-picks", type=int, help="number of picks (maxmin: required)")
+    pick.add_argument("-n", "--n-picks", type=number, help="number of picks (maxmin: required)")
     pick.add_argument("--method", choices=("maxmin", "leader"), default="maxmin", help="picker [maxmin]")
     pick.add_argument(
         "--seed",
-        type=int,
+        type=number,
         help="seed of the random first pick, 0 to 2147483647 (RDKit's seed); default random",
     )
     pick.add_argument(
         "--threshold",
-        type=float,
+        type=number,
         help="distance: leader picks lie farther apart than this (required); maxmin stops before "
         "a pick this close",
     )

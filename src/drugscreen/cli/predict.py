@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from drugscreen.cli.options import add_input_args, reader_kwargs
+from drugscreen.cli.options import add_input_args, number, reader_kwargs
 
 
 def register(sub: Any) -> None:
@@ -21,7 +21,9 @@ def register(sub: Any) -> None:
     p.add_argument("model", help="model directory")
     p.add_argument("library", help="library file: .smi, .csv, .tsv, .sdf (optionally .gz) or .parquet")
     p.add_argument("-o", "--output", required=True, help="predictions file (.parquet or .csv)")
-    p.add_argument("--chunk-size", type=int, default=100_000, help="records per checkpointed chunk [100000]")
+    p.add_argument(
+        "--chunk-size", type=number, default=100_000, help="records per checkpointed chunk [100000]"
+    )
     p.add_argument(
         "--device",
         default="auto",
@@ -29,7 +31,9 @@ def register(sub: Any) -> None:
         help="where the model runs: a GPU when there is one [auto]",
     )
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT (or another job's parts)")
-    p.add_argument("-j", "--jobs", type=int, default=-1, help="featurising processes (-1 = all cores) [-1]")
+    p.add_argument(
+        "-j", "--jobs", type=number, default=-1, help="featurising processes (-1 = all cores) [-1]"
+    )
     add_input_args(p)
     p.set_defaults(handler=run)
 
@@ -37,9 +41,10 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from drugscreen.models.loading import load
     from drugscreen.screen.predict import predict_library
+    from drugscreen.validate import check_n_jobs
 
     model = load(args.model, device=args.device)
-    model.set_params(n_jobs=args.jobs)
+    model.set_params(n_jobs=check_n_jobs(args.jobs))
     result = predict_library(
         model,
         args.library,

@@ -4,55 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
-from drugscreen.cli.options import add_jobs
+from drugscreen.cli.options import add_jobs, number, output_path
 
 logger = logging.getLogger("drugscreen")
-
-
-def number(text: str) -> int | float | str:
-    """A numeric option as parsed: an int, else a float (``nan``, ``inf`` included), else the text.
-
-    The command line only parses: the API checks the value (``check_number``) and refuses a
-    bad one, ``x`` or ``-1`` or ``nan`` alike, with the same one-line error as from Python.
-    """
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def output_path(path: str | os.PathLike[str], what: str = "output") -> Path:
-    """One required output table, checked as by :func:`output_paths`."""
-    from drugscreen.errors import InputError
-
-    (checked,) = output_paths((path, what))
-    if checked is None:
-        raise InputError(f"{what}: give a file name")
-    return checked
-
-
-def output_paths(*outputs: tuple[str | os.PathLike[str] | None, str]) -> list[Path | None]:
-    """The output tables, ``~`` expanded and checked before any work: a name that is not
-    ``.csv``, ``.tsv`` or ``.parquet``, a directory, an unwritable folder or two outputs naming
-    one file are one-line errors. A missing folder is made, as the writer would at the end."""
-    from drugscreen.validate import TABLE_SUFFIXES, check_table_outputs, user_path
-
-    for path, _ in outputs:
-        if path is None:
-            continue
-        target = user_path(path)
-        is_table = target.name.lower().rsplit(".", 1)[-1] in TABLE_SUFFIXES
-        if is_table and not target.parent.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-    return check_table_outputs(*outputs)
 
 
 def register(sub: Any) -> None:

@@ -11,7 +11,7 @@ import argparse
 import logging
 from typing import Any
 
-from drugscreen.cli.proximity import number, output_path, output_paths
+from drugscreen.cli.options import number, output_path, output_paths
 
 logger = logging.getLogger("drugscreen")
 

@@ -11,6 +11,7 @@ from drugscreen.cli.options import (
     add_jobs,
     add_prepare_args,
     add_spec_args,
+    number,
     reader_kwargs,
     spec_from_args,
     standardize_from_args,
@@ -35,8 +36,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--query", action="append", default=[], metavar="SMILES", help="a query SMILES (repeatable)"
     )
-    p.add_argument("-t", "--threshold", type=float, help="keep hits scoring at least this (0-1)")
-    p.add_argument("-k", "--top-k", type=int, help="keep the best k hits per query over the whole library")
+    p.add_argument("-t", "--threshold", type=number, help="keep hits scoring at least this (0-1)")
+    p.add_argument("-k", "--top-k", type=number, help="keep the best k hits per query over the whole library")
     p.add_argument(
         "-m",
         "--metric",
@@ -44,10 +45,12 @@ def register(sub: Any) -> None:
         choices=["tanimoto", "dice", "cosine", "tversky"],
         help="[tanimoto]",
     )
-    p.add_argument("--alpha", type=float, default=0.5, help="Tversky weight of the query [0.5]")
-    p.add_argument("--beta", type=float, default=0.5, help="Tversky weight of the library molecule [0.5]")
+    p.add_argument("--alpha", type=number, default=0.5, help="Tversky weight of the query [0.5]")
+    p.add_argument("--beta", type=number, default=0.5, help="Tversky weight of the library molecule [0.5]")
     p.add_argument("-o", "--out-dir", required=True, help="job directory (created; reused to resume)")
-    p.add_argument("--chunk-size", type=int, default=100_000, help="records per checkpointed chunk [100000]")
+    p.add_argument(
+        "--chunk-size", type=number, default=100_000, help="records per checkpointed chunk [100000]"
+    )
     p.add_argument(
         "--device", default="cpu", choices=["cpu", "cuda", "auto"], help="where the search runs [cpu]"
     )
@@ -58,8 +61,8 @@ def register(sub: Any) -> None:
     g.add_argument(
         "--model", metavar="MODEL_DIR", help="add this model's predictions (pred_<task>) to every hit"
     )
-    g.add_argument("--keep-min", type=float, help="screen only molecules predicted at least this")
-    g.add_argument("--keep-max", type=float, help="screen only molecules predicted at most this")
+    g.add_argument("--keep-min", type=number, help="screen only molecules predicted at least this")
+    g.add_argument("--keep-max", type=number, help="screen only molecules predicted at most this")
     add_spec_args(p)
     add_input_args(p)
     add_prepare_args(p)

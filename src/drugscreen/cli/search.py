@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Any
 
-from drugscreen.cli.options import add_input_args, add_jobs, reader_kwargs
+from drugscreen.cli.options import add_input_args, add_jobs, number, reader_kwargs
 
 logger = logging.getLogger("drugscreen")
 
@@ -23,8 +23,8 @@ def register(sub: Any) -> None:
     search.add_argument("database", help="database directory")
     search.add_argument("smiles", nargs="*", help="query SMILES")
     search.add_argument("--queries", help="file of query molecules (.smi, .csv, .tsv, .sdf, .parquet)")
-    search.add_argument("-t", "--threshold", type=float, help="minimum similarity (0-1)")
-    search.add_argument("-k", "--top-k", type=int, help="best k hits per query")
+    search.add_argument("-t", "--threshold", type=number, help="minimum similarity (0-1)")
+    search.add_argument("-k", "--top-k", type=number, help="best k hits per query")
     search.add_argument(
         "-m",
         "--metric",
@@ -32,9 +32,9 @@ def register(sub: Any) -> None:
         choices=["tanimoto", "dice", "cosine", "tversky"],
         help="similarity metric [tanimoto]",
     )
-    search.add_argument("--alpha", type=float, default=0.5, help="Tversky weight of the query [0.5]")
+    search.add_argument("--alpha", type=number, default=0.5, help="Tversky weight of the query [0.5]")
     search.add_argument(
-        "--beta", type=float, default=0.5, help="Tversky weight of the database molecule [0.5]"
+        "--beta", type=number, default=0.5, help="Tversky weight of the database molecule [0.5]"
     )
     search.add_argument("--fusion", choices=["max", "mean"], help="group fusion: one score per molecule")
     search.add_argument("-o", "--output", help="write hits to .csv, .tsv or .parquet [print to stdout]")

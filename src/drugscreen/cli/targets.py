@@ -7,7 +7,7 @@ import gzip
 import logging
 from typing import Any
 
-from drugscreen.cli.proximity import number, output_paths
+from drugscreen.cli.options import number, output_paths
 
 logger = logging.getLogger("drugscreen")
 

@@ -6,6 +6,8 @@ import argparse
 import logging
 from typing import Any
 
+from drugscreen.cli.options import number
+
 logger = logging.getLogger("drugscreen")
 
 
@@ -40,21 +42,21 @@ def register(sub: Any) -> None:
     g.add_argument(
         "--sizes",
         nargs=3,
-        type=float,
+        type=number,
         default=[0.8, 0.1, 0.1],
         metavar=("TRAIN", "VAL", "TEST"),
         help="[0.8 0.1 0.1]",
     )
-    g.add_argument("--seed", type=int, default=0, help="seed of the split and the model [0]")
+    g.add_argument("--seed", type=number, default=0, help="seed of the split and the model [0]")
     m = p.add_argument_group("model (defaults: the model's own)")
-    m.add_argument("--epochs", type=int)
-    m.add_argument("--batch-size", type=int)
-    m.add_argument("--hidden-size", type=int)
-    m.add_argument("--depth", type=int)
-    m.add_argument("--dropout", type=float)
-    m.add_argument("--learning-rate", type=float)
-    m.add_argument("--patience", type=int, help="stop after this many epochs without improvement")
-    m.add_argument("--ensemble-size", type=int)
+    m.add_argument("--epochs", type=number)
+    m.add_argument("--batch-size", type=number)
+    m.add_argument("--hidden-size", type=number)
+    m.add_argument("--depth", type=number)
+    m.add_argument("--dropout", type=number)
+    m.add_argument("--learning-rate", type=number)
+    m.add_argument("--patience", type=number, help="stop after this many epochs without improvement")
+    m.add_argument("--ensemble-size", type=number)
     m.add_argument("--uncertainty", choices=["ensemble", "mve", "dropout"])
     m.add_argument(
         "--descriptors",
@@ -64,7 +66,9 @@ def register(sub: Any) -> None:
     m.add_argument("--class-weight", choices=["balanced"])
     m.add_argument("--device", choices=["cpu", "cuda", "auto"])
     p.add_argument("--overwrite", action="store_true", help="replace MODEL_DIR if it exists")
-    p.add_argument("-j", "--jobs", type=int, default=-1, help="featurising processes (-1 = all cores) [-1]")
+    p.add_argument(
+        "-j", "--jobs", type=number, default=-1, help="featurising processes (-1 = all cores) [-1]"
+    )
     p.set_defaults(handler=run)
 
 

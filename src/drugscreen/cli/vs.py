@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Any
 
-from drugscreen.cli.options import add_jobs
+from drugscreen.cli.options import add_jobs, number
 
 logger = logging.getLogger("drugscreen")
 
@@ -43,13 +43,13 @@ def register(sub: Any) -> None:
     vs.add_argument("--smiles-column", default="smiles", help="column of SMILES [smiles]")
     vs.add_argument("--active-column", default="active", help="column of 0/1 activity [active]")
     vs.add_argument("--id-column", help="column of molecule ids [row numbers]")
-    vs.add_argument("--queries", type=int, default=5, help="query actives per draw [5]")
-    vs.add_argument("--repeats", type=int, default=50, help="draws per target [50]")
+    vs.add_argument("--queries", type=number, default=5, help="query actives per draw [5]")
+    vs.add_argument("--repeats", type=number, default=50, help="draws per target [50]")
     vs.add_argument("--fusion", choices=("max", "mean"), default="max", help="similarity fusion [max]")
     vs.add_argument(
         "--metrics", default=",".join(DEFAULT_METRICS), help=f"comma-separated [{','.join(DEFAULT_METRICS)}]"
     )
-    vs.add_argument("--seed", type=int, default=0, help="seed of the draws [0]")
+    vs.add_argument("--seed", type=number, default=0, help="seed of the draws [0]")
     vs.add_argument(
         "--ties",
         choices=("stable", "pessimistic", "optimistic"),

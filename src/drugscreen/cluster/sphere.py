@@ -161,6 +161,6 @@ def _assign(
 def _progress(total: int, enabled: bool) -> Any:
     if not enabled or total == 0:
         return None
-    from tqdm.auto import tqdm
+    from drugscreen.backends.progress import progress_bar
 
-    return tqdm(total=total, desc="sphere exclusion", unit=" mol")
+    return progress_bar(total=total, desc="sphere exclusion", unit=" mol")

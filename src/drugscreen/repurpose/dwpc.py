@@ -24,8 +24,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 from scipy import sparse as sp
-from tqdm.auto import tqdm
 
+from drugscreen.backends.progress import progress_bar
 from drugscreen.errors import InputError
 from drugscreen.network.hetnet import Hetnet
 from drugscreen.network.metagraph import Metapath, Step
@@ -160,7 +160,7 @@ def dwpc_features(
     shape = (len(hetnet.node_ids(paths[0].source)), len(hetnet.node_ids(paths[0].target)))
     out: np.ndarray = np.empty((*shape, len(paths)), dtype=out_dtype or dtype)
     weights: dict[tuple[str, bool], sp.csr_array] = {}
-    for j, path in enumerate(tqdm(paths, desc="DWPC", unit="metapath", disable=not progress)):
+    for j, path in enumerate(progress_bar(paths, desc="DWPC", unit="metapath", enabled=progress)):
         matrices = []
         for step in path.steps:
             key = (step.metaedge.abbreviation, step.forward)

@@ -117,9 +117,8 @@ def proximity(
     >>> float(table.loc[0, "d"])
     2.0
     """
-    from tqdm.auto import tqdm
-
     from drugscreen.backends.parallel import numba_threads
+    from drugscreen.backends.progress import progress_bar
 
     if not isinstance(net, Interactome):
         raise InputError(f"proximity needs an Interactome, got {type(net).__name__}")
@@ -161,8 +160,8 @@ def proximity(
         pa = drugs.profile[drug_of[scored]]
         pb = diseases.profile[disease_of[scored]]
         starts = range(0, n_random if len(scored) else 0, width)
-        bar = tqdm(
-            total=n_random, unit=" draws", desc="proximity", disable=not (progress and len(starts) > 1)
+        bar = progress_bar(
+            total=n_random, unit=" draws", desc="proximity", enabled=progress and len(starts) > 1
         )
         for start in starts:
             stop = min(start + width, n_random)

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.metrics import average_precision_score, roc_auc_score
-from tqdm.auto import tqdm
 
+from drugscreen.backends.progress import progress_bar
 from drugscreen.errors import InputError
 from drugscreen.network.hetnet import Hetnet
 from drugscreen.network.metagraph import Metapath
@@ -126,7 +126,7 @@ def cross_validate(
         raise InputError(f"{int(positive.sum())} positives cannot fill {n_folds} folds")
     distance = network_distance(hetnet, source, target) if with_baselines else None
     metrics, held_out = [], []
-    for k in tqdm(range(n_folds), desc="CV folds", disable=not progress):
+    for k in progress_bar(range(n_folds), desc="CV folds", enabled=progress):
         test = rows[fold == k]
         train = rows[fold != k]
         reduced = _without_pairs(hetnet, treats, test[y.ravel()[test]], raw.shape[:2])

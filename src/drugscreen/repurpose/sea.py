@@ -311,7 +311,7 @@ class SEA:
         top_k: int | None,
         sets: bool,
     ) -> pd.DataFrame:
-        from tqdm.auto import tqdm
+        from drugscreen.backends.progress import progress_bar
 
         bg = self._fitted()
         max_e_value, top_k = check_filters(max_e_value, top_k)
@@ -331,8 +331,8 @@ class SEA:
             logger.info("SEA: %d excluded id(s) are not ligands of any target (nothing to remove)", unknown)
         rows = self._sets.block_rows(self.block_bytes)
         chunks = query_chunks(n_valid[good], rows)
-        bar = tqdm(
-            total=len(good), unit=" queries", desc="SEA", disable=not (self.progress and len(chunks) > 1)
+        bar = progress_bar(
+            total=len(good), unit=" queries", desc="SEA", enabled=self.progress and len(chunks) > 1
         )
         frames = []
         for s0, s1 in chunks:

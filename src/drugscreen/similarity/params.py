@@ -33,7 +33,7 @@ class SearchParams:
             value = getattr(self, name)
             if value is None and name == "threshold":
                 continue
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
                 raise InputError(f"{name} must be a number between 0 and 1, got {value!r}")
         if not isinstance(self.metric, str) or self.metric not in METRICS:
             raise DrugscreenError(f"unknown metric {self.metric!r}; choose one of {', '.join(METRICS)}")

@@ -25,6 +25,7 @@ from drugscreen.chem.multispec import fingerprint_specs
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import InputError
 from drugscreen.similarity.matrix import bulk_similarity
+from drugscreen.validate import check_number
 from drugscreen.vs.data import load_benchmark
 from drugscreen.vs.metrics import TIES, ranked_bedroc, ranked_enrichment, ranked_labels, ranked_rie
 
@@ -180,6 +181,7 @@ def evaluate(
     functions = [_metric_function(name) for name in metric_names]  # fail on a typo before any work
     _check_count("n_queries", n_queries)
     _check_count("repeats", repeats)
+    check_number("seed", seed, low=0, integer=True)
     if fusion not in FUSIONS:
         raise InputError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
     if ties not in TIES:
