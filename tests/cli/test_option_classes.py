@@ -1,5 +1,5 @@
 """Issue 21, classes "numeric options" and "outputs", across every command. Every numeric option
-which refuses a bad value (text, NaN, a fraction where a count is meant) with one line naming
+of every command reaches the API, which refuses a bad value (text, NaN, a fraction where a count is meant) with one line naming
 it; never a traceback, never argparse's usage dump. A new option is covered automatically: the
 test enumerates the parser."""
 
