@@ -133,6 +133,34 @@ MUTATIONS = [
         '            uncounted = int(match["chunk"]) >= done - 1 or',
         ("tests/screen/test_pipeline.py",),
     ),
+    Mutation(
+        "degree-bin-short-last-bin-kept",
+        "src/drugscreen/network/randomize.py",
+        "    if filled and current > 0:  # a short last bin joins the previous one",
+        "    if False:  # a short last bin joins the previous one",
+        ("tests/repurpose/test_proximity.py", "-k", "degree_bins"),
+    ),
+    Mutation(
+        "xswap-allows-self-loops",
+        "kernels/graph_cpu.py",
+        "        if same_kind and (a == d or c == b):\n            continue",
+        "        if False:\n            continue",
+        ("tests/network/test_permute.py",),
+    ),
+    Mutation(
+        "loewe-inverse-wrong-exponent",
+        "src/drugscreen/combos/hill.py",
+        "            out = self.ec50 * (r / (1.0 - r)) ** (1.0 / self.hill)",
+        "            out = self.ec50 * (r / (1.0 - r)) ** self.hill",
+        ("tests/combos/test_synergy.py",),
+    ),
+    Mutation(
+        "sea-e-value-not-multiplied",
+        "src/drugscreen/repurpose/sea_scoring.py",
+        "    e = p * compared.sum(axis=1)[s]",
+        "    e = p",
+        ("tests/repurpose/test_sea.py",),
+    ),
 ]
 
 
