@@ -78,9 +78,9 @@ MUTATIONS = [
     ),
     Mutation(
         "build-in-place",
-        "src/drugscreen/similarity/db.py",
-        'tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"\n            tmp.mkdir()',
-        "tmp = path\n            tmp.mkdir(exist_ok=True)",
+        "src/drugscreen/similarity/writes.py",
+        'tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"\n        tmp.mkdir()',
+        "tmp = path\n        tmp.mkdir(exist_ok=True)",
         ("tests/similarity/test_db_reliability.py", "-k", "sigkill and fresh"),
     ),
     Mutation(

@@ -107,7 +107,7 @@ def test_empty_or_damaged_bookkeeping_names_the_file(tmp_path, library, monkeypa
 
 
 def test_parts_are_fsynced_before_the_checkpoint_counts_them(tmp_path, library, monkeypatch):
-    import drugscreen.chem.io as chem_io
+    import drugscreen.chem.tables as chem_io
     from drugscreen.screen import job
 
     events: list[str] = []

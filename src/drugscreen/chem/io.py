@@ -1,4 +1,5 @@
-"""Molecule readers with per-record error capture, and the safe table writer.
+"""Molecule readers with per-record error capture (the safe table writer is re-exported from
+:mod:`drugscreen.chem.tables`; the record type lives in :mod:`drugscreen.chem.records`).
 
 Every reader yields one record per input record -- including the bad ones -- so that a job
 can report exactly which line failed and why, and never silently shrinks.
@@ -15,14 +16,14 @@ import csv
 import gzip
 import io
 import os
-import re
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from drugscreen.chem.records import RawRecord, clean_id, escaped, text_error
+from drugscreen.chem.tables import write_table as write_table  # re-exported (its old home)
 from drugscreen.errors import InputError
 from drugscreen.validate import user_path
 
@@ -31,11 +32,6 @@ FORMATS = ("smi", "csv", "tsv", "sdf", "parquet")
 _CHUNK_ROWS = 50_000
 #: ``source`` that means standard input (a pipeline's ``... | drugscreen db build - lib.dsdb``).
 STDIN = "-"
-#: Control characters (tab, newline and carriage return excepted) and U+FFFD, which stands for
-#: bytes that were not UTF-8: no SMILES or mol block contains them; a binary file read as
-#: text does.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Longest record read as a molecule, in characters, by record kind. One valid 2-million-atom
 #: SMILES line stalled a screening job (> 240 s and 1.1 GB in one worker, on every resume);
 #: longer records become rejects with a reason. The largest drug-like and peptide SMILES are a
@@ -44,39 +40,6 @@ MAX_RECORD_CHARS = {"smiles": 20_000, "molblock": 2_000_000}
 #: Environment variable that overrides both limits (a whole number of characters).
 MAX_RECORD_ENV = "DRUGSCREEN_MAX_RECORD_CHARS"
 READ_ERRORS = (EOFError, OSError, zlib.error, csv.Error)
-
-
-@dataclass(frozen=True)
-class RawRecord:
-    """One unparsed input record.
-
-    Attributes
-    ----------
-    row : int
-        0-based record number in the source (bad records count too).
-    line : int or None
-        1-based line of the file where the record starts (None for in-memory input and Parquet).
-    id : str or None
-        Identifier from the source, if it has one.
-    text : str
-        SMILES string or MDL mol block.
-    fmt : str
-        ``"smiles"`` or ``"molblock"``.
-    error : str or None
-        Why the record is unusable before any parsing (e.g. a malformed CSV row).
-    """
-
-    row: int
-    line: int | None
-    id: str | None
-    text: str
-    fmt: str = "smiles"
-    error: str | None = None
-
-    @property
-    def where(self) -> str:
-        """Location for messages, e.g. ``row 12 (line 14)``."""
-        return f"row {self.row}" + (f" (line {self.line})" if self.line is not None else "")
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
@@ -176,28 +139,9 @@ def _limited(records: Iterator[RawRecord], max_chars: int | None) -> Iterator[Ra
                 f"record too long: {len(record.text):,} characters (limit {limit:,}; raise it with "
                 f"max_record_chars= or {MAX_RECORD_ENV})"
             )
-            yield RawRecord(record.row, record.line, record.id, _escaped(record.text), record.fmt, error)
+            yield RawRecord(record.row, record.line, record.id, escaped(record.text), record.fmt, error)
         else:
             yield record
-
-
-def _escaped(text: str) -> str:
-    """Printable form of unusable text for the rejects file (first 80 characters)."""
-    return text[:80].encode("unicode_escape").decode("ascii")
-
-
-def _clean_id(ident: str) -> str:
-    """An id with control characters escaped (as backslash codes) so it prints and stores
-    safely; ids with bytes that were not UTF-8 keep U+FFFD in their place."""
-    return _escaped(ident) if _CONTROL.search(ident) else ident
-
-
-def _text_error(text: str) -> str | None:
-    """Why ``text`` cannot be a molecule record (binary bytes), or None."""
-    bad = _NOT_TEXT.search(text)
-    if bad is None:
-        return None
-    return f"not text: character {bad.group()!r} at position {bad.start()} (binary data or not UTF-8)"
 
 
 def _pick_smiles_column(columns: list[str], smiles_column: str | None, where: str) -> str:
@@ -222,10 +166,10 @@ def _iter_smi(path: Path) -> Iterator[RawRecord]:
             parts = stripped.split(None, 1)
             if lineno == 1 and parts[0].lower() in ("smiles", "smi"):
                 continue  # header line
-            ident = _clean_id(parts[1].strip()) if len(parts) > 1 else None
-            error = _text_error(parts[0])
+            ident = clean_id(parts[1].strip()) if len(parts) > 1 else None
+            error = text_error(parts[0])
             if error:  # keep binary junk out of the database's SMILES column
-                yield RawRecord(row, lineno, ident, _escaped(parts[0]), error=error)
+                yield RawRecord(row, lineno, ident, escaped(parts[0]), error=error)
             else:
                 yield RawRecord(row, lineno, ident, parts[0])
             row += 1
@@ -254,10 +198,10 @@ def _iter_table(
             if not fields:  # blank line
                 start = reader.line_num + 1
                 continue
-            ident = _clean_id(fields[id_idx]) if id_idx is not None and id_idx < len(fields) else None
-            smiles_error = _text_error(fields[smi_idx]) if smi_idx < len(fields) else None
+            ident = clean_id(fields[id_idx]) if id_idx is not None and id_idx < len(fields) else None
+            smiles_error = text_error(fields[smi_idx]) if smi_idx < len(fields) else None
             if smiles_error:
-                yield RawRecord(row, start, ident, _escaped(fields[smi_idx]), error=smiles_error)
+                yield RawRecord(row, start, ident, escaped(fields[smi_idx]), error=smiles_error)
             elif len(fields) != len(header):
                 error = f"malformed row: {len(fields)} fields, the header has {len(header)}"
                 yield RawRecord(row, start, ident, sep.join(fields), error=error)
@@ -353,7 +297,7 @@ def _iter_frame(frame: Any, smiles_column: str | None, id_column: str | None) ->
     smiles = frame[names[smi_col]].tolist()
     ids = frame[names[id_column]].tolist() if id_column is not None else [None] * len(smiles)
     for row, (smi, ident) in enumerate(zip(smiles, ids, strict=True)):
-        ident = None if _missing(ident) else _clean_id(str(ident))
+        ident = None if _missing(ident) else clean_id(str(ident))
         if isinstance(smi, str):
             yield RawRecord(row, None, ident, smi.strip())
         elif _missing(smi):
@@ -447,41 +391,3 @@ def _iter_source(
         if not isinstance(smi, str):
             raise InputError(f"in-memory input must be SMILES strings; row {row} is {type(smi).__name__}")
         yield RawRecord(row, None, None, smi.strip())
-
-
-def write_table(df: Any, path: str | os.PathLike[str], *, durable: bool = False) -> Path:
-    """Write a DataFrame to ``.csv``, ``.tsv`` or ``.parquet`` without ever leaving a partial file.
-
-    The table goes to a temporary name in the same directory and is renamed into place, so
-    readers see either the old file or the complete new one. With ``durable`` the data and the
-    rename are also flushed to the disk before returning (a checkpoint that counts the file
-    follows), so that a power cut cannot leave an empty file under the final name.
-    """
-    path = user_path(path)
-    suffix = path.name.lower().rsplit(".", 1)[-1]
-    if suffix not in ("csv", "tsv", "parquet"):
-        raise InputError(f"cannot write {str(path)!r}: use a .csv, .tsv or .parquet file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        if suffix == "parquet":
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_csv(tmp, index=False, sep="\t" if suffix == "tsv" else ",")
-        if durable:
-            _fsync(tmp)
-        os.replace(tmp, path)
-        if durable:
-            _fsync(path.parent)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -26,7 +26,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from drugscreen.chem.io import write_table
+from drugscreen.chem.tables import write_table
 from drugscreen.errors import InputError
 from drugscreen.similarity.lock import take_lock_file
 from drugscreen.similarity.manifest import sha256_file, write_json_atomic

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,32 +28,20 @@ from drugscreen.chem.prepare import preparation
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import DatabaseError, InputError
 from drugscreen.similarity.dispatch import run_search
-from drugscreen.similarity.ingest import BuildReport, ingest
-from drugscreen.similarity.lock import writer_lock
+from drugscreen.similarity.ingest import BuildReport
 from drugscreen.similarity.manifest import (
-    FORMAT_NAME,
-    FORMAT_VERSION,
-    MANIFEST,
     check_files,
-    fsync_dir,
-    is_database,
     load_segment,
     read_manifest,
-    remove_unlisted,
-    utc_now,
-    write_json_atomic,
 )
 from drugscreen.similarity.metadata import MetadataIndex
 from drugscreen.similarity.params import SearchParams
 from drugscreen.similarity.publish import (
     check_sizes,
-    input_sha256,
-    publish_generation,
-    refuse_known_input,
-    remove_stale_siblings,
 )
 from drugscreen.similarity.queries import as_fingerprints
 from drugscreen.similarity.segment import Segment
+from drugscreen.similarity.writes import write_append, write_new
 from drugscreen.validate import user_path
 
 logger = logging.getLogger("drugscreen")
@@ -175,41 +161,9 @@ class FingerprintDB:
         if spec.rdkit_version is None:
             spec = FingerprintSpec.from_dict({**spec.to_dict(), "rdkit_version": rdkit_version})
         path.parent.mkdir(parents=True, exist_ok=True)
-        with writer_lock(path):
-            if path.exists() and not overwrite:
-                raise DatabaseError(f"{path} already exists; pass overwrite=True to replace it")
-            if path.exists() and not is_database(path):
-                raise DatabaseError(
-                    f"{path} exists and is not a drugscreen database: refusing to overwrite it"
-                )
-            remove_stale_siblings(path)
-            input_sha = input_sha256(source)
-            tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-            tmp.mkdir()
-            try:
-                manifest: dict[str, Any] = {
-                    "format": FORMAT_NAME,
-                    "format_version": FORMAT_VERSION,
-                    "spec": spec.to_dict(),
-                    "n_rows": 0,
-                    "shard_size": sizes[0],
-                    "shards": [],
-                    "batches": [],
-                    "created": utc_now(),
-                }
-                report = ingest(
-                    tmp, manifest, spec, source, ids, n_jobs, *sizes, progress, reader_kwargs, prep, client
-                )
-                manifest["batches"][-1]["input_sha256"] = input_sha
-                if path.exists():
-                    publish_generation(path, tmp, manifest)
-                else:
-                    write_json_atomic(tmp / MANIFEST, manifest)
-                    os.rename(tmp, path)
-                    fsync_dir(path.parent)
-            finally:
-                if tmp.exists():
-                    shutil.rmtree(tmp, ignore_errors=True)
+        report = write_new(
+            path, spec, source, ids, n_jobs, sizes, progress, reader_kwargs, prep, client, overwrite
+        )
         db = cls.open(path)
         db.last_report = report
         return db
@@ -253,44 +207,10 @@ class FingerprintDB:
         """
         prep = preparation(standardize, filters)
         client = resolve_backend(n_jobs=n_jobs, client=client).client  # a bad client fails here
-        with writer_lock(self.path):
-            # re-read: another process may have appended to or replaced the database since open
-            manifest = read_manifest(self.path)
-            check_files(self.path, manifest, verify=True)
-            remove_unlisted(self.path, manifest)
-            spec = FingerprintSpec.from_dict(manifest["spec"])
-            sizes = check_sizes(shard_size or int(manifest.get("shard_size", 250_000)), chunk_size)
-            input_sha = input_sha256(source)
-            if not allow_duplicate_input:
-                refuse_known_input(manifest, "input_sha256", input_sha, source)
-            try:
-                report = ingest(
-                    self.path,
-                    manifest,
-                    spec,
-                    source,
-                    ids,
-                    n_jobs,
-                    *sizes,
-                    progress,
-                    reader_kwargs,
-                    prep,
-                    client,
-                )
-                batch = manifest["batches"][-1]
-                batch["input_sha256"] = input_sha
-                if not allow_duplicate_input:
-                    refuse_known_input(
-                        {"batches": manifest["batches"][:-1]},
-                        "records_sha256",
-                        batch["records_sha256"],
-                        source,
-                    )
-                write_json_atomic(self.path / MANIFEST, manifest)
-            except BaseException:
-                # shards this append wrote are listed nowhere: remove them now, not at the next write
-                remove_unlisted(self.path, read_manifest(self.path))
-                raise
+        manifest, spec, report = write_append(
+            self.path, source, ids, n_jobs, shard_size, chunk_size, progress, reader_kwargs, prep, client,
+            allow_duplicate_input,
+        )  # fmt: skip
         self.manifest = manifest
         self.spec = spec
         self._segments = None
