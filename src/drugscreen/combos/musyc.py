@@ -31,6 +31,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import least_squares
 
+from drugscreen.combos.blocks import BlockError, check_block, log_flags, prepare_blocks
 from drugscreen.errors import InputError
 from drugscreen.validate import check_number
 
@@ -280,7 +281,7 @@ def musyc(
     :func:`~drugscreen.combos.synergy`).
 
     Each block passes the data checks of :func:`~drugscreen.combos.synergy` first (see
-    :mod:`drugscreen.combos.synergy`), with the same reasons: a third drug, non-numeric or
+    ``drugscreen.combos.blocks``), with the same reasons: a third drug, non-numeric or
     negative doses, responses in another unit are refused; NaN or infinite responses are left
     out and counted in ``flag``. A block without its single-drug wells is still fitted (MuSyC
     does not need them; the synergy scores do).
@@ -300,8 +301,6 @@ def musyc(
         noticed, e.g. NaN responses left out) and ``error`` (why a block could not be fitted;
         such blocks have NaN parameters). Effects are in % inhibition.
     """
-    from drugscreen.combos.synergy import BlockError, check_block, log_flags, prepare_blocks
-
     _check_flag("fit_gamma", fit_gamma)
     table = prepare_blocks(blocks, response, columns)
     rows = []

@@ -174,7 +174,7 @@ class Rephetio(BaseEstimator):
 
     # ------------------------------------------------------------------ pieces shared with CV
     def check_params(self) -> None:
-        """Check every setting (:class:`InputError`, one line naming it, if one is wrong).
+        """Check every setting (:class:`~drugscreen.InputError`, one line naming it, if one is wrong).
 
         :meth:`fit` and :func:`~drugscreen.repurpose.cross_validate` call this before any work.
         """

@@ -156,7 +156,7 @@ class SEA:
 
     # ------------------------------------------------------------------ fitting
     def check_params(self) -> SEA:
-        """Check the settings (one-line :class:`InputError` naming a wrong one); :meth:`fit`
+        """Check the settings (one-line :class:`~drugscreen.InputError` naming a wrong one); :meth:`fit`
         does this first. Returns ``self``."""
         _check_params(
             self.threshold, self.n_background, self.block_bytes, self.seed, self.spec, self.query_sizes
