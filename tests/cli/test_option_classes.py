@@ -158,3 +158,28 @@ def test_output_in_the_way_is_refused_before_any_work_and_left_alone(tmp_path, f
         assert target.read_text() == "precious"
     else:
         assert [p.name for p in target.iterdir()] == ["keep.txt"]
+
+
+@pytest.mark.parametrize("what", ["user directory", "regular file", "symlink to a model"])
+def test_train_overwrite_never_replaces_what_is_not_a_model(tmp_path, files, capsys, what):
+    """`drugscreen train -o DIR --overwrite` deleted any directory; on a file it hid it as .NAME.old-PID."""
+    target = tmp_path / "out"
+    if what == "user directory":
+        target.mkdir()
+        (target / "notes.txt").write_text("precious")
+    elif what == "regular file":
+        target.write_text("precious")
+    else:
+        target.symlink_to(files / "model", target_is_directory=True)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    argv = ["train", f"{files}/train.csv", "--target-columns", "y", "--model", "fingerprint"]
+    assert main(["-q", *argv, "-o", str(target), "--overwrite"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(target) in err[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    if what == "user directory":
+        assert (target / "notes.txt").read_text() == "precious"
+    elif what == "regular file":
+        assert target.read_text() == "precious"
+    else:
+        assert (files / "model" / "config.json").is_file()

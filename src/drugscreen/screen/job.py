@@ -283,7 +283,10 @@ class JobDirectory:
 
 
 #: The names a job writes in ``parts/``: ``KIND-CHUNK.parquet`` and its temporary twin.
-_PART_NAME = re.compile(r"(?P<tmp>\.)?(?P<kind>[a-z]+)-(?P<chunk>\d{6})\.parquet(?(tmp)\.tmp-\d+)")
+PART_KINDS = ("hits", "rejects", "topk", "predictions")
+_PART_NAME = re.compile(
+    rf"(?P<tmp>\.)?(?P<kind>{'|'.join(PART_KINDS)})-(?P<chunk>\d{{6}})\.parquet(?(tmp)\.tmp-\d+)"
+)
 
 
 def read_json(path: Path, what: str, *, overwrite_hint: bool = False, missing_ok: bool = False) -> Any:
