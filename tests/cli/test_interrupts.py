@@ -20,8 +20,10 @@ def big_library(tmp_path_factory, demo_smiles):
 
 COMMANDS = {
     "db build": lambda lib, out: ["db", "build", str(lib), str(out / "x.dsdb"), "-j", "2"],
-    "screen": lambda lib, out: ["screen", str(lib), "--query", "CCO", "-k", "5", "-o", str(out / "job")]
-    + ["-j", "2", "--chunk-size", "2000"],
+    "screen": lambda lib, out: (
+        ["screen", str(lib), "--query", "CCO", "-k", "5", "-o", str(out / "job")]
+        + ["-j", "2", "--chunk-size", "2000"]
+    ),
     "prepare": lambda lib, out: ["prepare", str(lib), "-o", str(out / "p.csv"), "--standardize", "-j", "2"],
     "fingerprint": lambda lib, out: ["fingerprint", str(lib), "-o", str(out / "fp.parquet"), "-j", "2"],
 }

@@ -111,8 +111,8 @@ def test_parts_are_fsynced_before_the_checkpoint_counts_them(tmp_path, library, 
     from drugscreen.screen import job
 
     events: list[str] = []
-    real_fsync, real_write = chem_io._fsync, job.write_json_atomic
-    monkeypatch.setattr(chem_io, "_fsync", lambda p: (events.append(f"fsync {p.name}"), real_fsync(p)))
+    real_fsync, real_write = chem_io.fsync_path, job.write_json_atomic
+    monkeypatch.setattr(chem_io, "fsync_path", lambda p: (events.append(f"fsync {p.name}"), real_fsync(p)))
     monkeypatch.setattr(
         job, "write_json_atomic", lambda p, o: (events.append(f"write {p.name}"), real_write(p, o))
     )

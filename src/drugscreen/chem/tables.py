@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from drugscreen.durable import fsync_path
 from drugscreen.errors import InputError
 from drugscreen.validate import user_path
 
@@ -30,19 +31,11 @@ def write_table(df: Any, path: str | os.PathLike[str], *, durable: bool = False)
         else:
             df.to_csv(tmp, index=False, sep="\t" if suffix == "tsv" else ",")
         if durable:
-            _fsync(tmp)
+            fsync_path(tmp)
         os.replace(tmp, path)
         if durable:
-            _fsync(path.parent)
+            fsync_path(path.parent)
     finally:
         if tmp.exists():
             tmp.unlink()
     return path
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from drugscreen.durable import fsync_path
+
 logger = logging.getLogger("drugscreen")
 
 #: Marks the end of a distance cache written by drugscreen (after the ``.npy`` payload).
@@ -136,7 +138,7 @@ def write_distance_cache(path: Path, matrix: np.ndarray, network_digest: str) ->
         mapped = np.memmap(tmp, dtype=np.uint8, mode="r", offset=len(head), shape=(n, n)) if n else None
         os.replace(tmp, path)
         tmp = None
-        _fsync_directory(path.parent)
+        fsync_path(path.parent, best_effort=True)
     except OSError as exc:
         logger.warning("interactome: cannot write the distance cache %s (%s); not cached", path, exc)
         return None
@@ -146,17 +148,3 @@ def write_distance_cache(path: Path, matrix: np.ndarray, network_digest: str) ->
                 os.unlink(tmp)  # the temporary file made above (unlink never follows a link)
     logger.info("interactome: distances cached in %s", path)
     return matrix if mapped is None else mapped
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (best effort: not every system allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

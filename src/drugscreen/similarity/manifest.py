@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from drugscreen.chem.spec import FingerprintSpec
+from drugscreen.durable import fsync_path
 from drugscreen.errors import DatabaseError, DrugscreenError
 from drugscreen.similarity.segment import Segment
 
@@ -73,11 +74,7 @@ def write_json_atomic(path: Path, obj: Any) -> None:
 
 def fsync_dir(path: Path) -> None:
     """Make renames and new files in ``path`` durable (so a power cut cannot lose them)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_path(path)
 
 
 def fsync_file(path: Path) -> None:
