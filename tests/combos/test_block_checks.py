@@ -131,6 +131,21 @@ def test_fractions_are_refused(response):
     assert musyc(table, response=response).error.iloc[0] == reason
 
 
+def test_an_inactive_block_among_active_ones_is_scored_not_refused_as_fractions():
+    """Within ±1.5 % inhibition in one block is an inactive pair when the table's other blocks
+    are in percent; only a table that is within ±1.5 everywhere is fractions. (In viability an
+    inactive block reads about 100, never like fractions.)"""
+    active = bliss_block("active")
+    quiet = bliss_block("quiet", drug_col="C")
+    quiet["response"] = np.random.default_rng(1).uniform(-1.0, 1.0, len(quiet))
+    res = synergy(pd.concat([active, quiet], ignore_index=True))
+    assert res.errors.empty and set(res.summary.block_id) == {"active", "quiet"}
+    flags = res.summary.groupby("block_id")["flag"].agg(lambda f: " ".join(map(str, f)))
+    assert "inactive block" in flags["quiet"] and "inactive" not in flags["active"]
+    alone = synergy(quiet)  # on its own, the same block cannot be told from fractions
+    assert alone.summary.empty and "fractions rather than percent" in alone.errors.reason.iloc[0]
+
+
 def test_inhibition_far_outside_the_plausible_range_is_refused():
     table = bliss_block()
     table["response"] = 120 + 3 * table["response"]  # 120 .. 420

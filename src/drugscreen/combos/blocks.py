@@ -57,6 +57,9 @@ FALL_POINTS = 20.0
 _THIRD_DRUG = re.compile(r"(drug|compound|agent|treatment)[\s_.-]*([3-9]|third)", re.IGNORECASE)
 _THIRD_DOSE = re.compile(r"(conc|concentration|dose|dosage)([\s_.-]*\w{1,3})?", re.IGNORECASE)
 _DRUG_PREFIX, _DOSE_PREFIX = "third_drug:", "third_dose:"
+#: Column of :func:`prepare_blocks`' table: whether any response of the whole table is beyond
+#: ±FRACTION_LIMIT (then a quiet block is inactive, not given in fractions).
+_TABLE_IN_PERCENT = "__table_in_percent"
 _BLANK = {"", "na", "n/a", "nan", "none", "null", "-"}
 
 
@@ -116,6 +119,11 @@ def prepare_blocks(blocks: pd.DataFrame, response: str, columns: Mapping[str, st
         out[ours] = blocks[theirs].to_numpy()
     for col in ("conc_row", "conc_col", "response"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(np.float64)
+    given = out["response"].to_numpy()
+    finite = given[np.isfinite(given)]
+    # fractions are told apart from an inactive block by the whole table: a screen in percent
+    # has some block beyond ±FRACTION_LIMIT, one in fractions has none
+    out[_TABLE_IN_PERCENT] = bool(finite.size == 0 or np.abs(finite).max() > FRACTION_LIMIT)
     if response == "viability":
         out["response"] = 100.0 - out["response"]
     used = {mapping.get(ours, ours) for ours in COLUMNS}
@@ -162,7 +170,8 @@ def check_block(df: pd.DataFrame, response: str) -> Block:
             raise BlockError(f"response has {n_bad} NaN or infinite values and no measured well")
         flags.append(f"{n_bad} NaN or infinite responses left out")
     data = df[finite]
-    flags += _check_units(data, response)
+    in_percent = bool(df[_TABLE_IN_PERCENT].iloc[0]) if _TABLE_IN_PERCENT in df else False
+    flags += _check_units(data, response, in_percent)
     return Block(data, df[~finite], names, flags)
 
 
@@ -203,13 +212,20 @@ def _check_third_drug(df: pd.DataFrame, names: Mapping[str, Any]) -> None:
             )
 
 
-def _check_units(data: pd.DataFrame, response: str) -> list[str]:
-    """Refuse responses that cannot be percent of ``response``; flag doubtful ones."""
+def _check_units(data: pd.DataFrame, response: str, table_in_percent: bool = False) -> list[str]:
+    """Refuse responses that cannot be percent of ``response``; flag doubtful ones.
+
+    A block whose every response lies within ±``FRACTION_LIMIT`` is refused as fractions only
+    when the whole table is (``table_in_percent`` False); in a table with larger responses
+    elsewhere it is an inactive block, scored and flagged.
+    """
     y = data["response"].to_numpy(dtype=np.float64)  # percent inhibition
     if not y.size:
         return []
     raw = y if response == "inhibition" else 100.0 - y  # as given
     seen = f"from {raw.min():.3g} to {raw.max():.3g}"
+    if np.abs(raw).max() <= FRACTION_LIMIT and table_in_percent:
+        return [f"every response within ±{FRACTION_LIMIT:g} % {response}: an inactive block"]
     if np.abs(raw).max() <= FRACTION_LIMIT:
         raise BlockError(
             f"every response lies within ±{FRACTION_LIMIT:g} ({seen}): fractions rather than percent "
