@@ -53,6 +53,15 @@ def test_kind_of_display(monkeypatch):
     assert progress_bar(total=3).disable
 
 
+def test_switched_off_counts_and_says_nothing(caplog, monkeypatch):
+    caplog.set_level(logging.INFO, logger="drugscreen")
+    monkeypatch.setattr(progress, "LOG_EVERY", 0.0)  # would log at every update if it could
+    bar = progress_bar(range(5), total=5, desc="quiet", enabled=False)
+    assert list(bar) == list(range(5)) and bar.n == 5
+    bar.close()
+    assert not [r for r in caplog.records if r.name == "drugscreen"]
+
+
 @pytest.mark.parametrize("quiet", [False, True])
 def test_a_command_writes_no_carriage_returns_into_a_log(tmp_path, demo_smiles, quiet):
     """stderr redirected to a file (as CI and pipelines do): no bar redraws, whatever the size."""

@@ -34,7 +34,15 @@ COMMANDS = {
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_interrupt_is_quick_and_one_line(tmp_path, big_library, command, sig, status):
     argv = [sys.executable, "-m", "drugscreen", *COMMANDS[command](big_library, tmp_path)]
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    # a shell starts background jobs with SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt: give the child the default disposition, as a terminal would
+    proc = subprocess.Popen(
+        argv,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     time.sleep(4.0)  # the work has started (imports take about 2 s)
     if proc.poll() is not None:
         pytest.skip(f"{command} finished before the signal (a faster machine)")

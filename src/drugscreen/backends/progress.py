@@ -82,15 +82,14 @@ def progress_bar(
         from tqdm.auto import tqdm
 
         return tqdm(iterable, total=total, desc=desc, unit=unit, initial=initial, leave=leave, smoothing=0.1)
-    if not progress_enabled(enabled):
-        from tqdm import tqdm  # a disabled bar: counts, never draws (tqdm.auto warns in notebooks)
-
-        return tqdm(iterable, total=total, desc=desc, unit=unit, initial=initial, disable=True)
-    return LogProgress(iterable, total=total, desc=desc, unit=unit, initial=initial)
+    # switched off: counts like the others (callers may read ``n``), never draws or logs
+    quiet = not progress_enabled(enabled)
+    return LogProgress(iterable, total=total, desc=desc, unit=unit, initial=initial, quiet=quiet)
 
 
 class LogProgress:
-    """Progress for a log file: one INFO line at most every :data:`LOG_EVERY` seconds."""
+    """Progress for a log file: one INFO line at most every :data:`LOG_EVERY` seconds (none
+    with ``quiet``: progress switched off)."""
 
     def __init__(
         self,
@@ -101,6 +100,7 @@ class LogProgress:
         unit: str = "it",
         initial: int = 0,
         clock: Any = time.monotonic,
+        quiet: bool = False,
     ) -> None:
         self.iterable = iterable
         self.total = total
@@ -111,6 +111,8 @@ class LogProgress:
         self._start = self._last = clock()
         self._lines = 0
         self._postfix = ""
+        self.quiet = quiet
+        self.disable = quiet  # tqdm's name for it
 
     def __iter__(self) -> Iterator[Any]:
         if self.iterable is None:
@@ -128,7 +130,7 @@ class LogProgress:
     def update(self, n: int = 1) -> None:
         self.n += n
         now = self._clock()
-        if now - self._last >= LOG_EVERY:
+        if not self.quiet and now - self._last >= LOG_EVERY:
             self._last = now
             self._log(now)
 
