@@ -57,7 +57,7 @@ MUTATIONS = [
     ),
     Mutation(
         "chunk-merge-order",
-        "src/drugscreen/similarity/engine.py",
+        "src/drugscreen/similarity/hits.py",
         "best = np.lexsort((r, -s))[:k]",
         "best = np.lexsort((-r, -s))[:k]",
         ("tests/similarity/test_readme_claims.py",),
