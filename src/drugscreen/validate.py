@@ -160,11 +160,11 @@ def check_n_jobs(n_jobs: Any) -> int | None:
     >>> check_n_jobs(0)
     Traceback (most recent call last):
     ...
-    drugscreen.errors.InputError: n_jobs must be a positive count or -1 for all cores, got 0
+    drugscreen.errors.InputError: n_jobs=0 is not valid: use a positive count or -1 for all cores
     """
     if n_jobs is None:
         return None
     n = int(check_number("n_jobs", n_jobs, integer=True))
     if n == 0:
-        raise InputError("n_jobs must be a positive count or -1 for all cores, got 0")
+        raise InputError("n_jobs=0 is not valid: use a positive count or -1 for all cores")
     return n

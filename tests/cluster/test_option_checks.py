@@ -54,7 +54,7 @@ BAD = [math.nan, math.inf, -math.inf, -1, "0.3", True, None]
     "call, message",
     [
         *[(lambda f, v=v: ds.cluster.butina(f, v), "cutoff must be a distance") for v in [*BAD, 1.0, 1.5]],
-        (lambda f: ds.cluster.butina(f, 0.3, n_jobs=0), "n_jobs must be a positive count"),
+        (lambda f: ds.cluster.butina(f, 0.3, n_jobs=0), "n_jobs=0 is not valid"),
         (lambda f: ds.cluster.butina(f, 0.3, n_jobs=math.nan), "n_jobs must be a whole number"),
         (lambda f: ds.cluster.butina(f, 0.3, n_jobs=1.5), "n_jobs must be a whole number"),
         (lambda f: ds.cluster.butina(f, 0.3, reordering="yes"), "reordering must be True or False"),
@@ -81,7 +81,7 @@ BAD = [math.nan, math.inf, -math.inf, -1, "0.3", True, None]
             for v in [math.nan, math.inf, -0.1, 1.5, "0.2", True]
         ],
         (lambda f: ds.cluster.maxmin(f, 3, pool_size=math.nan), "pool_size must be a whole number"),
-        (lambda f: ds.cluster.maxmin(f, 3, n_jobs=0), "n_jobs must be a positive count"),
+        (lambda f: ds.cluster.maxmin(f, 3, n_jobs=0), "n_jobs=0 is not valid"),
         (lambda f: ds.cluster.maxmin(f, 3, n_jobs="4"), "n_jobs must be a whole number"),
         (lambda f: ds.cluster.maxmin(f, 3, first_picks=[0.5]), "first_picks must be row numbers"),
     ],

@@ -4,10 +4,7 @@ without importing the others."""
 
 from __future__ import annotations
 
-import numbers
 import os
-
-from drugscreen.errors import DrugscreenError
 
 
 def available_cores() -> int:
@@ -30,13 +27,12 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
     >>> resolve_n_jobs(-1) == available_cores()
     True
     """
+    from drugscreen.validate import check_n_jobs
+
     cores = available_cores()
-    if n_jobs is None:
+    n = check_n_jobs(n_jobs)  # one message for a bad n_jobs, whichever entry point takes it
+    if n is None:
         return cores
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
-        raise DrugscreenError(f"n_jobs must be an integer (-1 = all cores), got {n_jobs!r}")
-    if n_jobs == 0:
-        raise DrugscreenError("n_jobs=0 is not valid: use a positive count or -1 for all cores")
-    if n_jobs < 0:
-        return max(1, cores + 1 + int(n_jobs))
-    return int(n_jobs)
+    if n < 0:
+        return max(1, cores + 1 + n)
+    return n

@@ -89,7 +89,8 @@ def _open_text(path: Path) -> Iterator[IO[str]]:
         if b"\0" in head:
             name = "standard input" if str(path) == STDIN else str(path)
             raise InputError(f"{name} looks like a binary file (it has NUL bytes), not a molecule text file")
-        text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
+        # utf-8-sig: a byte-order mark (Windows editors write one) is not part of the first record
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace")
         try:
             yield text
         except READ_ERRORS as exc:

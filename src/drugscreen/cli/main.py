@@ -103,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if in_main else None
     try:
+        _refuse_outputs_that_are_inputs(args)
         return int(args.handler(args))
     except (DrugscreenError, OSError, ValueError) as exc:
         # ValueError covers malformed inputs reported by pandas/pyarrow/RDKit
@@ -137,6 +138,43 @@ def main(argv: Sequence[str] | None = None) -> int:
                 os.environ[PROGRESS_ENV] = quiet_before
         if in_main:
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+#: Arguments that name what a command writes (files or directories).
+OUTPUT_ARGUMENTS = ("output", "out_dir", "out", "surface", "fits", "musyc")
+
+
+def _refuse_outputs_that_are_inputs(args: argparse.Namespace) -> None:
+    """An output naming an existing file or directory that another argument also names (an
+    input) would replace the input with the results: refused before any work, for every command."""
+    from drugscreen.errors import InputError
+    from drugscreen.validate import user_path
+
+    named: list[tuple[str, str]] = []
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, str | os.PathLike) and item != "-":
+                named.append((dest, os.fspath(item)))
+    for dest in OUTPUT_ARGUMENTS:
+        value = getattr(args, dest, None)
+        if not isinstance(value, str | os.PathLike):
+            continue
+        out = user_path(value)
+        if not out.exists():
+            continue
+        for other, item in named:
+            if other == dest:
+                continue
+            try:
+                same = user_path(item).exists() and os.path.samefile(out, user_path(item))
+            except (OSError, ValueError):
+                same = False
+            if same:
+                flag = "--" + dest.replace("_", "-")
+                raise InputError(
+                    f"{flag} {value} is also an input ({other.replace('_', ' ')}): writing it would "
+                    "replace that input with the results; give another name"
+                )
 
 
 def _quiet_shutdown() -> None:

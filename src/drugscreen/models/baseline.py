@@ -21,7 +21,7 @@ from drugscreen.models.calibration import CalibratedOutputs
 from drugscreen.models.data import DescriptorScaler, as_smiles, descriptors_for
 from drugscreen.models.outputs import ModelOutputs
 from drugscreen.models.targets import Targets
-from drugscreen.validate import check_number
+from drugscreen.validate import check_n_jobs, check_number
 
 logger = logging.getLogger("drugscreen")
 
@@ -152,6 +152,7 @@ class FingerprintModel(CalibratedOutputs, ModelOutputs, BaseEstimator):
             check_number(name, getattr(self, name), low=low, integer=True)
         check_number("ensemble_size", self.ensemble_size, low=1, integer=True)
         check_number("random_state", self.random_state, low=0, high=2**32 - 1, integer=True)
+        check_n_jobs(self.n_jobs)
         if self.uncertainty == "ensemble" and self.ensemble_size < 2:
             raise InputError("uncertainty='ensemble' needs ensemble_size >= 2")
         if len(X) != len(y):

@@ -139,7 +139,11 @@ def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = False) -
 
 
 #: What a model directory may hold: the only names ``overwrite`` ever replaces.
-MODEL_FILES = frozenset({CONFIG, WEIGHTS, TREES})
+MODEL_FILES = frozenset(
+    {CONFIG, WEIGHTS, TREES}
+    # what `drugscreen train` (models.workflow) writes beside the model
+    | {"split.json", "metrics.json", "test_predictions.csv", "learning_curve.csv", "learning_curve.png"}
+)
 
 
 def check_model_target(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:

@@ -27,6 +27,8 @@ def as_label_array(y: Any) -> tuple[np.ndarray, list[str] | None]:
     if isinstance(y, pd.Series) and y.name is not None:
         names = [str(y.name)]
     arr = np.asarray(y)
+    if arr.size == 0:
+        raise InputError("y is empty: there is nothing to train on")
     if arr.ndim not in (1, 2):
         raise InputError(f"y must be 1-D (one task) or 2-D (one column per task), not {arr.ndim}-D")
     return arr, names
@@ -128,9 +130,11 @@ def check_labels(cols: np.ndarray, names: list[str], task: str) -> None:
     binary or multiclass task with one class (it trained with only ``auroc nan`` as a sign).
     A one-class task among several binary tasks is only warned about: the others still learn.
     """
-    _refuse_infinite(cols, names)
     if not len(cols):
         raise InputError("y is empty: there is nothing to train on")
+    if task == "regression":
+        _refuse_text(cols, names)
+    _refuse_infinite(cols, names)
     present = ~pd.isna(pd.DataFrame(cols)).to_numpy()
     for j, name in enumerate(names):
         if not present[:, j].any():
@@ -146,6 +150,24 @@ def check_labels(cols: np.ndarray, names: list[str], task: str) -> None:
             if cols.shape[1] == 1:
                 raise InputError(message)
             logger.warning("%s; its predictions will be meaningless", message)
+
+
+def _refuse_text(cols: np.ndarray, names: list[str]) -> None:
+    """An :class:`InputError` naming the first regression label that is not a number."""
+    if cols.dtype.kind in "biuf":
+        return
+    if cols.dtype.kind == "c":
+        raise InputError("regression labels must be real numbers, not complex")
+    for (i, j), value in np.ndenumerate(cols):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"label of row {i} in task {names[j]!r} is {str(value)!r}: regression labels must be numbers "
+                "(NaN or an empty cell marks a missing label)"
+            ) from None
 
 
 def _refuse_infinite(cols: np.ndarray, names: list[str]) -> None:

@@ -172,8 +172,8 @@ def read_table(path: str | os.PathLike[str], what: str, *, text: bool = True) ->
         sep = "," if name.endswith(".csv") else "\t"
         source: Any = _without_comment_lines(path)
         if text:
-            return pd.read_csv(source, sep=sep, dtype=str)
-        return pd.read_csv(source, sep=sep)
+            return pd.read_csv(source, sep=sep, dtype=str, encoding="utf-8-sig")
+        return pd.read_csv(source, sep=sep, encoding="utf-8-sig")
     except (OSError, ValueError, UnicodeDecodeError, EOFError) as exc:
         raise InputError(f"cannot read {what} file {str(path)!r}: {exc}") from exc
 
@@ -185,7 +185,7 @@ def _without_comment_lines(path: Path) -> Path | io.StringIO:
     only whole lines are comments here.
     """
     opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
         if not any(line.startswith("#") for line in handle):
             return path
         handle.seek(0)
@@ -212,7 +212,11 @@ def read_gene_sets(
         if not path.is_file():
             raise InputError(f"{what} file {str(path)!r} does not exist or is not a file")
         sets: dict[str, list[str]] = {}
-        for number, line in enumerate(path.read_text().splitlines(), start=1):
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {what} file {str(path)!r}: not UTF-8 text ({exc})") from exc
+        for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip() or line.startswith("#"):
                 continue
             fields = line.rstrip("\n").split("\t")

@@ -76,8 +76,10 @@ def read_tsv(path: str | os.PathLike[str], required: tuple[str, ...], what: str)
     if not path.is_file():
         raise InputError(f"{what}: no such file {path} (or not a file)")
     try:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment=None)
-    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
+        table = pd.read_csv(
+            path, sep="\t", dtype=str, keep_default_na=False, comment=None, encoding="utf-8-sig"
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise InputError(f"{what} {path}: not a readable tab-separated table ({exc})") from exc
     missing = [c for c in required if c not in table.columns]
     if missing:

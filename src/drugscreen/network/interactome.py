@@ -155,7 +155,7 @@ class Interactome:
             sep = "," if name.endswith(".csv") else (None if is_sif else "\t")
         opener = gzip.open if path.name.lower().endswith(".gz") else open
         try:
-            with opener(path, "rt", encoding="utf-8", newline="") as handle:
+            with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # a BOM is no gene
                 text = handle.read()
         except (OSError, UnicodeDecodeError, EOFError) as exc:
             raise InputError(f"cannot read interactome file {str(path)!r}: {exc}") from exc

@@ -21,10 +21,16 @@ _METAEDGE = re.compile(r"^([A-Z]+)(<?)([a-z]+)(>?)([A-Z]+)$")
 _TOKEN = re.compile(r"[A-Z]+|<?[a-z]+>?")
 
 
+#: Longest metapath enumerated (Himmelstein et al. 2017 used up to 4; 8 is already very costly).
+MAX_METAPATH_LENGTH = 8
+
+
 def check_lengths(max_length: object, min_length: object = 1) -> tuple[int, int]:
     """``(max_length, min_length)`` of a metapath enumeration, checked: whole numbers >= 1 with
     ``min_length <= max_length`` (else an :class:`InputError` naming the one at fault)."""
-    high = check_number("max_length", max_length, low=1, integer=True)
+    # the number of metapaths grows exponentially with the length (18 took 62 s and 5 GB on a
+    # toy graph; Rephetio used 4): a typo must not hang the machine
+    high = check_number("max_length", max_length, low=1, high=MAX_METAPATH_LENGTH, integer=True)
     low = check_number("min_length", min_length, low=1, integer=True)
     if low > high:
         raise InputError(f"min_length ({low}) must not exceed max_length ({high})")

@@ -22,7 +22,7 @@ from scipy.stats import hypergeom, norm
 
 from drugscreen.errors import InputError
 from drugscreen.network.interactome import Interactome
-from drugscreen.network.randomize import degree_bins, draw_sets
+from drugscreen.network.randomize import MAX_RANDOM_DRAWS, degree_bins, draw_sets
 from drugscreen.validate import check_number
 
 
@@ -111,7 +111,7 @@ def module_significance(
     >>> ds.network.module_significance(net, ["A", "B", "E"], n_random=50, min_bin_size=1).lcc_size
     2
     """
-    n_random = check_number("n_random", n_random, low=1, integer=True)
+    n_random = check_number("n_random", n_random, low=1, high=MAX_RANDOM_DRAWS, integer=True)
     seed = check_number("seed", seed, low=0, integer=True)
     drawn = draw_sets(
         net, {"module": list(genes)}, degree_bins(net.degree, min_bin_size), n_random, seed, 3, "module", True

@@ -23,6 +23,11 @@ logger = logging.getLogger("drugscreen")
 RETRIES = 20
 
 
+#: Most random draws of a z-score: 100,000 pin it to about three decimals; far more is a typo
+#: that would try to allocate tens of GB.
+MAX_RANDOM_DRAWS = 1_000_000
+
+
 def degree_bins(degree: np.ndarray, min_bin_size: int = 100) -> np.ndarray:
     """Degree bin of every node (Guney et al. 2016).
 
@@ -135,7 +140,7 @@ def draw_sets(
     same sorted bins); ``tag`` separates the streams of two sides with equal sets. Genes
     not in the network are logged, as a warning when they are most of a set.
     """
-    n_random = check_number("n_random", n_random, low=0, integer=True)
+    n_random = check_number("n_random", n_random, low=0, high=MAX_RANDOM_DRAWS, integer=True)
     seed = check_number("seed", seed, low=0, integer=True)
     names, sets, missing = [], [], []
     profile_index: dict[tuple[int, ...], int] = {}

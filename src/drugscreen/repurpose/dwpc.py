@@ -43,6 +43,17 @@ def check_damping(damping: object) -> float:
     return float(check_number("damping", damping, low=0))
 
 
+def check_dtype(dtype: object, name: str) -> None:
+    """DWPC is computed in float32 or float64 only (int8 rounded every value to 0; float16 is
+    not a sparse type)."""
+    try:
+        ok = np.dtype(dtype) in (np.dtype(np.float32), np.dtype(np.float64))  # type: ignore[call-overload]
+    except TypeError:
+        ok = False
+    if not ok:
+        raise InputError(f"{name} must be numpy.float32 or numpy.float64, got {dtype!r}")
+
+
 def check_explain(
     damping: object, limit: object = 20, max_paths: object = 2_000_000
 ) -> tuple[float, int | None, int]:
@@ -111,6 +122,7 @@ def dwpc(
     """
     _check_hetnet(hetnet)
     damping = check_damping(damping)
+    check_dtype(dtype, "dtype")
     path = hetnet.parse(metapath)
     matrices = [step_weights(hetnet, step, damping, dtype) for step in path.steps]
     return _as_requested(path_sum(matrices, path.kinds), sparse)
@@ -154,6 +166,13 @@ def dwpc_features(
     paths = [hetnet.parse(m) for m in metapaths]
     if not paths:
         raise InputError("no metapaths given")
+    names = [p.abbreviation for p in paths]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(f"metapath(s) given more than once: {', '.join(repeated)}")
+    check_dtype(dtype, "dtype")
+    if out_dtype is not None:
+        check_dtype(out_dtype, "out_dtype")
     ends = {(p.source, p.target) for p in paths}
     if len(ends) > 1:
         raise InputError(f"metapaths join different node kinds: {sorted(ends)}")

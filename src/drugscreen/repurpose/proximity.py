@@ -36,7 +36,7 @@ from scipy.stats import norm
 from drugscreen.errors import InputError
 from drugscreen.network.edgelist import gene_sets, name_pairs
 from drugscreen.network.interactome import UNREACHABLE, Interactome
-from drugscreen.network.randomize import DrawnSets, degree_bins, draw_sets
+from drugscreen.network.randomize import MAX_RANDOM_DRAWS, DrawnSets, degree_bins, draw_sets
 from drugscreen.repurpose.set_distances import DISTANCES, drawn_sets, real_sets, set_distances
 from drugscreen.validate import check_number
 
@@ -123,7 +123,8 @@ def proximity(
     if not isinstance(net, Interactome):
         raise InputError(f"proximity needs an Interactome, got {type(net).__name__}")
     wanted = _distances(distance)
-    n_random = check_number("n_random", n_random, low=0, integer=True)
+    # 100,000 draws already pin a z-score to three decimals; more is a typo that would exhaust memory
+    n_random = check_number("n_random", n_random, low=0, high=MAX_RANDOM_DRAWS, integer=True)
     if n_random == 1:
         raise InputError("n_random must be 0 (no z-scores) or a whole number >= 2, got 1")
     min_bin_size = check_number("min_bin_size", min_bin_size, low=1, integer=True)

@@ -25,6 +25,7 @@ from drugscreen.chem.substructure import has_substructure
 from drugscreen.cluster.butina import butina
 from drugscreen.cluster.pick import maxmin
 from drugscreen.combos.synergy import synergy
+from drugscreen.errors import InputError
 from drugscreen.repurpose.proximity import proximity
 from drugscreen.screen.pipeline import screen
 from drugscreen.screen.toy_data import toy_blocks, toy_hetnet, toy_network, toy_repurposing
@@ -83,6 +84,31 @@ VS_SAMPLE = 5_000
 SULFONAMIDE = "S(=O)(=O)N"
 
 
+#: The files and directories the demo writes in its output directory.
+DEMO_FILES = (
+    "prepared.csv", "hits.csv", "clusters.parquet", "picks.csv", "vs_runs.csv", "proximity.csv",
+    "synergy.csv", "repurpose.csv", "targets.csv", "scored_hits.csv",
+)  # fmt: skip
+
+
+def _check_demo_outputs(out: Path) -> None:
+    """Every output of the demo checked before any work: a file where the output directory goes,
+    a directory where a file goes, or a database or model directory that drugscreen did not
+    write is refused, naming it (the demo replaces only its own outputs)."""
+    from drugscreen.models.store import check_model_target
+    from drugscreen.similarity.manifest import is_database
+    from drugscreen.validate import check_output_file
+
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file; give a directory for the demo's outputs")
+    for name in DEMO_FILES:
+        check_output_file(out / name, what="demo output")
+    database = out / "moses-25k.dsdb"
+    if database.is_symlink() or (database.exists() and not is_database(database)):
+        raise InputError(f"{database} is not a drugscreen database: the demo will not replace it")
+    check_model_target(out / "logp-model", overwrite=True)
+
+
 def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool = True) -> DemoResult:
     """The demo job, writing into ``out``.
 
@@ -108,6 +134,7 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
         labels), tested on 500 others, then used to score the screening job's hits with an
         uncertainty per hit.
     """
+    _check_demo_outputs(out)
     out.mkdir(parents=True, exist_ok=True)
     sample = [rec.text for rec in islice(iter_records(demo_library()), VS_SAMPLE)]
     prepared, _ = prepare_library(

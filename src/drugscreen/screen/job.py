@@ -68,6 +68,11 @@ def digest(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
+#: Largest chunk a job takes (records held in memory at once; a typo such as 1e20 must fail
+#: before the job directory is made, not inside itertools).
+MAX_CHUNK = 100_000_000
+#: The final outputs of a finished job.
+FINAL = ("hits.parquet", "rejects.csv")
 #: The files a job writes: the only ones ``overwrite`` ever deletes.
 JOB_FILES = (JOB, PROGRESS, SUMMARY, "hits.parquet", "rejects.csv", PARTS)
 
@@ -118,6 +123,18 @@ class JobDirectory:
                 f"{parts} is {'a symbolic link' if parts.is_symlink() else 'not a directory'}; a job's "
                 "parts directory must be its own: choose a new output directory"
             )
+        if self.path.is_dir():
+            for entry in self.path.iterdir():
+                if _OWN_TEMPORARY.fullmatch(entry.name) and entry.is_file() and not entry.is_symlink():
+                    entry.unlink()  # a temporary file of ours that a kill left behind
+            others = sorted(e.name for e in self.path.iterdir() if e.name not in JOB_FILES)
+            if others:
+                # never deleted, even with overwrite (they may be the job's own inputs); checked
+                # before anything is cleared, so a refused overwrite loses nothing
+                raise InputError(
+                    f"{self.path} holds files that are not a screening job's ({', '.join(others[:3])}"
+                    f"{', ...' if len(others) > 3 else ''}); choose a new or empty output directory"
+                )
         if existing.is_file():
             previous = read_json(existing, "the job description", overwrite_hint=True, missing_ok=True)
             if previous is None and not overwrite:
@@ -132,17 +149,6 @@ class JobDirectory:
                         "it, or choose another output directory"
                     )
                 self._clear()
-        others = (
-            sorted(e.name for e in self.path.iterdir() if e.name not in JOB_FILES)
-            if self.path.is_dir()
-            else []
-        )
-        if others:
-            # never deleted, even with overwrite: they may be the job's own inputs
-            raise InputError(
-                f"{self.path} holds files that are not a screening job's ({', '.join(others[:3])}"
-                f"{', ...' if len(others) > 3 else ''}); choose a new or empty output directory"
-            )
         self.path.mkdir(parents=True, exist_ok=True)
         if not existing.is_file():
             write_json_atomic(existing, job)
@@ -187,10 +193,15 @@ class JobDirectory:
             if not self._overwrite:
                 raise
             logger.warning("%s; starting the job again (overwrite)", str(exc).split(";")[0])
-            self._clear()
-            write_json_atomic(self.path / JOB, self.job)
-            (self.path / PARTS).mkdir()
+            self.restart()
             return self._progress()
+
+    def restart(self) -> None:
+        """Delete the job's own files and start it again from its description."""
+        self._clear()
+        write_json_atomic(self.path / JOB, self.job)
+        (self.path / PARTS).mkdir()
+        self._parts = {}
 
     def _progress(self) -> dict[str, Any]:
         path = self.path / PROGRESS
@@ -224,7 +235,7 @@ class JobDirectory:
         self._parts = dict(counted)
         return state
 
-    def _verify_part(self, part: Path, size: int) -> None:
+    def _verify_part(self, part: Path, size: int, counted_by: str = "the job's checkpoint") -> None:
         """A counted part must be there, of the size it had and readable (a power cut can leave an
         empty file behind a rename that reached the disk before the data)."""
         import pyarrow.parquet as pq
@@ -236,12 +247,13 @@ class JobDirectory:
             problem = f"has {part.stat().st_size} bytes, {size} were written"
         else:
             try:
-                pq.read_metadata(part)
+                if part.suffix == ".parquet":
+                    pq.read_metadata(part)
             except Exception as exc:  # pyarrow raises several types for a damaged file
                 problem = f"is not readable Parquet ({type(exc).__name__})"
         if problem:
             raise InputError(
-                f"{part} {problem}: the job's checkpoint counts it; rerun with --overwrite "
+                f"{part} {problem}: {counted_by} counts it; rerun with --overwrite "
                 "(overwrite=True) to start the job again"
             )
 
@@ -276,11 +288,28 @@ class JobDirectory:
         return int(stem.rsplit("-", 1)[-1]) if stem.rsplit("-", 1)[-1].isdigit() else -1
 
     def finish(self, summary: dict[str, Any]) -> None:
-        write_json_atomic(self.path / SUMMARY, summary)
+        """Mark the job complete; the summary records the size of every final output."""
+        outputs = {name: (self.path / name).stat().st_size for name in FINAL if (self.path / name).is_file()}
+        write_json_atomic(self.path / SUMMARY, {**summary, "outputs": outputs})
+
+    def verify_outputs(self) -> None:
+        """A complete job's outputs must be there, of the size they had and readable (a rerun said
+        "already complete" over a deleted or damaged ``hits.parquet``)."""
+        recorded = self.summary().get("outputs")
+        if recorded is None:
+            return  # a job finished by an older drugscreen
+        for name, size in recorded.items():
+            self._verify_part(self.path / name, int(size), counted_by="the job's summary")
 
     def summary(self) -> dict[str, Any]:
         return read_json(self.path / SUMMARY, "the summary")  # type: ignore[no-any-return]
 
+
+#: Temporary names of the job's own files (``write_json_atomic``, ``write_table``), which a kill
+#: can leave in the job directory: removed on the next open.
+_OWN_TEMPORARY = re.compile(
+    r"\.(job\.json|progress\.json|summary\.json|hits\.parquet|rejects\.csv)\.tmp-[0-9a-f]+"
+)
 
 #: The names a job writes in ``parts/``: ``KIND-CHUNK.parquet`` and its temporary twin.
 PART_KINDS = ("hits", "rejects", "topk", "predictions")

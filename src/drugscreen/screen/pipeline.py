@@ -32,7 +32,7 @@ from drugscreen.chem.io import READ_ERRORS, describe_read_error, detect_format, 
 from drugscreen.chem.prepare import preparation
 from drugscreen.chem.spec import FingerprintSpec
 from drugscreen.errors import InputError
-from drugscreen.screen.job import JobDirectory, digest, library_identity
+from drugscreen.screen.job import MAX_CHUNK, JobDirectory, digest, library_identity
 from drugscreen.screen.stages import HIT_COLUMNS, ChunkTable, SearchStage, Stage
 from drugscreen.similarity.params import SearchParams
 from drugscreen.similarity.queries import as_fingerprints
@@ -145,8 +145,10 @@ def screen(
     spec = spec or FingerprintSpec()
     params = SearchParams(metric=metric, threshold=threshold, k=k, alpha=alpha, beta=beta)
     backend = resolve_backend(device, n_jobs)
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise InputError(f"chunk_size must be a positive number of records, got {chunk_size!r}")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or not 1 <= chunk_size <= MAX_CHUNK:
+        raise InputError(
+            f"chunk_size must be a positive number of records up to {MAX_CHUNK:,}, got {chunk_size!r}"
+        )
     qfps = as_fingerprints(queries, spec)
     if len(qfps) == 0:
         raise InputError("no queries to screen with")
@@ -175,8 +177,16 @@ def screen(
     }
     with JobDirectory(out_dir, job, overwrite=overwrite) as jd:
         if jd.complete:
-            logger.info("%s: this job is already complete; nothing to do", jd.path)
-            return _result(jd)
+            try:
+                jd.verify_outputs()
+            except InputError:
+                if not overwrite:
+                    raise
+                logger.warning("%s: the finished job's outputs are damaged; starting it again", jd.path)
+                jd.restart()
+            else:
+                logger.info("%s: this job is already complete; nothing to do", jd.path)
+                return _result(jd)
         return _run(
             jd, library, spec, all_stages, params, chunk_size, backend.n_jobs, prep, progress, reader_kwargs
         )

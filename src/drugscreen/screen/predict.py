@@ -22,7 +22,7 @@ from typing import Any
 import drugscreen
 from drugscreen.chem.io import RawRecord, iter_records
 from drugscreen.errors import InputError
-from drugscreen.screen.job import JobDirectory, library_identity
+from drugscreen.screen.job import MAX_CHUNK, JobDirectory, library_identity
 from drugscreen.validate import check_number, check_output_file
 
 logger = logging.getLogger("drugscreen")
@@ -106,7 +106,7 @@ def predict_library(
     out = check_output_file(output, what="predictions file")
     if not out.name.endswith(OUTPUT_SUFFIXES):
         raise InputError(f"predictions are written to .parquet or .csv, not {out.name!r}")
-    chunk_size = check_number("chunk_size", chunk_size, low=1, integer=True)
+    chunk_size = check_number("chunk_size", chunk_size, low=1, high=MAX_CHUNK, integer=True)
     if out.exists() and not overwrite:
         # the old file stays until the new one replaces it in one rename at the end
         raise InputError(f"{out} exists: pass --overwrite (overwrite=True) to replace it")

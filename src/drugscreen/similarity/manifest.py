@@ -298,6 +298,23 @@ OWN_NAMES = (
 )
 
 
+#: What a shard or generation directory holds: arrays, metadata, a manifest, their temporaries.
+_SHARD_CONTENT = ("*.npy", "meta.parquet", MANIFEST, ".*.tmp*", "*.tmp")
+
+
+def _only_ours(directory: Path) -> bool:
+    """Whether everything below ``directory`` is a file or directory drugscreen writes there."""
+    for entry in directory.iterdir():
+        if entry.is_symlink():
+            return False
+        if entry.is_dir():
+            if not (any(fnmatch.fnmatchcase(entry.name, p) for p in OWN_NAMES) and _only_ours(entry)):
+                return False
+        elif not any(fnmatch.fnmatchcase(entry.name, p) for p in _SHARD_CONTENT):
+            return False
+    return True
+
+
 def remove_unlisted(
     path: Path, manifest: dict[str, Any], keep: set[str] | frozenset[str] = frozenset()
 ) -> list[str]:
@@ -312,6 +329,11 @@ def remove_unlisted(
     removed = []
     for entry in sorted(path.iterdir()):
         if entry.name in keep or not any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in OWN_NAMES):
+            continue
+        if entry.is_dir() and not entry.is_symlink() and not _only_ours(entry):
+            # a user's file inside a shard-like directory: never deleted (a shard-00007 of one's
+            # own notes was removed with its contents)
+            logger.warning("keeping %s: it holds files drugscreen does not write", entry)
             continue
         try:
             if entry.is_dir() and not entry.is_symlink():
