@@ -117,6 +117,11 @@ SMALL_MOLECULES = [
 ]  # fmt: skip
 
 
+def train_fingerprint_argv(table, out) -> list[str]:
+    """``drugscreen train`` of the (fast) fingerprint baseline on column ``y`` of ``table``."""
+    return ["train", str(table), "--target-columns", "y", "--model", "fingerprint", "-o", str(out)]
+
+
 def heavy_atoms(smiles):
     """Heavy-atom counts: a property graphs determine exactly, so models can learn it."""
     from rdkit import Chem

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gzip
 
 import pytest
-from conftest import SMALL_MOLECULES
+from conftest import SMALL_MOLECULES, train_fingerprint_argv
 
 from drugscreen.cli import main
 
@@ -60,16 +60,7 @@ def test_damaged_gzip_is_one_line_naming_the_file(tmp_path, capsys, model_dir, d
     (tmp_path / "ok.smi").write_text(LIB)
     if command == "train":
         path = _damaged(tmp_path, "data.csv.gz", TABLE, damage)
-        argv = [
-            "train",
-            str(path),
-            "--target-columns",
-            "y",
-            "--model",
-            "fingerprint",
-            "-o",
-            str(tmp_path / "m"),
-        ]
+        argv = train_fingerprint_argv(path, tmp_path / "m")
     else:
         path = _damaged(tmp_path, "lib.smi.gz", LIB, damage)
         argv = COMMANDS[command](path, tmp_path, model_dir, database)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SMALL_MOLECULES
+from conftest import SMALL_MOLECULES, train_fingerprint_argv
 
 import drugscreen as ds
 from drugscreen.cli import main
@@ -101,17 +101,7 @@ def test_train_overwrite_replaces_its_own_model_directory(tmp_path, capsys):
     pd.DataFrame({"smiles": SMALL_MOLECULES * 3, "y": [len(s) for s in SMALL_MOLECULES * 3]}).to_csv(
         table, index=False
     )
-    argv = [
-        "-q",
-        "train",
-        str(table),
-        "--target-columns",
-        "y",
-        "--model",
-        "fingerprint",
-        "-o",
-        str(tmp_path / "m"),
-    ]
+    argv = ["-q", *train_fingerprint_argv(table, tmp_path / "m")]
     assert main(argv) == 0
     assert main([*argv, "--overwrite"]) == 0, capsys.readouterr().err
 

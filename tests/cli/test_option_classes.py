@@ -9,7 +9,7 @@ import argparse
 
 import pandas as pd
 import pytest
-from conftest import SMALL_MOLECULES
+from conftest import SMALL_MOLECULES, train_fingerprint_argv
 
 from drugscreen.cli import main
 from drugscreen.cli.main import build_parser
@@ -172,8 +172,8 @@ def test_train_overwrite_never_replaces_what_is_not_a_model(tmp_path, files, cap
     else:
         target.symlink_to(files / "model", target_is_directory=True)
     before = sorted(p.name for p in tmp_path.iterdir())
-    argv = ["train", f"{files}/train.csv", "--target-columns", "y", "--model", "fingerprint"]
-    assert main(["-q", *argv, "-o", str(target), "--overwrite"]) == 1
+    argv = train_fingerprint_argv(files / "train.csv", target)
+    assert main(["-q", *argv, "--overwrite"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(target) in err[0], err
     assert sorted(p.name for p in tmp_path.iterdir()) == before

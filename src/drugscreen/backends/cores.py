@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 
+from drugscreen.validate import check_n_jobs
+
 
 def available_cores() -> int:
     """CPU cores this process may use (respects affinity masks and cgroup-limited sched sets)."""
@@ -27,8 +29,6 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
     >>> resolve_n_jobs(-1) == available_cores()
     True
     """
-    from drugscreen.validate import check_n_jobs
-
     cores = available_cores()
     n = check_n_jobs(n_jobs)  # one message for a bad n_jobs, whichever entry point takes it
     if n is None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from drugscreen.durable import fsync_path
 from drugscreen.errors import InputError
-from drugscreen.validate import user_path
+from drugscreen.validate import TABLE_SUFFIXES, user_path
 
 
 def write_table(df: Any, path: str | os.PathLike[str], *, durable: bool = False) -> Path:
@@ -21,7 +21,7 @@ def write_table(df: Any, path: str | os.PathLike[str], *, durable: bool = False)
     """
     path = user_path(path)
     suffix = path.name.lower().rsplit(".", 1)[-1]
-    if suffix not in ("csv", "tsv", "parquet"):
+    if suffix not in TABLE_SUFFIXES:
         raise InputError(f"cannot write {str(path)!r}: use a .csv, .tsv or .parquet file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger("drugscreen")
@@ -121,22 +119,3 @@ def number(text: str) -> int | float | str:
         return float(text)
     except ValueError:
         return text
-
-
-def output_path(path: str | os.PathLike[str], what: str = "output") -> Path:
-    """One required output table, checked as by :func:`output_paths`."""
-    from drugscreen.errors import InputError
-
-    (checked,) = output_paths((path, what))
-    if checked is None:
-        raise InputError(f"{what}: give a file name")
-    return checked
-
-
-def output_paths(*outputs: tuple[str | os.PathLike[str] | None, str]) -> list[Path | None]:
-    """The output tables, ``~`` expanded and checked before any work: a name that is not
-    ``.csv``, ``.tsv`` or ``.parquet``, a directory, an unwritable folder or two outputs naming
-    one file are one-line errors. A missing folder is fine: the writer makes it at the end."""
-    from drugscreen.validate import check_table_outputs
-
-    return check_table_outputs(*outputs)

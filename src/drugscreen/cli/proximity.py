@@ -6,7 +6,8 @@ import argparse
 import logging
 from typing import Any
 
-from drugscreen.cli.options import add_jobs, number, output_path
+from drugscreen.cli.options import add_jobs, number
+from drugscreen.validate import check_table_output
 
 logger = logging.getLogger("drugscreen")
 
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from drugscreen.network.interactome import Interactome
     from drugscreen.repurpose.proximity import proximity
 
-    output = output_path(args.output)
+    output = check_table_output(args.output)
     net = Interactome.from_file(
         args.network, columns=tuple(args.columns) if args.columns else None, cache_dir=args.cache_dir
     )

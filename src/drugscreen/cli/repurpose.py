@@ -11,7 +11,8 @@ import argparse
 import logging
 from typing import Any
 
-from drugscreen.cli.options import number, output_path, output_paths
+from drugscreen.cli.options import number
+from drugscreen.validate import check_table_output, check_table_outputs
 
 logger = logging.getLogger("drugscreen")
 
@@ -110,7 +111,7 @@ def _dwpc(args: argparse.Namespace) -> int:
     from drugscreen.network.metagraph import check_lengths
     from drugscreen.repurpose.dwpc import check_damping, dwpc_features
 
-    output = output_path(args.output)
+    output = check_table_output(args.output)
     check_damping(args.damping)
     if not args.metapath:
         check_lengths(args.max_length, 2)
@@ -141,8 +142,8 @@ def _predict(args: argparse.Namespace) -> int:
     from drugscreen.repurpose.rephetio_eval import cross_validate
     from drugscreen.validate import check_number
 
-    output = output_path(args.output)
-    cv_output, coefficients_output = output_paths(
+    output = check_table_output(args.output)
+    cv_output, coefficients_output = check_table_outputs(
         (args.cv_output, "--cv-output"), (args.coefficients, "--coefficients"), (output, "output")
     )[:2]
     model = Rephetio(
@@ -182,7 +183,7 @@ def _explain(args: argparse.Namespace) -> int:
     from drugscreen.chem.io import write_table
     from drugscreen.repurpose.dwpc import check_explain, explain
 
-    (output,) = output_paths((args.output, "output"))
+    (output,) = check_table_outputs((args.output, "output"))
     check_explain(args.damping, args.limit)
     net = _load(args)
     table = explain(net, args.metapath, args.source, args.target, args.damping, limit=args.limit)

@@ -7,7 +7,8 @@ import gzip
 import logging
 from typing import Any
 
-from drugscreen.cli.options import number, output_paths
+from drugscreen.cli.options import number
+from drugscreen.validate import check_table_outputs
 
 logger = logging.getLogger("drugscreen")
 
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from drugscreen.repurpose.sea_inputs import check_filters
 
     # every check before the fit: a wrong value, query or file name fails at once
-    (output,) = output_paths((args.output, "output"))
+    (output,) = check_table_outputs((args.output, "output"))
     check_filters(args.max_e_value, args.top_k)
     queries = _queries(args)
     sets = read_table(args.ligand_sets, "ligand set")

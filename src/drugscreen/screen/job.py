@@ -74,7 +74,7 @@ MAX_CHUNK = 100_000_000
 #: The final outputs of a finished job.
 FINAL = ("hits.parquet", "rejects.csv")
 #: The files a job writes: the only ones ``overwrite`` ever deletes.
-JOB_FILES = (JOB, PROGRESS, SUMMARY, "hits.parquet", "rejects.csv", PARTS)
+JOB_FILES = (JOB, PROGRESS, SUMMARY, *FINAL, PARTS)
 
 
 def normalised(job: dict[str, Any]) -> dict[str, Any]:
@@ -277,10 +277,9 @@ class JobDirectory:
         return self.path / PARTS / f"{kind}-{chunk:06d}.parquet"
 
     def parts(self, kind: str) -> list[Path]:
-        pattern = re.compile(rf"{re.escape(kind)}-\d{{6}}\.parquet")  # only names the job writes
-        return sorted(
-            p for p in self.path.joinpath(PARTS).glob(f"{kind}-*.parquet") if pattern.fullmatch(p.name)
-        )
+        found = self.path.joinpath(PARTS).glob(f"{kind}-*.parquet")
+        # only names the job writes (not temporaries, not a user's look-alikes)
+        return sorted(p for p in found if (m := _PART_NAME.fullmatch(p.name)) and not m["tmp"])
 
     @staticmethod
     def chunk_of(part: Path) -> int:
@@ -308,7 +307,7 @@ class JobDirectory:
 #: Temporary names of the job's own files (``write_json_atomic``, ``write_table``), which a kill
 #: can leave in the job directory: removed on the next open.
 _OWN_TEMPORARY = re.compile(
-    r"\.(job\.json|progress\.json|summary\.json|hits\.parquet|rejects\.csv)\.tmp-[0-9a-f]+"
+    rf"\.({'|'.join(re.escape(name) for name in (JOB, PROGRESS, SUMMARY, *FINAL))})\.tmp-[0-9a-f]+"
 )
 
 #: The names a job writes in ``parts/``: ``KIND-CHUNK.parquet`` and its temporary twin.
