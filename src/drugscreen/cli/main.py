@@ -1,4 +1,4 @@
-"""Command line: ``drugscreen prepare | fingerprint | db build|append|info|verify | search | screen | cluster | pick | vs-eval | train | predict | proximity | repurpose | targets | synergy | demo``.
+"""Command line: ``drugscreen prepare | fingerprint | db build|append|info|verify | search | screen | cluster | pick | vs-eval | train | predict | admet | proximity | repurpose | targets | synergy | demo``.
 
 Thin by design: parse arguments, call the library, write results. Each command lives in its
 own module (``drugscreen.cli.<command>``) with a ``register`` function that adds its parser.
@@ -16,6 +16,7 @@ import threading
 from collections.abc import Sequence
 
 from drugscreen.cli import (
+    admet,
     cluster,
     db,
     demo,
@@ -41,6 +42,7 @@ EPILOG = """examples:
   drugscreen screen huge_library.smi.gz --queries actives.smi --top-k 100 -o screen-out
   drugscreen train esol.csv --target-columns logSolubility --model dmpnn -o esol-model
   drugscreen predict esol-model huge_library.smi.gz -o predictions.parquet
+  drugscreen admet huge_library.smi.gz -o admet.parquet --endpoints herg,ames,solubility_aqsoldb
 """
 
 #: Command modules in the order ``--help`` lists them.
@@ -55,6 +57,7 @@ COMMANDS = (
     vs,
     train,
     predict,
+    admet,
     proximity,
     repurpose,
     targets,

@@ -23,6 +23,7 @@ _EXPORTS = {
     "Stage": "drugscreen.screen.stages",
     "SearchStage": "drugscreen.screen.stages",
     "PredictionStage": "drugscreen.screen.model_stage",
+    "AdmetStage": "drugscreen.screen.model_stage",
     "predict_library": "drugscreen.screen.predict",
     "PredictResult": "drugscreen.screen.predict",
 }

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from drugscreen.errors import InputError
+from drugscreen.validate import check_number
 from drugscreen.screen.stages import ChunkTable
 
 
@@ -80,4 +81,76 @@ class PredictionStage:
             keep &= value >= self.keep_min
         if self.keep_max is not None:
             keep &= value <= self.keep_max
+        return out.select(keep)
+
+
+class AdmetStage:
+    """The shipped ADMET panel as a stage: its columns added to every molecule, and optionally
+    only the molecules within given ranges kept.
+
+    Parameters
+    ----------
+    endpoints : str or list of str, optional
+        Panel endpoints (default all); as for :func:`drugscreen.admet.predict`.
+    keep : dict, optional
+        ``{column: (low, high)}`` over the panel's columns (either bound may be None), e.g.
+        ``{"herg": (None, 0.3), "solubility_aqsoldb": (-5, None), "herg_pct": (None, 50)}``;
+        a molecule is kept when every named column lies in its range (missing values fail).
+    prefix : str
+        Put before the panel's column names (``admet_`` by default).
+    alerts, percentiles : bool
+        As for :func:`drugscreen.admet.predict`.
+
+    Examples
+    --------
+    >>> stage = AdmetStage(["herg", "ames"], keep={"herg": (None, 0.5)})  # doctest: +SKIP
+    >>> ds.screen("library.smi.gz", queries, "out", k=100, stages=[stage])   # doctest: +SKIP
+    """
+
+    name = "admet"
+
+    def __init__(
+        self,
+        endpoints: Any = None,
+        keep: dict[str, tuple[float | None, float | None]] | None = None,
+        prefix: str = "admet_",
+        alerts: bool = True,
+        percentiles: bool = True,
+    ):
+        from drugscreen.admet.predictor import AdmetPanel
+
+        self.panel = AdmetPanel(endpoints, alerts=alerts, percentiles=percentiles, n_jobs=1, progress=False)
+        self.keep = dict(keep or {})
+        known = set(self.panel.predict_table([]).columns) - {"id", "error"}
+        for column, bounds in self.keep.items():
+            if column not in known:
+                raise InputError(f"keep names {column!r}, which is not a column of this panel")
+            if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+                raise InputError(f"keep[{column!r}] must be (low, high), either of them None")
+            for bound in bounds:
+                if bound is not None:
+                    check_number(f"keep[{column!r}]", bound)
+        self.prefix = prefix
+
+    def config(self) -> dict[str, Any]:
+        return {"panel": self.panel.job_digest(), "keep": self.keep, "prefix": self.prefix}
+
+    def process(self, table: ChunkTable) -> ChunkTable:
+        mols = table.molecules
+        preds = self.panel.predict_table(mols["smiles"].tolist())
+        values = preds.drop(columns=["id", "error"])
+        added = mols.copy()
+        for name in values.columns:
+            added[self.prefix + name] = values[name].to_numpy()
+        out = replace(table, molecules=added)
+        if not self.keep:
+            return out
+        keep = np.ones(len(values), dtype=bool)
+        for column, (low, high) in self.keep.items():
+            value = values[column].to_numpy(dtype=np.float64, na_value=np.nan)
+            keep &= ~np.isnan(value)
+            if low is not None:
+                keep &= value >= low
+            if high is not None:
+                keep &= value <= high
         return out.select(keep)

@@ -82,8 +82,9 @@ def predict_library(
 
     Parameters
     ----------
-    model : fitted model or path
-        A drugscreen property model, or the directory :func:`drugscreen.models.save` wrote.
+    model : fitted model, path or AdmetPanel
+        A drugscreen property model, the directory :func:`drugscreen.models.save` wrote, or
+        the ADMET panel (``drugscreen.admet.predictor.AdmetPanel``).
     library : path
         ``.smi``, ``.csv``, ``.tsv``, ``.sdf`` (optionally ``.gz``) or ``.parquet``.
     output : path
@@ -115,7 +116,7 @@ def predict_library(
     job = {
         "kind": "predict",
         "library": library_identity(library),
-        "model": model_digest(model),
+        "model": model.job_digest() if hasattr(model, "job_digest") else model_digest(model),
         "chunk_size": chunk_size,
         "reader": reader_kwargs,
         "drugscreen": drugscreen.__version__,

