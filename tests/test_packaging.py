@@ -49,3 +49,19 @@ def test_wheel_contains_kernels_and_data(tmp_path):
         "drugscreen/py.typed",
     ):
         assert member in names, member
+    # the ADMET panel ships whole: every file its manifest lists, and it predicts from the wheel
+    import json
+
+    manifest = json.loads((REPO / "src/drugscreen/admet/panel/manifest.json").read_text())
+    for member in ["manifest.json", "cards.json", *manifest["files"]]:
+        assert f"drugscreen/admet/panel/{member}" in names, member
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True)
+    code = (
+        "import drugscreen as ds, pathlib; "
+        f"assert pathlib.Path(ds.__file__).is_relative_to({str(target)!r}), ds.__file__; "
+        "t = ds.admet.predict(['CCO', 'c1ccccc1'], progress=False); "
+        "assert t['herg'].notna().all() and t['herg_pct'].notna().all()"
+    )
+    env = {**__import__("os").environ, "PYTHONPATH": str(target), "DRUGSCREEN_SHARED": str(tmp_path / "none")}
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, env=env)

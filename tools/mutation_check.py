@@ -3,7 +3,8 @@
 The bugs are the ones issue 13 named (a mutation check of the tests found that half of the
 README's claims survived them) and, from issue 21, bugs in the newer code: the training batcher,
 label masking, the conformal quantile, job resume bookkeeping, degree bins of proximity, XSwap,
-Loewe inversion and SEA E-values. Each mutation is a literal text replacement; the file is
+Loewe inversion and SEA E-values; from issue 22 the ADMET panel's nearest-neighbour
+search, percentiles, scaffold folds and log10 back-transform. Each mutation is a literal text replacement; the file is
 restored afterwards whatever happens. Run from the repository root::
 
     CI=true .venv/bin/python tools/mutation_check.py           # all
@@ -160,6 +161,34 @@ MUTATIONS = [
         "    e = p * compared.sum(axis=1)[s]",
         "    e = p",
         ("tests/repurpose/test_sea.py",),
+    ),
+    Mutation(
+        "admet-domain-first-member",
+        "src/drugscreen/admet/domain.py",
+        "first = np.unique(qj, return_index=True)[1]",
+        "first = len(qj) - 1 - np.unique(qj[::-1], return_index=True)[1]",
+        ("tests/admet/test_building_blocks.py",),
+    ),
+    Mutation(
+        "admet-percentile-strict",
+        "src/drugscreen/admet/reference.py",
+        'np.searchsorted(column, values[known, j], side="right")',
+        'np.searchsorted(column, values[known, j], side="left")',
+        ("tests/admet/test_building_blocks.py",),
+    ),
+    Mutation(
+        "admet-folds-split-groups",
+        "src/drugscreen/admet/training.py",
+        "        group_fold[g] = fold\n",
+        "        group_fold[g] = (fold + int(counts[g] > 1)) % n_folds\n",
+        ("tests/admet/test_building_blocks.py",),
+    ),
+    Mutation(
+        "admet-log10-not-undone",
+        "src/drugscreen/admet/training.py",
+        "return np.power(10.0, values) if endpoint.log10 else values",
+        "return values",
+        ("tests/admet/test_predict.py",),
     ),
 ]
 

@@ -22,7 +22,6 @@ from drugscreen.admet.features import (
 from drugscreen.admet.reference import percentiles, sorted_reference
 from drugscreen.admet.training import (
     compact_model_string,
-    conformal_halfwidth,
     domain_threshold,
     scaffold_folds,
 )
@@ -90,7 +89,9 @@ def test_features_match_rdkit():
 
 def test_alerts_name_their_family():
     feats = panel_features(_items(["O=C1C=CC(=O)C=C1", "CCO"]))  # quinone: PAINS/Brenk
-    assert feats.alerts[0] and all(a.split(":")[0] in ("pains", "brenk", "nih") for a in feats.alerts[0].split("; "))
+    assert feats.alerts[0] and all(
+        a.split(":")[0] in ("pains", "brenk", "nih") for a in feats.alerts[0].split("; ")
+    )
     assert feats.alerts[1] is None
 
 
@@ -112,16 +113,6 @@ def test_scaffold_folds_keep_groups_together_and_balanced(keys, k):
     largest_group = max(keys.count(x) for x in set(keys))
     assert sizes.max() - sizes.min() <= largest_group  # greedy fill: never worse than one group
     np.testing.assert_array_equal(folds, scaffold_folds(keys, k, seed=3))
-
-
-def test_conformal_halfwidth_is_the_order_statistic():
-    rng = np.random.default_rng(0)
-    for n in (1, 9, 10, 11, 200):
-        y, pred = rng.normal(size=n), rng.normal(size=n)
-        res = np.sort(np.abs(y - pred))
-        rank = min(int(np.ceil((n + 1) * 0.9)), n)
-        assert conformal_halfwidth(y, pred, 0.9) == res[rank - 1]
-        assert np.mean(np.abs(y - pred) <= conformal_halfwidth(y, pred, 0.9)) >= 0.9
 
 
 def test_domain_threshold_is_the_best_stump():
@@ -180,8 +171,30 @@ def test_compact_model_predicts_bit_identically():
     rng = np.random.default_rng(4)
     X = rng.normal(size=(300, 20))
     X[rng.random(X.shape) < 0.05] = np.nan
-    for y, cls in ((X[:, 0] > 0, lightgbm.LGBMClassifier), (X[:, 1] * 2 + rng.normal(size=300), lightgbm.LGBMRegressor)):
-        model = cls(n_estimators=30, verbose=-1, deterministic=True, force_row_wise=True).fit(X, np.nan_to_num(y))
+    for y, cls in (
+        (X[:, 0] > 0, lightgbm.LGBMClassifier),
+        (X[:, 1] * 2 + rng.normal(size=300), lightgbm.LGBMRegressor),
+    ):
+        model = cls(n_estimators=30, verbose=-1, deterministic=True, force_row_wise=True).fit(
+            X, np.nan_to_num(y)
+        )
         compact = lightgbm.Booster(model_str=compact_model_string(model.booster_))
         assert len(compact_model_string(model.booster_)) < len(model.booster_.model_to_string())
         np.testing.assert_array_equal(compact.predict(X), model.booster_.predict(X))
+
+
+def test_a_molecule_rdkit_cannot_describe_becomes_an_error_row(monkeypatch):
+    import drugscreen.admet.features as features
+
+    original = features._stereocentres
+
+    def fail_on_benzene(mol):
+        if mol.GetNumAtoms() == 6 and mol.GetRingInfo().NumRings() == 1:
+            raise RuntimeError("boom")
+        return original(mol)
+
+    monkeypatch.setattr(features, "_stereocentres", fail_on_benzene)
+    feats = panel_features(_items(["CCO", "c1ccccc1", "CCN"]))
+    assert feats.errors == [None, "features could not be computed: RuntimeError: boom", None]
+    assert np.isnan(feats.model[1]).all() and not feats.domain[1].any() and np.isnan(feats.physchem[1]).all()
+    assert not np.isnan(feats.model[[0, 2]]).any()

@@ -103,3 +103,14 @@ def test_demo_runs(tmp_path, capsys):
     scores = pd.read_csv(tmp_path / "demo" / "synergy.csv").set_index(["block_id", "model"])["score"]
     assert abs(scores[(1, "bliss")]) < 2 and scores[(2, "bliss")] > 5 and scores[(3, "bliss")] < -5
     assert "Proximity:" in out and "Synergy:" in out
+    admet = pd.read_csv(tmp_path / "demo" / "admet.csv")
+    assert admet["id"].iloc[:6].tolist() == [
+        "paracetamol",
+        "ibuprofen",
+        "diazepam",
+        "caffeine",
+        "celecoxib",
+        "fluoxetine",
+    ]
+    assert admet["id"].is_unique and len(admet) > 6 and admet["error"].isna().all()
+    assert admet["herg_pct"].between(0, 100).all() and "ADMET panel:" in out

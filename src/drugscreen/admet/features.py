@@ -145,15 +145,44 @@ def _alert_names(mol: Any) -> str | None:
     return "; ".join(found) if found else None
 
 
+def _fill(mol: Any, row: np.ndarray, domain_row: np.ndarray, pc: np.ndarray, context: tuple) -> None:
+    """One molecule's model input, domain fingerprint and physicochemical columns, in place."""
+    from rdkit.Avalon import pyAvalonTools
+    from rdkit.Chem import rdReducedGraphs
+
+    from drugscreen.chem.descriptors import _value
+
+    ecfp, domain_gen, functions, positions, estate_positions, index, n_desc = context
+    start_erg, start_desc = ECFP_BITS + AVALON_BITS, ECFP_BITS + AVALON_BITS + ERG_SIZE
+    row[:ECFP_BITS] = ecfp.GetCountFingerprintAsNumPy(mol)
+    row[ECFP_BITS:start_erg] = 0
+    for bit, count in pyAvalonTools.GetAvalonCountFP(mol, nBits=AVALON_BITS).GetNonzeroElements().items():
+        row[ECFP_BITS + bit] = count
+    row[start_erg:start_desc] = rdReducedGraphs.GetErGFingerprint(mol)
+    desc = np.empty(n_desc)
+    desc[positions] = [_value(f, mol) for f in functions]
+    desc[estate_positions] = list(_estate(mol).values())
+    desc[~np.isfinite(desc)] = np.nan
+    row[start_desc:] = np.clip(desc, -_FLOAT32_CAP, _FLOAT32_CAP)
+    bits = domain_gen.GetFingerprintAsNumPy(mol).astype(np.uint8)
+    domain_row[:] = np.packbits(bits, bitorder="little").view("<u8")
+    for j, column in enumerate(PHYSCHEM[:8]):
+        pc[j] = desc[index[_PHYSCHEM_DESCRIPTORS[column]]]
+    pc[8] = _stereocentres(mol)
+    # Lipinski's own counts: N-H/O-H donors and N/O acceptors
+    pc[9] = sum(
+        int(desc[index[name]] > limit)  # int: numpy booleans would add as "or"
+        for name, limit in (("MolWt", 500), ("MolLogP", 5), ("NHOHCount", 5), ("NOCount", 10))
+    )
+
+
 def panel_features(items: list[Text], with_alerts: bool = True) -> PanelFeatures:
     """Worker task: :class:`PanelFeatures` of a batch of records (BLAS on one thread, as for
     :func:`drugscreen.descriptors`, so ``Ipc`` does not depend on where the batch ran)."""
     from rdkit import rdBase
-    from rdkit.Avalon import pyAvalonTools
-    from rdkit.Chem import rdReducedGraphs
     from threadpoolctl import threadpool_limits
 
-    from drugscreen.chem.descriptors import _functions, _value
+    from drugscreen.chem.descriptors import _functions
 
     names = descriptor_names()
     computed = [n for n in names if n not in _ESTATE]
@@ -169,37 +198,20 @@ def panel_features(items: list[Text], with_alerts: bool = True) -> PanelFeatures
     physchem = np.full((n, len(PHYSCHEM)), np.nan)
     alerts: list[str | None] = []
     errors: list[str | None] = []
-    start_erg, start_desc = ECFP_BITS + AVALON_BITS, ECFP_BITS + AVALON_BITS + ERG_SIZE
+    context = (ecfp, domain_gen, functions, positions, estate_positions, index, len(names))
     with threadpool_limits(limits=1, user_api="blas"), rdBase.BlockLogs():
         for i, (mol, error) in enumerate(parse_texts(items)):
             errors.append(error)
             if mol is None:
                 alerts.append(None)
                 continue
-            row = model[i]
-            row[:ECFP_BITS] = ecfp.GetCountFingerprintAsNumPy(mol)
-            avalon = pyAvalonTools.GetAvalonCountFP(mol, nBits=AVALON_BITS)
-            for bit, count in avalon.GetNonzeroElements().items():
-                row[ECFP_BITS + bit] = count
-            row[ECFP_BITS : start_erg][np.isnan(row[ECFP_BITS:start_erg])] = 0
-            row[start_erg:start_desc] = rdReducedGraphs.GetErGFingerprint(mol)
-            desc = np.empty(len(names))
-            desc[positions] = [_value(f, mol) for f in functions]
-            desc[estate_positions] = list(_estate(mol).values())
-            desc[~np.isfinite(desc)] = np.nan
-            row[start_desc:] = np.clip(desc, -_FLOAT32_CAP, _FLOAT32_CAP)
-            bits = domain_gen.GetFingerprintAsNumPy(mol).astype(np.uint8)
-            domain[i] = np.packbits(bits, bitorder="little").view("<u8")
-            pc = physchem[i]
-            for j, column in enumerate(PHYSCHEM[:8]):
-                pc[j] = desc[index[_PHYSCHEM_DESCRIPTORS[column]]]
-            pc[8] = _stereocentres(mol)
-            # Lipinski's own counts: N-H/O-H donors and N/O acceptors
-            pc[9] = sum(
-                int(desc[index[name]] > limit)  # int: numpy booleans would add as "or"
-                for name, limit in (("MolWt", 500), ("MolLogP", 5), ("NHOHCount", 5), ("NOCount", 10))
-            )
-            alerts.append(_alert_names(mol) if with_alerts else None)
+            try:
+                _fill(mol, model[i], domain[i], physchem[i], context)
+                alerts.append(_alert_names(mol) if with_alerts else None)
+            except Exception as exc:  # RDKit raises assorted types on molecules it cannot describe
+                model[i], domain[i], physchem[i] = np.nan, 0, np.nan
+                errors[-1] = f"features could not be computed: {type(exc).__name__}: {exc}"
+                alerts.append(None)
     return PanelFeatures(model, domain, physchem, alerts, errors)
 
 

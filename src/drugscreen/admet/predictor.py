@@ -73,7 +73,9 @@ def model_card(endpoint: str) -> dict[str, Any]:
 def _check_names(names: Sequence[str]) -> list[str]:
     bad = [n for n in names if n not in ENDPOINTS]
     if bad:
-        raise InputError(f"unknown endpoint(s) {bad}: ds.admet.endpoints() lists the {len(ENDPOINTS)} endpoints")
+        raise InputError(
+            f"unknown endpoint(s) {bad}: ds.admet.endpoints() lists the {len(ENDPOINTS)} endpoints"
+        )
     return list(dict.fromkeys(names))
 
 
@@ -96,7 +98,9 @@ def _check_features(panel_dir: Path) -> None:
         )
 
 
-def _endpoint_columns(name: str, feats: PanelFeatures, threads: int, panel_dir: Path) -> dict[str, np.ndarray]:
+def _endpoint_columns(
+    name: str, feats: PanelFeatures, threads: int, panel_dir: Path
+) -> dict[str, np.ndarray]:
     """``<name>``, ``_std`` and (regression) ``_lo`` / ``_hi`` for the valid rows."""
     from drugscreen.admet.training import from_model_space
 
@@ -128,7 +132,9 @@ def _reference_values(reference: Any, names: list[str], panel_dir: Path, n_jobs:
         shipped_columns, values = panel_files.reference(panel_dir)
         where = {c: i for i, c in enumerate(shipped_columns)}
         return values[:, [where[c] for c in columns]]
-    table = predict(reference, names, percentiles=False, alerts=False, n_jobs=n_jobs, progress=False, panel_dir=panel_dir)
+    table = predict(
+        reference, names, percentiles=False, alerts=False, n_jobs=n_jobs, progress=False, panel_dir=panel_dir
+    )
     if table["error"].notna().all():
         raise InputError("no molecule of the reference could be read: percentiles need at least one")
     return sorted_reference(table[columns].to_numpy(dtype=np.float64))
@@ -266,7 +272,9 @@ class AdmetPanel:
         _, feats = featurize(list(smiles), alerts=self.alerts, n_jobs=self.n_jobs, progress=False)
         table = pd.DataFrame(
             {
-                "id": pd.Series(list(ids) if ids is not None else [str(i) for i in range(len(smiles))], dtype=object),
+                "id": pd.Series(
+                    list(ids) if ids is not None else [str(i) for i in range(len(smiles))], dtype=object
+                ),
                 "error": pd.Series(feats.errors, dtype=object),
             }
         )

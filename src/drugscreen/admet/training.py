@@ -74,7 +74,9 @@ def scaffold_folds(scaffolds: list[str], n_folds: int = N_FOLDS, seed: int = 0) 
     Scaffold groups, largest first (ties in a seeded random order), go one by one to the fold
     with the fewest molecules so far: folds of near-equal size, none sharing a scaffold.
     """
-    keys, inverse, counts = np.unique(np.asarray(scaffolds, dtype=object), return_inverse=True, return_counts=True)
+    keys, inverse, counts = np.unique(
+        np.asarray(scaffolds, dtype=object), return_inverse=True, return_counts=True
+    )
     tiebreak = np.random.default_rng(seed).permutation(len(keys))
     order = np.lexsort((tiebreak, -counts))
     sizes = np.zeros(n_folds, dtype=np.int64)
@@ -201,16 +203,6 @@ def cross_validate(
     pred_all = oof if endpoint.task == "binary" else from_model_space(endpoint, oof)
     overall = tdc_metric(endpoint.metric, y_true, pred_all)
     return CandidateResult(name, oof, fold_metrics, overall, members)
-
-
-def conformal_halfwidth(y_model: np.ndarray, oof: np.ndarray, coverage: float = INTERVAL_COVERAGE) -> float:
-    """Split-conformal half-width: the ``ceil((n + 1) * coverage)``-th smallest absolute
-    out-of-fold residual (model space), so that ``pred +- q`` covers a new molecule with
-    probability at least ``coverage`` when it is exchangeable with the training ones."""
-    residuals = np.sort(np.abs(y_model - oof))
-    n = len(residuals)
-    rank = int(np.ceil((n + 1) * coverage))
-    return float(residuals[min(rank, n) - 1])
 
 
 def domain_threshold(similarity: np.ndarray, error: np.ndarray, min_share: float = 0.05) -> dict[str, float]:

@@ -21,7 +21,9 @@ def register(sub: Any) -> None:
         "run would. `drugscreen admet --list` prints the endpoints with their cross-validated "
         "figures.",
     )
-    p.add_argument("library", nargs="?", help="library file: .smi, .csv, .tsv, .sdf (optionally .gz) or .parquet")
+    p.add_argument(
+        "library", nargs="?", help="library file: .smi, .csv, .tsv, .sdf (optionally .gz) or .parquet"
+    )
     p.add_argument("-o", "--output", help="predictions file (.parquet or .csv)")
     p.add_argument("--list", action="store_true", help="print the endpoints (units, CV metric) and exit")
     p.add_argument("--endpoints", help="comma-separated endpoint names [all]")

@@ -19,7 +19,8 @@ def register(sub: Any) -> None:
         "protocol on a toy target; then score drugs against a disease module on a generated "
         "interactome (network proximity), generated dose-response blocks (synergy), a generated "
         "knowledge graph (Rephetio-style model), ligand sets taken from the library's clusters (SEA) "
-        "and a D-MPNN trained on logP computed in code (property model scoring the hits).",
+        "and a D-MPNN trained on logP computed in code (property model scoring the hits); finally the "
+        "shipped ADMET panel for the drugs and the hits.",
     )
     demo.add_argument("--out", default="demo-output", help="output directory [demo-output]")
     add_jobs(demo)
@@ -27,7 +28,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drugscreen.screen.demo import MODEL_TEST, MODEL_TRAIN, run_demo
+    from drugscreen.screen.demo import DEMO_DRUGS, MODEL_TEST, MODEL_TRAIN, run_demo
 
     result = run_demo(user_path(args.out), n_jobs=args.jobs, progress=not args.quiet)
     print(
@@ -102,12 +103,21 @@ def run(args: argparse.Namespace) -> int:
         "The first hits scored by it:"
     )
     print(result.scored_hits.head(5).to_string(index=False, float_format="%.2f"))
+    admet = result.admet
+    print(
+        f"\nADMET panel (shipped, 34 endpoints) for the {len(DEMO_DRUGS)} drugs and "
+        f"{len(admet) - len(DEMO_DRUGS)} distinct hits; the drugs (probabilities, _pct = percentile among "
+        "2,628 approved drugs, ood = outside the model's domain):"
+    )
+    shown = ["id", "herg", "herg_pct", "ames", "dili", "solubility_aqsoldb", "solubility_aqsoldb_pct", "bbbp"]
+    print(admet[shown].head(len(DEMO_DRUGS)).to_string(index=False, float_format="%.2f"))
     print(
         f"\nDatabase: {result.database}\nAll hits: {result.hits_file}\nClusters: {result.clusters_file}"
         f"\nPrepared: {result.prepared_file}\nPicks: {result.picks_file}\nVS runs: {result.vs_file}"
         f"\nProximity: {result.proximity_file}\nSynergy: {result.synergy_file}"
         f"\nRepurposing: {result.repurpose_file}\nTargets: {result.targets_file}"
         f"\nProperty model: {result.model_dir}\nScored hits: {result.scored_hits_file}"
+        f"\nADMET panel: {result.admet_file}"
         f"\nScreening job: {job.out_dir} (hits.parquet, rejects.csv, summary.json)"
     )
     return 0

@@ -75,6 +75,8 @@ class DemoResult:
     model_metrics: dict[str, float]
     scored_hits_file: Path
     scored_hits: pd.DataFrame
+    admet_file: Path
+    admet: pd.DataFrame
 
 
 #: Molecules of the library that the preparation and virtual-screening steps use (kept small
@@ -87,7 +89,7 @@ SULFONAMIDE = "S(=O)(=O)N"
 #: The files and directories the demo writes in its output directory.
 DEMO_FILES = (
     "prepared.csv", "hits.csv", "clusters.parquet", "picks.csv", "vs_runs.csv", "proximity.csv",
-    "synergy.csv", "repurpose.csv", "targets.csv", "scored_hits.csv",
+    "synergy.csv", "repurpose.csv", "targets.csv", "scored_hits.csv", "admet.csv",
 )  # fmt: skip
 
 
@@ -132,7 +134,10 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
     12. ``logp-model/`` and ``scored_hits.csv``: a small D-MPNN ensemble trained on 1,500 library
         molecules to predict RDKit's Crippen logP (a target computed in code, so the demo ships no
         labels), tested on 500 others, then used to score the screening job's hits with an
-        uncertainty per hit.
+        uncertainty per hit;
+    13. ``admet.csv``: the shipped ADMET panel (34 endpoints with uncertainty, domain and
+        approved-drug percentiles, physicochemical columns, alerts) for the six drugs and the
+        screening job's hits.
     """
     _check_demo_outputs(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -184,6 +189,8 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
     )
     model_dir, model_metrics, scored = _property_model(sample, job.hits(), out, n_jobs)
     scored_file = write_table(scored, out / "scored_hits.csv")
+    admet = _admet_panel(job.hits(), n_jobs, progress)
+    admet_file = write_table(admet, out / "admet.csv")
     return DemoResult(
         db.path,
         hits_file,
@@ -211,7 +218,22 @@ def run_demo(out: Path, *, k: int = 5, n_jobs: int | None = -1, progress: bool =
         model_metrics,
         scored_file,
         scored,
+        admet_file,
+        admet,
     )
+
+
+def _admet_panel(hits: pd.DataFrame, n_jobs: int | None, progress: bool) -> pd.DataFrame:
+    """The ADMET panel for the demo drugs, then every distinct hit of the screening job."""
+    from drugscreen.admet.predictor import predict
+
+    molecules = pd.DataFrame(
+        {
+            "smiles": list(DEMO_DRUGS.values()) + hits["smiles"].tolist(),
+            "id": list(DEMO_DRUGS) + hits["id"].astype(str).tolist(),
+        }
+    ).drop_duplicates("id")
+    return predict(molecules, smiles_column="smiles", id_column="id", n_jobs=n_jobs, progress=progress)
 
 
 #: Molecules the demo's property model trains and is tested on.

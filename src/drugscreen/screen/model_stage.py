@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from drugscreen.errors import InputError
-from drugscreen.validate import check_number
 from drugscreen.screen.stages import ChunkTable
+from drugscreen.validate import check_number
 
 
 class PredictionStage:
@@ -100,6 +100,8 @@ class AdmetStage:
         Put before the panel's column names (``admet_`` by default).
     alerts, percentiles : bool
         As for :func:`drugscreen.admet.predict`.
+    n_jobs : int
+        Worker processes per chunk for the features (1: in the job's own process).
 
     Examples
     --------
@@ -116,10 +118,11 @@ class AdmetStage:
         prefix: str = "admet_",
         alerts: bool = True,
         percentiles: bool = True,
+        n_jobs: int | None = 1,
     ):
         from drugscreen.admet.predictor import AdmetPanel
 
-        self.panel = AdmetPanel(endpoints, alerts=alerts, percentiles=percentiles, n_jobs=1, progress=False)
+        self.panel = AdmetPanel(endpoints, alerts=alerts, percentiles=percentiles, n_jobs=n_jobs, progress=False)
         self.keep = dict(keep or {})
         known = set(self.panel.predict_table([]).columns) - {"id", "error"}
         for column, bounds in self.keep.items():
