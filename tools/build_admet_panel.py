@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from drugscreen.admet import panel_files  # noqa: E402
+from drugscreen.admet import build, panel_files  # noqa: E402
 from drugscreen.admet.data import load_all  # noqa: E402
 from drugscreen.admet.endpoints import ENDPOINTS, LEADERBOARD  # noqa: E402
 from drugscreen.admet.features import PanelFeatures, descriptor_names, featurize  # noqa: E402
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         build_endpoint(name, *data[name], index, union, work)
     if args.endpoints:
         return 0
-    panel_files.write_panel(
+    build.write_panel(
         work, Path(args.out), union, {n: data[n][0] for n in ENDPOINTS}, index, approved_parquet(work)
     )
     return 0

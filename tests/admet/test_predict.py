@@ -272,3 +272,21 @@ def test_values_are_the_members_mean_in_the_endpoint_units():
         np.testing.assert_allclose(got[name], expected)
         np.testing.assert_allclose(got[f"{name}_std"], spread)
     assert (got["vdss_lombardo"] > 0).all()
+
+
+def test_no_molecules_gives_an_empty_table_with_the_columns():
+    got = ds.admet.predict([], ["herg", "caco2_wang"], progress=False)
+    assert len(got) == 0 and {"herg", "herg_pct", "caco2_wang_lo", "mw", "alerts"} <= set(got.columns)
+
+
+def test_sdf_input_keeps_ids(tmp_path):
+    from rdkit import Chem
+
+    path = tmp_path / "in.sdf"
+    with Chem.SDWriter(str(path)) as writer:
+        for i, smi in enumerate(DRUGS[:2]):
+            mol = Chem.MolFromSmiles(smi)
+            mol.SetProp("_Name", f"drug{i}")
+            writer.write(mol)
+    got = ds.admet.predict(path, ["herg"], progress=False)
+    assert got["id"].tolist() == ["drug0", "drug1"] and got["herg"].notna().all()

@@ -66,22 +66,36 @@ class PredictionStage:
         }
 
     def process(self, table: ChunkTable) -> ChunkTable:
-        mols = table.molecules
-        preds = self.model.predict_table(mols["smiles"].tolist())
-        values = preds.drop(columns=["id", "error"])
-        added = mols.copy()
-        for name in values.columns:
-            added[self.prefix + name] = values[name].to_numpy()
-        out = replace(table, molecules=added)
-        if self.keep_min is None and self.keep_max is None:
-            return out
-        value = values[self.column].to_numpy(dtype=np.float64)
-        keep = ~np.isnan(value)
-        if self.keep_min is not None:
-            keep &= value >= self.keep_min
-        if self.keep_max is not None:
-            keep &= value <= self.keep_max
-        return out.select(keep)
+        ranges = (
+            {}
+            if self.keep_min is None and self.keep_max is None
+            else {self.column: (self.keep_min, self.keep_max)}
+        )
+        return _predicted(table, self.model, self.prefix, ranges)
+
+
+def _predicted(
+    table: ChunkTable, model: Any, prefix: str, ranges: dict[str, tuple[float | None, float | None]]
+) -> ChunkTable:
+    """``table`` with ``model.predict_table``'s columns added (prefixed), and only the molecules
+    whose named columns lie in their ``(low, high)`` ranges kept (missing values fail a range)."""
+    preds = model.predict_table(table.molecules["smiles"].tolist())
+    values = preds.drop(columns=["id", "error"])
+    added = table.molecules.copy()
+    for name in values.columns:
+        added[prefix + name] = values[name].to_numpy()
+    out = replace(table, molecules=added)
+    if not ranges:
+        return out
+    keep = np.ones(len(values), dtype=bool)
+    for column, (low, high) in ranges.items():
+        value = values[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        keep &= ~np.isnan(value)
+        if low is not None:
+            keep &= value >= low
+        if high is not None:
+            keep &= value <= high
+    return out.select(keep)
 
 
 class AdmetStage:
@@ -122,7 +136,9 @@ class AdmetStage:
     ):
         from drugscreen.admet.predictor import AdmetPanel
 
-        self.panel = AdmetPanel(endpoints, alerts=alerts, percentiles=percentiles, n_jobs=n_jobs, progress=False)
+        self.panel = AdmetPanel(
+            endpoints, alerts=alerts, percentiles=percentiles, n_jobs=n_jobs, progress=False
+        )
         self.keep = dict(keep or {})
         known = set(self.panel.predict_table([]).columns) - {"id", "error"}
         for column, bounds in self.keep.items():
@@ -139,21 +155,4 @@ class AdmetStage:
         return {"panel": self.panel.job_digest(), "keep": self.keep, "prefix": self.prefix}
 
     def process(self, table: ChunkTable) -> ChunkTable:
-        mols = table.molecules
-        preds = self.panel.predict_table(mols["smiles"].tolist())
-        values = preds.drop(columns=["id", "error"])
-        added = mols.copy()
-        for name in values.columns:
-            added[self.prefix + name] = values[name].to_numpy()
-        out = replace(table, molecules=added)
-        if not self.keep:
-            return out
-        keep = np.ones(len(values), dtype=bool)
-        for column, (low, high) in self.keep.items():
-            value = values[column].to_numpy(dtype=np.float64, na_value=np.nan)
-            keep &= ~np.isnan(value)
-            if low is not None:
-                keep &= value >= low
-            if high is not None:
-                keep &= value <= high
-        return out.select(keep)
+        return _predicted(table, self.panel, self.prefix, self.keep)
