@@ -56,7 +56,10 @@ def test_wheel_contains_kernels_and_data(tmp_path):
     for member in ["manifest.json", "cards.json", *manifest["files"]]:
         assert f"drugscreen/admet/panel/{member}" in names, member
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+    )
     code = (
         "import drugscreen as ds, pathlib; "
         f"assert pathlib.Path(ds.__file__).is_relative_to({str(target)!r}), ds.__file__; "

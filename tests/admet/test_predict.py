@@ -136,7 +136,7 @@ def test_same_values_in_workers_and_in_process(demo_smiles):
 
 
 def test_cards_and_endpoint_table():
-    table = ds.admet.endpoints()
+    table = ds.admet.endpoint_table()
     assert table["endpoint"].tolist() == list(ENDPOINTS)
     card = ds.admet.model_card("herg")
     for key in ("training_rows", "cv_metric", "cv_sd", "units", "high_means", "model", "citation", "licence"):

@@ -15,7 +15,7 @@ from typing import Any
 
 _EXPORTS = {
     "predict": "drugscreen.admet.predictor",
-    "endpoints": "drugscreen.admet.predictor",
+    "endpoint_table": "drugscreen.admet.predictor",
     "model_card": "drugscreen.admet.predictor",
     "ENDPOINTS": "drugscreen.admet.endpoints",
     "Endpoint": "drugscreen.admet.endpoints",

@@ -34,7 +34,7 @@ from drugscreen.validate import check_n_jobs
 logger = logging.getLogger("drugscreen")
 
 
-def endpoints() -> pd.DataFrame:
+def endpoint_table() -> pd.DataFrame:
     """Every endpoint of the panel with its task, units, metric and cross-validated figure.
 
     Returns
@@ -74,7 +74,7 @@ def _check_names(names: Sequence[str]) -> list[str]:
     bad = [n for n in names if n not in ENDPOINTS]
     if bad:
         raise InputError(
-            f"unknown endpoint(s) {bad}: ds.admet.endpoints() lists the {len(ENDPOINTS)} endpoints"
+            f"unknown endpoint(s) {bad}: ds.admet.endpoint_table() lists the {len(ENDPOINTS)} endpoints"
         )
     return list(dict.fromkeys(names))
 
@@ -160,7 +160,7 @@ def predict(
         SMILES strings, or anything :func:`drugscreen.standardize` reads (``.smi``, ``.csv``,
         ``.sdf``, ``.parquet``, optionally gzipped, or a DataFrame with a SMILES column).
     endpoints : str or list of str, optional
-        Endpoint names (``ds.admet.endpoints()`` lists them), a list or a comma-separated
+        Endpoint names (``ds.admet.endpoint_table()`` lists them), a list or a comma-separated
         string; default all 34.
     percentiles : bool
         Add ``<column>_pct``, the percent of the reference drugs predicted at or below.
@@ -232,7 +232,6 @@ class AdmetPanel:
         self.reference_ = (
             _reference_values(reference, self.endpoints, self.panel_dir, n_jobs) if percentiles else None
         )
-        self._custom_reference = reference is not None
 
     def job_digest(self) -> str:
         """sha256 of the panel files, the options and the reference: what decides the values."""

@@ -43,9 +43,9 @@ def run(args: argparse.Namespace) -> int:
     from drugscreen.errors import InputError
 
     if args.list:
-        from drugscreen.admet.predictor import endpoints
+        from drugscreen.admet.predictor import endpoint_table
 
-        print(endpoints().to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        print(endpoint_table().to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return 0
     if not args.library or not args.output:
         raise InputError("give a LIBRARY and -o OUTPUT (or --list)")
