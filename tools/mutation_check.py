@@ -184,11 +184,25 @@ MUTATIONS = [
         ("tests/admet/test_building_blocks.py",),
     ),
     Mutation(
+        "tree-threshold-strict",
+        "kernels/trees_cpu.py",
+        "elif value <= threshold[k]:",
+        "elif value < threshold[k]:",
+        ("tests/admet/test_trees.py",),
+    ),
+    Mutation(
+        "tree-nan-not-zero",
+        "kernels/trees_cpu.py",
+        "if value != value and missing != 2:",
+        "if value != value and missing == 1:",
+        ("tests/admet/test_trees.py",),
+    ),
+    Mutation(
         "admet-log10-not-undone",
         "src/drugscreen/admet/training.py",
         "return np.power(10.0, values) if endpoint.log10 else values",
         "return values",
-        ("tests/admet/test_predict.py",),
+        ("tests/admet/test_predict.py::test_values_are_the_members_mean_in_the_endpoint_units",),
     ),
 ]
 

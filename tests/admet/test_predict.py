@@ -160,10 +160,11 @@ def test_shipped_files_are_intact_and_small():
 def test_import_loads_no_model():
     code = (
         "import sys, drugscreen as ds; ds.admet.ENDPOINTS; "
-        "assert 'lightgbm' not in sys.modules and 'rdkit' not in sys.modules; "
+        "assert 'rdkit' not in sys.modules; "
         "from drugscreen.admet import panel_files; "
         "ds.admet.predict(['CCO'], ['herg'], percentiles=False, progress=False); "
-        "assert panel_files.members.cache_info().currsize == 1"
+        "assert panel_files.members.cache_info().currsize == 1; "
+        "assert 'lightgbm' not in sys.modules  # predicting needs no LightGBM"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -260,7 +261,11 @@ def test_values_are_the_members_mean_in_the_endpoint_units():
     names = ["vdss_lombardo", "caco2_wang", "herg"]
     got = ds.admet.predict(smiles, names, percentiles=False, alerts=False, progress=False)
     for name in names:
-        raw = np.stack([m.predict(feats.model) for m in panel_files.members(name)])
+        import lightgbm  # the oracle: LightGBM's own prediction of the shipped model texts
+
+        raw = np.stack(
+            [lightgbm.Booster(model_str=t).predict(feats.model) for t in panel_files.model_texts(name)]
+        )
         mean = raw.mean(axis=0)
         if ENDPOINTS[name].log10:  # modelled as log10, given back in L/kg
             expected, spread = 10**mean, (10**raw).std(axis=0)
@@ -269,8 +274,8 @@ def test_values_are_the_members_mean_in_the_endpoint_units():
             np.testing.assert_allclose(got[f"{name}_hi"], 10 ** (mean + q))
         else:
             expected, spread = mean, raw.std(axis=0)
-        np.testing.assert_allclose(got[name], expected)
-        np.testing.assert_allclose(got[f"{name}_std"], spread)
+        np.testing.assert_allclose(got[name], expected, rtol=1e-12)
+        np.testing.assert_allclose(got[f"{name}_std"], spread, rtol=1e-9, atol=1e-15)
     assert (got["vdss_lombardo"] > 0).all()
 
 

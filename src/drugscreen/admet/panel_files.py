@@ -10,8 +10,9 @@ byte-for-byte reproducibly (no time stamps):
     The model card of every endpoint (training rows, cross-validated metric with its sd over
     folds, every candidate, units, domain threshold, interval, citation, licence).
 ``models/<endpoint>.json.xz``
-    The endpoint's ensemble: LightGBM's own plain-text model format, one string per fold model
-    (parsed by LightGBM; nothing pickled is ever loaded).
+    The endpoint's ensemble: LightGBM's own plain-text model format, one string per fold model,
+    parsed by ``drugscreen.admet.trees`` and evaluated by a numba kernel (LightGBM is needed
+    to build the panel, not to use it; nothing pickled is ever loaded).
 ``domain.npy.xz``
     Two arrays in ``.npy`` format: the packed Morgan fingerprints of every distinct training
     molecule and, per molecule, a ``uint64`` bit mask of the endpoints it trained.
@@ -81,13 +82,17 @@ def cards(panel_dir: Path = PANEL_DIR) -> dict[str, dict[str, Any]]:
     return json.loads((panel_dir / "cards.json").read_text())  # type: ignore[no-any-return]
 
 
-@functools.cache
-def members(name: str, panel_dir: Path = PANEL_DIR) -> tuple[Any, ...]:
-    """The endpoint's fold models as LightGBM boosters (loaded on first use, then kept)."""
-    import lightgbm
+def model_texts(name: str, panel_dir: Path = PANEL_DIR) -> list[str]:
+    """The endpoint's fold models in LightGBM's model text format."""
+    return list(json.loads(read_bytes(panel_dir / "models" / f"{name}.json.xz"))["members"])
 
-    data = json.loads(read_bytes(panel_dir / "models" / f"{name}.json.xz"))
-    return tuple(lightgbm.Booster(model_str=text) for text in data["members"])
+
+@functools.cache
+def members(name: str, panel_dir: Path = PANEL_DIR) -> Any:
+    """The endpoint's fold models as one ``TreeEnsemble`` (parsed on first use, then kept)."""
+    from drugscreen.admet.trees import parse_models
+
+    return parse_models(model_texts(name, panel_dir))
 
 
 @functools.cache

@@ -113,8 +113,10 @@ def _endpoint_columns(
         out[f"{name}_hi"] = np.full(n, np.nan)
     if not valid.any():
         return out
-    X = feats.model[valid]
-    raw = np.stack([m.predict(X, num_threads=threads) for m in panel_files.members(name, panel_dir)])
+    from drugscreen.backends.parallel import numba_threads
+
+    with numba_threads(threads):
+        raw = panel_files.members(name, panel_dir).predict(feats.model[valid]).T  # [members, rows]
     mean = raw.mean(axis=0)
     out[name][valid] = from_model_space(endpoint, mean)
     out[f"{name}_std"][valid] = from_model_space(endpoint, raw).std(axis=0)
