@@ -99,13 +99,13 @@ def _check_features(panel_dir: Path) -> None:
 
 
 def _endpoint_columns(
-    name: str, feats: PanelFeatures, threads: int, panel_dir: Path
+    name: str, X: np.ndarray, valid: np.ndarray, threads: int, panel_dir: Path
 ) -> dict[str, np.ndarray]:
-    """``<name>``, ``_std`` and (regression) ``_lo`` / ``_hi`` for the valid rows."""
+    """``<name>``, ``_std`` and (regression) ``_lo`` / ``_hi``; ``X`` holds the features of
+    the ``valid`` rows only."""
     from drugscreen.admet.training import from_model_space
 
     endpoint = ENDPOINTS[name]
-    valid = feats.valid
     n = len(valid)
     out = {name: np.full(n, np.nan), f"{name}_std": np.full(n, np.nan)}
     if endpoint.task == "regression":
@@ -116,7 +116,7 @@ def _endpoint_columns(
     from drugscreen.backends.parallel import numba_threads
 
     with numba_threads(threads):
-        raw = panel_files.members(name, panel_dir).predict(feats.model[valid]).T  # [members, rows]
+        raw = panel_files.members(name, panel_dir).predict(X).T  # [members, rows]
     mean = raw.mean(axis=0)
     out[name][valid] = from_model_space(endpoint, mean)
     out[f"{name}_std"][valid] = from_model_space(endpoint, raw).std(axis=0)
@@ -299,8 +299,10 @@ class AdmetPanel:
                 feats.domain[valid], fps, membership, [order.index(n) for n in names], n_jobs=self.n_jobs
             )
         all_cards = panel_files.cards(pdir)
+        # one copy of the readable rows for every endpoint (not one per endpoint)
+        X = feats.model if valid.all() else feats.model[valid]
         for j, name in enumerate(names):
-            columns.update(_endpoint_columns(name, feats, threads, pdir))
+            columns.update(_endpoint_columns(name, X, valid, threads, pdir))
             columns[f"{name}_ad"] = similarity[:, j]
             ood = pd.array(similarity[:, j] < all_cards[name]["domain"]["threshold"], dtype="boolean")
             ood[~valid] = pd.NA
