@@ -117,10 +117,27 @@ def test_own_reference_and_subsets():
     np.testing.assert_array_equal(plain["herg"], got["herg"])
 
 
-@pytest.mark.parametrize("bad", [["nope"], "herg,nope", [], ""])
+@pytest.mark.parametrize("bad", [["nope"], "herg,nope", [], "", 5, [["herg"]]])
 def test_unknown_or_no_endpoint_is_one_clear_error(bad):
     with pytest.raises(InputError, match="endpoint"):
         ds.admet.predict(["CCO"], bad, progress=False)
+
+
+def test_options_are_checked():
+    with pytest.raises(InputError, match="percentiles must be True or False"):
+        ds.admet.predict(["CCO"], ["herg"], percentiles="no", progress=False)
+    with pytest.raises(InputError, match="alerts must be True or False"):
+        ds.admet.predict(["CCO"], ["herg"], alerts="false", progress=False)
+    with pytest.raises(InputError, match="needs percentiles=True"):
+        ds.admet.predict(["CCO"], ["herg"], reference=["CCO"], percentiles=False, progress=False)
+    with pytest.raises(InputError, match="string"):
+        ds.admet.model_card(["herg"])
+
+
+def test_a_giant_molecule_is_an_error_row_not_a_stall():
+    got = ds.admet.predict(["C" * 600, "CCO"], ["herg"], progress=False)
+    assert got["error"].iloc[0] == "too large for the ADMET panel (600 heavy atoms > 500)"
+    assert np.isnan(got["herg"].iloc[0]) and got["error"].iloc[1] is None
 
 
 def test_reference_that_cannot_be_read_is_refused():
@@ -229,6 +246,26 @@ def test_cli(tmp_path, capsys):
     assert main(["-q", "admet", "--list"]) == 0
     assert "caco2_wang" in capsys.readouterr().out
     assert main(["-q", "admet", str(library)]) == 1
+    # a library the reader refuses leaves no job behind: the corrected command then runs
+    target = tmp_path / "again.csv"
+    assert main(["-q", "admet", str(library), "-o", str(target), "--smiles-column", "nope"]) == 1
+    assert not (tmp_path / "again.csv.parts").exists() and not (tmp_path / ".again.csv.parts.lock").exists()
+    assert (
+        main(
+            [
+                "-q",
+                "admet",
+                str(library),
+                "-o",
+                str(target),
+                "--smiles-column",
+                "smiles",
+                "--endpoints",
+                "herg",
+            ]
+        )
+        == 0
+    )
 
 
 def test_stage_adds_columns_and_filters():
@@ -247,8 +284,19 @@ def test_stage_adds_columns_and_filters():
     assert len(out.fingerprints) == len(kept)
     assert "admet_herg_ad" in out.molecules
     json.dumps(stage.config())
-    with pytest.raises(InputError, match="not a column"):
-        AdmetStage(["herg"], keep={"ames": (0, 1)})
+    assert stage.keep == {"herg": (None, 0.5)}
+    json.dumps(AdmetStage(["herg"], keep={"herg": (np.float32(0.1), np.int64(1))}).config())
+    for keep, match in [
+        ({"ames": (0, 1)}, "not a numeric column"),
+        ({"alerts": (0, 1)}, "not a numeric column"),
+        ({"herg": (0.8, 0.2)}, "low bound is above"),
+        ({"herg": 0.5}, "low, high"),
+        ("herg", "must be a dict"),
+    ]:
+        with pytest.raises(InputError, match=match):
+            AdmetStage(["herg"], keep=keep)
+    with pytest.raises(InputError, match="prefix"):
+        AdmetStage(["herg"], prefix=None)
     with pytest.raises(InputError):
         AdmetStage(["herg"], keep={"herg": (float("nan"), 1)})
 
@@ -295,3 +343,10 @@ def test_sdf_input_keeps_ids(tmp_path):
             writer.write(mol)
     got = ds.admet.predict(path, ["herg"], progress=False)
     assert got["id"].tolist() == ["drug0", "drug1"] and got["herg"].notna().all()
+
+
+def test_parquet_with_numbers_for_smiles_gives_error_rows(tmp_path):
+    path = tmp_path / "numbers.parquet"
+    pd.DataFrame({"smiles": [1, 2], "id": ["a", "b"]}).to_parquet(path)
+    got = ds.admet.predict(path, ["herg"], progress=False)
+    assert got["error"].tolist() == ["not a SMILES string: int"] * 2

@@ -51,6 +51,16 @@ COMMANDS = {
     ),
     "search --queries": lambda f, t, m, d: ["search", str(d), "--queries", str(f), "-k", "3"],
     "predict": lambda f, t, m, d: ["predict", str(m), str(f), "-o", str(t / "p.parquet")],
+    "admet": lambda f, t, m, d: [
+        "admet",
+        str(f),
+        "-o",
+        str(t / "p.parquet"),
+        "--endpoints",
+        "herg",
+        "-j",
+        "1",
+    ],
 }
 
 

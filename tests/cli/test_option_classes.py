@@ -84,6 +84,7 @@ def _base(command: str, f, out) -> list[str]:
         "vs-eval": ["vs-eval", f"{f}/bench.csv", "--active-column", "hit", "-o", f"{out}/vs.csv"],
         "train": ["train", f"{f}/train.csv", "--target-columns", "y", "--model", "dmpnn", "-o", f"{out}/m"],
         "predict": ["predict", f"{f}/model", f"{f}/lib.smi", "-o", f"{out}/p.parquet"],
+        "admet": ["admet", f"{f}/lib.smi", "-o", f"{out}/a.parquet", "--endpoints", "herg", "-j", "1"],
         "synergy": ["synergy", f"{f}/blocks.csv", "-o", f"{out}/s.csv"],
         "demo": ["demo", "--out", f"{out}/demo"],
     }[command]
@@ -112,7 +113,7 @@ def test_bad_number_is_one_line_from_the_api(tmp_path, files, capsys, command, o
 def test_every_command_with_numbers_is_covered():
     commands = {c for c, _ in NUMERIC}
     covered = set(ELSEWHERE) | {"prepare", "fingerprint", "db build", "db append", "search", "screen"}
-    covered |= {"cluster", "pick", "vs-eval", "train", "predict", "synergy", "demo"}
+    covered |= {"cluster", "pick", "vs-eval", "train", "predict", "admet", "synergy", "demo"}
     assert commands <= covered, commands - covered
 
 
@@ -132,6 +133,7 @@ DIRECTORY_OUTPUTS = {"screen", "train", "demo"}
         "vs-eval",
         "train",
         "predict",
+        "admet",
         "synergy",
     ],
 )

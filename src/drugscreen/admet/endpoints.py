@@ -54,7 +54,7 @@ class Endpoint:
 
     @property
     def higher_is_better(self) -> bool:
-        """Whether a larger value of :attr:`metric` is a better model."""
+        """Whether a larger value of ``metric`` is a better model."""
         return self.metric != "mae"
 
 

@@ -48,6 +48,10 @@ _PHYSCHEM_DESCRIPTORS = {
 }
 #: Alert catalogs named in the ``alerts`` column (see ``drugscreen.chem.filters``).
 ALERT_FILTERS = ("pains", "brenk", "nih")
+#: Larger molecules get an error row instead of features: ErG, Avalon and several descriptors
+#: grow about cubically with size (1,000 atoms take about 5 s, 2,000 nearly a minute), and no
+#: training molecule of the panel comes near (the largest have about 200 heavy atoms).
+MAX_HEAVY_ATOMS = 500
 #: float32 holds the descriptors; the few astronomically large values (``Ipc``) are capped.
 _FLOAT32_CAP = 1e30
 
@@ -203,6 +207,12 @@ def panel_features(items: list[Text], with_alerts: bool = True) -> PanelFeatures
         for i, (mol, error) in enumerate(parse_texts(items)):
             errors.append(error)
             if mol is None:
+                alerts.append(None)
+                continue
+            if mol.GetNumHeavyAtoms() > MAX_HEAVY_ATOMS:
+                errors[-1] = (
+                    f"too large for the ADMET panel ({mol.GetNumHeavyAtoms()} heavy atoms > {MAX_HEAVY_ATOMS})"
+                )
                 alerts.append(None)
                 continue
             try:

@@ -66,6 +66,8 @@ def endpoint_table() -> pd.DataFrame:
 def model_card(endpoint: str) -> dict[str, Any]:
     """The model card of one endpoint (a copy): data, CV figures of every candidate, domain,
     interval, citation and licence."""
+    if not isinstance(endpoint, str):
+        raise InputError(f"an endpoint is named by a string, not {endpoint!r}")
     _check_names([endpoint])
     return copy.deepcopy(panel_files.cards()[endpoint])
 
@@ -83,7 +85,12 @@ def resolve_endpoints(chosen: str | Sequence[str] | None) -> list[str]:
     """Endpoint names from a list or a comma-separated string (default all), checked."""
     if chosen is None:
         return list(ENDPOINTS)
-    names = [p.strip() for p in chosen.split(",") if p.strip()] if isinstance(chosen, str) else list(chosen)
+    if isinstance(chosen, str):
+        names = [p.strip() for p in chosen.split(",") if p.strip()]
+    elif isinstance(chosen, list | tuple) and all(isinstance(n, str) for n in chosen):
+        names = list(chosen)
+    else:
+        raise InputError(f"endpoints must be a list of names or a comma-separated string, not {chosen!r}")
     if not names:
         raise InputError("no endpoint named: pass endpoints=None for all of them")
     return _check_names(names)
@@ -138,7 +145,8 @@ def _reference_values(reference: Any, names: list[str], panel_dir: Path, n_jobs:
         reference, names, percentiles=False, alerts=False, n_jobs=n_jobs, progress=False, panel_dir=panel_dir
     )
     if table["error"].notna().all():
-        raise InputError("no molecule of the reference could be read: percentiles need at least one")
+        where = f" ({reference})" if isinstance(reference, str | Path) else ""
+        raise InputError(f"no molecule of the reference{where} could be read: percentiles need at least one")
     return sorted_reference(table[columns].to_numpy(dtype=np.float64))
 
 
@@ -226,6 +234,13 @@ class AdmetPanel:
         panel_dir: str | Path | None = None,
     ) -> None:
         check_n_jobs(n_jobs)
+        for flag, value in (("percentiles", percentiles), ("alerts", alerts)):
+            if not isinstance(value, bool | np.bool_):
+                raise InputError(f"{flag} must be True or False, not {value!r}")
+        if reference is not None and not percentiles:
+            raise InputError(
+                "a reference is what percentiles are computed against: it needs percentiles=True"
+            )
         self.endpoints = resolve_endpoints(endpoints)
         self.panel_dir = Path(panel_dir) if panel_dir is not None else panel_files.PANEL_DIR
         _check_features(self.panel_dir)

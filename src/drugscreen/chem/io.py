@@ -268,7 +268,11 @@ def _iter_parquet(path: Path, smiles_column: str | None, id_column: str | None) 
         smiles = batch.column(0).to_pylist()
         ids = batch.column(1).to_pylist() if id_column is not None else [None] * len(smiles)
         for smi, ident in zip(smiles, ids, strict=True):
-            yield RawRecord(row, None, None if ident is None else str(ident), (smi or "").strip())
+            ident = None if ident is None else str(ident)
+            if smi is None or isinstance(smi, str):
+                yield RawRecord(row, None, ident, (smi or "").strip())
+            else:  # a column of numbers, say: every record says so, and the file goes on
+                yield RawRecord(row, None, ident, "", error=f"not a SMILES string: {type(smi).__name__}")
             row += 1
 
 

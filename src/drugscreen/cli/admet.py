@@ -13,7 +13,7 @@ def register(sub: Any) -> None:
         "admet",
         help="predict the shipped ADMET panel (34 endpoints) for a library (streamed, resumable)",
         description="Predict the shipped ADMET panel for every molecule of a library file: per "
-        "endpoint the prediction, its spread over the ensemble, a 90 %% conformal interval "
+        "endpoint the prediction, its spread over the ensemble, a 90 % conformal interval "
         "(regression), the nearest training molecule's similarity and an out-of-domain flag, and "
         "the percentile among approved drugs; physicochemical columns and PAINS/Brenk/NIH alerts. "
         "The library is read in chunks and each finished chunk is checkpointed in OUTPUT.parts/: "
@@ -55,8 +55,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.library or not args.output:
         raise InputError("give a LIBRARY and -o OUTPUT (or --list)")
     from drugscreen.admet.predictor import AdmetPanel
-    from drugscreen.screen.predict import predict_library
+    from drugscreen.screen.predict import check_prediction_job, predict_library
 
+    # paths, numbers and the library's first record before the reference is predicted
+    check_prediction_job(args.library, args.output, args.chunk_size, args.overwrite, **reader_kwargs(args))
     panel = AdmetPanel(
         args.endpoints,
         alerts=not args.no_alerts,

@@ -139,16 +139,21 @@ class AdmetStage:
         self.panel = AdmetPanel(
             endpoints, alerts=alerts, percentiles=percentiles, n_jobs=n_jobs, progress=False
         )
-        self.keep = dict(keep or {})
-        known = set(self.panel.predict_table([]).columns) - {"id", "error"}
-        for column, bounds in self.keep.items():
-            if column not in known:
-                raise InputError(f"keep names {column!r}, which is not a column of this panel")
-            if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+        if not isinstance(prefix, str):
+            raise InputError(f"prefix must be a string, not {prefix!r}")
+        if keep is not None and not isinstance(keep, dict):
+            raise InputError("keep must be a dict {column: (low, high)}")
+        numeric = set(self.panel.predict_table([]).columns) - {"id", "error", "alerts"}
+        self.keep: dict[str, tuple[float | None, float | None]] = {}
+        for column, bounds in (keep or {}).items():
+            if column not in numeric:
+                raise InputError(f"keep names {column!r}, which is not a numeric column of this panel")
+            if not isinstance(bounds, tuple | list) or len(bounds) != 2:
                 raise InputError(f"keep[{column!r}] must be (low, high), either of them None")
-            for bound in bounds:
-                if bound is not None:
-                    check_number(f"keep[{column!r}]", bound)
+            low, high = (None if b is None else float(check_number(f"keep[{column!r}]", b)) for b in bounds)
+            if low is not None and high is not None and low > high:
+                raise InputError(f"keep[{column!r}] = ({low}, {high}): the low bound is above the high one")
+            self.keep[column] = (low, high)
         self.prefix = prefix
 
     def config(self) -> dict[str, Any]:

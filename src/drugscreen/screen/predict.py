@@ -68,6 +68,24 @@ def _smiles_of(records: list[RawRecord]) -> tuple[list[str], list[str | None]]:
     return smiles, errors
 
 
+def check_prediction_job(
+    library: Any, output: str | os.PathLike[str], chunk_size: Any, overwrite: bool, **reader_kwargs: Any
+) -> tuple[Path, int]:
+    """The checks :func:`predict_library` makes before any work, for callers with costly set-up
+    (the ADMET panel's reference): the output file and chunk size, and the library's first
+    record read, so an unreadable library (no such column, not gzip, wrong format) is refused
+    before a job directory exists. Returns the output path and the chunk size."""
+    out = check_output_file(output, what="predictions file")
+    if not out.name.endswith(OUTPUT_SUFFIXES):
+        raise InputError(f"predictions are written to .parquet or .csv, not {out.name!r}")
+    chunk_size = check_number("chunk_size", chunk_size, low=1, high=MAX_CHUNK, integer=True)
+    if out.exists() and not overwrite:
+        # the old file stays until the new one replaces it in one rename at the end
+        raise InputError(f"{out} exists: pass --overwrite (overwrite=True) to replace it")
+    next(iter(iter_records(library, **reader_kwargs)), None)
+    return out, int(chunk_size)
+
+
 def predict_library(
     model: Any,
     library: str | os.PathLike[str],
@@ -104,13 +122,7 @@ def predict_library(
     from drugscreen.models.loading import load
     from drugscreen.models.store import model_digest
 
-    out = check_output_file(output, what="predictions file")
-    if not out.name.endswith(OUTPUT_SUFFIXES):
-        raise InputError(f"predictions are written to .parquet or .csv, not {out.name!r}")
-    chunk_size = check_number("chunk_size", chunk_size, low=1, high=MAX_CHUNK, integer=True)
-    if out.exists() and not overwrite:
-        # the old file stays until the new one replaces it in one rename at the end
-        raise InputError(f"{out} exists: pass --overwrite (overwrite=True) to replace it")
+    out, chunk_size = check_prediction_job(library, output, chunk_size, overwrite, **reader_kwargs)
     if isinstance(model, str | os.PathLike):
         model = load(model)
     job = {
