@@ -139,8 +139,8 @@ def _reference_values(reference: Any, names: list[str], panel_dir: Path, n_jobs:
     columns = reference_columns(names)
     if reference is None:
         shipped_columns, values = panel_files.reference(panel_dir)
-        where = {c: i for i, c in enumerate(shipped_columns)}
-        return values[:, [where[c] for c in columns]]
+        position = {c: i for i, c in enumerate(shipped_columns)}
+        return values[:, [position[c] for c in columns]]
     table = predict(
         reference, names, percentiles=False, alerts=False, n_jobs=n_jobs, progress=False, panel_dir=panel_dir
     )
