@@ -53,6 +53,8 @@ def predict_trees(  # type: ignore[no-untyped-def]
                         missing = (decision[k] >> 2) & 3
                         if value != value and missing != 2:
                             value = 0.0  # LightGBM: NaN is zero unless NaN is the missing type
+                        elif -ZERO <= value <= ZERO:
+                            value = 0.0  # and so is a value within its zero threshold
                         if (missing == 1 and -ZERO <= value <= ZERO) or (missing == 2 and value != value):
                             node = left[k] if decision[k] & 2 else right[k]
                         elif value <= threshold[k]:

@@ -79,3 +79,12 @@ def test_unsupported_models_are_refused():
     )
     with pytest.raises(InputError, match="features"):
         ensemble.raw(X[:, :5])
+
+
+def test_a_value_equal_to_the_threshold_goes_left_as_in_lightgbm():
+    X, y = _data(4)
+    model = lightgbm.LGBMRegressor(n_estimators=20, verbose=-1).fit(X, y)
+    ensemble = parse_models([model.booster_.model_to_string()])
+    rows = np.repeat(X[:1], len(ensemble.feature), axis=0)
+    rows[np.arange(len(rows)), ensemble.feature] = ensemble.threshold  # every split met exactly
+    np.testing.assert_array_equal(ensemble.raw(rows)[:, 0], model.booster_.predict(rows, raw_score=True))
