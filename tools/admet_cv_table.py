@@ -10,7 +10,6 @@ shipped model, and the TDC leaderboard anchors (Chemprop-RDKit, #1) beside them.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -86,7 +85,6 @@ def main() -> int:
         rst += ["     - " + (c or " ") for c in r[1:]]
     (ROOT / "docs" / "guide" / "admet_cv.inc").write_text("\n".join(rst) + "\n")
     print("\n".join(md))
-    json.dumps(table)
     return 0
 
 

@@ -153,7 +153,7 @@ def build_endpoint(
         # would double the build's longest part (about half an hour on 2 cores)
         results["baseline"] = cross_validate(
             endpoint,
-            lambda s: make_baseline(endpoint, s, THREADS),
+            lambda s: make_baseline(endpoint, s),
             X_base,
             y_model,
             y,

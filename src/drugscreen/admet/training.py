@@ -113,7 +113,7 @@ def make_lgbm(endpoint: Endpoint, params: dict[str, Any], seed: int, n_jobs: int
     )
 
 
-def make_baseline(endpoint: Endpoint, seed: int, n_jobs: int) -> Any:
+def make_baseline(endpoint: Endpoint, seed: int) -> Any:
     """The fingerprint baseline's estimator (``FingerprintModel`` defaults): scikit-learn's
     histogram gradient boosting, 300 rounds."""
     from sklearn import ensemble
