@@ -7,7 +7,9 @@ the final name. Standard library only: any layer may use it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -29,3 +31,18 @@ def fsync_path(path: Path, *, best_effort: bool = False) -> None:
             raise
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; renamed onto ``path`` (data flushed) when the
+    block ends without error, deleted otherwise, so that ``path`` is never half-written."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        yield tmp
+        fsync_path(tmp)
+        os.replace(tmp, path)
+        fsync_path(path.parent, best_effort=True)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

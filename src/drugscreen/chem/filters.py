@@ -164,6 +164,17 @@ def alerts(mol: Any, name: str) -> list[str]:
     return list(dict.fromkeys(entry.GetDescription() for entry in _catalog(name).GetMatches(mol)))
 
 
+def alert_matches(mol: Any, name: str) -> list[tuple[str, list[int]]]:
+    """Each entry of alert filter ``name`` that matches ``mol`` with the atoms it matched
+    (every match of its patterns), in catalog order: what a depiction highlights."""
+    out: dict[str, set[int]] = {}
+    for entry in _catalog(name).GetMatches(mol):
+        atoms = out.setdefault(entry.GetDescription(), set())
+        for match in entry.GetFilterMatches(mol):
+            atoms.update(int(pair[1]) for pair in match.atomPairs)
+    return [(description, sorted(atoms)) for description, atoms in out.items()]
+
+
 def evaluate(mol: Any, names: Sequence[str], qed_threshold: float = QED_THRESHOLD) -> list[tuple[bool, Any]]:
     """Per filter ``(passed, detail)``: violations or alerts ``;``-joined, or the QED value."""
     from rdkit.Chem import QED

@@ -83,6 +83,7 @@ def screen(
     metric: str = "tanimoto",
     alpha: float = 0.5,
     beta: float = 0.5,
+    fusion: str | None = None,
     spec: FingerprintSpec | None = None,
     query_ids: Sequence[Any] | None = None,
     stages: Sequence[Stage] = (),
@@ -111,6 +112,10 @@ def screen(
         library (merged exactly across chunks), or the best ``k`` above the threshold.
     metric, alpha, beta
         As in :meth:`drugscreen.FingerprintDB.search`.
+    fusion : {"max", "mean"}, optional
+        Group fusion: one score per molecule, the max or mean over all queries (the hits'
+        ``query`` is then ``"fused"`` and ``query_index`` 0; ``threshold`` and ``k`` apply to
+        the fused score).
     spec : FingerprintSpec, optional
         Default: Morgan radius 2, 2048 bits.
     query_ids : sequence, optional
@@ -143,7 +148,7 @@ def screen(
     without sorting it; ``row`` is the record's number in the library.
     """
     spec = spec or FingerprintSpec()
-    params = SearchParams(metric=metric, threshold=threshold, k=k, alpha=alpha, beta=beta)
+    params = SearchParams(metric=metric, threshold=threshold, k=k, alpha=alpha, beta=beta, fusion=fusion)
     backend = resolve_backend(device, n_jobs)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or not 1 <= chunk_size <= MAX_CHUNK:
         raise InputError(
@@ -155,6 +160,8 @@ def screen(
     labels = [str(i) for i in range(len(qfps))] if query_ids is None else [str(x) for x in query_ids]
     if len(labels) != len(qfps):
         raise InputError(f"query_ids has {len(labels)} labels for {len(qfps)} queries")
+    if fusion is not None:
+        labels = ["fused"]  # one fused score per molecule: query 0 of the search
     search = SearchStage(qfps, labels, params, backend)
     prep = preparation(standardize, filters)
     all_stages: list[Stage] = [*stages, search]

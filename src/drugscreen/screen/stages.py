@@ -119,7 +119,10 @@ class SearchStage:
 
     def config(self) -> dict[str, Any]:
         p = self.params
-        return {"metric": p.metric, "threshold": p.threshold, "k": p.k, "alpha": p.alpha, "beta": p.beta}
+        config = {"metric": p.metric, "threshold": p.threshold, "k": p.k, "alpha": p.alpha, "beta": p.beta}
+        if p.fusion is not None:  # absent otherwise, so that jobs written before fusion still resume
+            config["fusion"] = p.fusion
+        return config
 
     def process(self, table: ChunkTable) -> ChunkTable:
         mols = table.molecules

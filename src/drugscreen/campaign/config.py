@@ -1,0 +1,481 @@
+"""A screening campaign's configuration: TOML (or a dict) → typed, validated dataclasses.
+
+Every key is checked before any work starts; a wrong one is a one-line :class:`InputError`
+naming it (``config: select.n must be a whole number >= 1, not 0``). The sections, each
+optional except ``library``, are documented key by key in the guide page
+(``docs/guide/campaign.rst``) and in ``examples/campaign.toml``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drugscreen.errors import InputError
+from drugscreen.validate import user_path
+
+#: What a prepare filter does with a molecule that fails it.
+FILTER_ACTIONS = ("pass", "flag", "drop")
+#: Rule operators of the ``admet.rules`` strings.
+RULE_OPERATORS = ("<=", ">=", "<", ">")
+_RULE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>)\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class LibrarySection:
+    """``[library]``: the molecules to screen."""
+
+    path: str
+    smiles_column: str | None = None
+    id_column: str | None = None
+    label_column: str | None = None
+    standardize: bool = True
+    dedup: bool = True
+    filters: dict[str, str] = field(default_factory=dict)
+    chunk_size: int = 100_000
+
+
+@dataclass(frozen=True)
+class ActivesSection:
+    """``[actives]``: known actives (and optional inactives) and the similarity screen."""
+
+    path: str
+    smiles_column: str | None = None
+    id_column: str | None = None
+    activity_column: str | None = None
+    inactives: str | None = None
+    fingerprint: str = "morgan"
+    radius: int = 2
+    nbits: int = 2048
+    metric: str = "tanimoto"
+    fusion: str = "max"
+    top_n: int = 1000
+    threshold: float = 0.0
+
+
+@dataclass(frozen=True)
+class ModelSection:
+    """``[model]``: the activity model trained on labelled actives and inactives."""
+
+    family: str = "fingerprint"
+    folds: int = 5
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One hard desirability rule, ``column op value`` (``herg <= 0.3``)."""
+
+    column: str
+    op: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.column} {self.op} {self.value:g}"
+
+
+@dataclass(frozen=True)
+class AdmetSection:
+    """``[admet]``: the shipped ADMET panel and hard rules on its (or any) columns."""
+
+    enabled: bool = True
+    endpoints: list[str] | None = None
+    rules: list[Rule] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One desirability term of the ranking score: 0 at ``worst``, 1 at ``best``, linear between."""
+
+    column: str
+    worst: float
+    best: float
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class RankSection:
+    """``[rank]``: the multi-parameter score (see :func:`drugscreen.campaign.scoring.mpo_score`)."""
+
+    terms: list[Term] = field(default_factory=list)
+    combine: str = "geometric"
+
+
+@dataclass(frozen=True)
+class SelectSection:
+    """``[select]``: the diverse shortlist."""
+
+    method: str = "butina"
+    n: int = 50
+    max_per_cluster: int = 3
+    cutoff: float = 0.6
+    pool: int = 500
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """``[report]``: the HTML page."""
+
+    title: str = "Screening campaign"
+    columns: list[str] | None = None
+    library_sample: int = 500
+
+
+@dataclass(frozen=True)
+class RunSection:
+    """``[run]``: how heavy steps run."""
+
+    n_jobs: int = -1
+    device: str = "cpu"
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    """A validated campaign configuration (see :func:`load_config`)."""
+
+    library: LibrarySection
+    actives: ActivesSection | None = None
+    model: ModelSection = field(default_factory=ModelSection)
+    admet: AdmetSection = field(default_factory=AdmetSection)
+    rank: RankSection = field(default_factory=RankSection)
+    select: SelectSection = field(default_factory=SelectSection)
+    report: ReportSection = field(default_factory=ReportSection)
+    run: RunSection = field(default_factory=RunSection)
+    kind: str = "screening"
+    base_dir: str = "."
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as plain data (what ``campaign.json`` and the report show)."""
+        out = asdict(self)
+        out["admet"]["rules"] = [str(r) for r in self.admet.rules]
+        out.pop("base_dir")
+        return out
+
+    def resolve(self, path: str) -> Path:
+        """A path of the configuration, relative to the TOML file's directory."""
+        p = user_path(path)
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+
+_SECTIONS: dict[str, type] = {
+    "library": LibrarySection,
+    "actives": ActivesSection,
+    "model": ModelSection,
+    "admet": AdmetSection,
+    "rank": RankSection,
+    "select": SelectSection,
+    "report": ReportSection,
+    "run": RunSection,
+}
+
+
+def load_config(config: Any) -> CampaignConfig:
+    """Read and validate a campaign configuration.
+
+    Parameters
+    ----------
+    config : path, dict or CampaignConfig
+        A TOML file (paths in it are relative to its directory), a dict of the same shape
+        (paths relative to the working directory), or an already loaded configuration.
+
+    Raises
+    ------
+    InputError
+        One line naming the file or key: unreadable TOML, an unknown section or key, a wrong
+        type, a number out of range, an unknown fingerprint, metric, fusion rule, model family,
+        filter, rule operator or selection method.
+    """
+    if isinstance(config, CampaignConfig):
+        return config
+    base = "."
+    if isinstance(config, str | os.PathLike):
+        path = user_path(config)
+        if not path.is_file():
+            raise InputError(f"campaign config not found: {path}")
+        try:
+            config = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(f"{path}: not a readable TOML file ({exc})") from exc
+        base = str(path.resolve().parent)
+    if not isinstance(config, dict):
+        raise InputError(f"a campaign config is a TOML file or a dict, not {type(config).__name__}")
+    config = dict(config)
+    kind = config.pop("kind", "screening")
+    if kind != "screening":
+        raise InputError(
+            f"config: kind must be 'screening' (the campaign kind this version runs), not {kind!r}"
+        )
+    _unknown(config, list(_SECTIONS), "config")
+    if "library" not in config:
+        raise InputError("config: the [library] section is required (library.path: the molecules to screen)")
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        if name in config:
+            raw = config[name]
+            if not isinstance(raw, dict):
+                raise InputError(f"config: {name} must be a table ([{name}]), not {type(raw).__name__}")
+            sections[name] = _PARSERS[name](raw, name)
+    result = CampaignConfig(kind=kind, base_dir=base, **sections)
+    _cross_checks(result)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# checks of single values
+
+
+def _unknown(raw: dict[str, Any], known: list[str], where: str) -> None:
+    bad = sorted(set(raw) - set(known))
+    if bad:
+        raise InputError(f"{where}: unknown key {bad[0]!r} (known: {', '.join(known)})")
+
+
+def _text(raw: dict[str, Any], key: str, where: str, default: Any = None, *, choices: Any = None) -> Any:
+    if key not in raw:
+        return default
+    value = raw[key]
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"config: {where}.{key} must be a non-empty string, not {value!r}")
+    if choices is not None and value not in choices:
+        raise InputError(f"config: {where}.{key} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _flag(raw: dict[str, Any], key: str, where: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise InputError(f"config: {where}.{key} must be true or false, not {value!r}")
+    return value
+
+
+def _whole(raw: dict[str, Any], key: str, where: str, default: int, low: int, high: int | None = None) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        span = f">= {low}" if high is None else f"from {low} to {high:,}"
+        raise InputError(f"config: {where}.{key} must be a whole number {span}, not {value!r}")
+    return value
+
+
+def _real(raw: Any, key: str, where: str, default: float | None = None, low: float | None = None,
+          high: float | None = None) -> float:  # fmt: skip
+    value = raw.get(key, default) if isinstance(raw, dict) else raw
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InputError(f"config: {where}.{key} must be a finite number, not {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InputError(f"config: {where}.{key} must lie in [{low}, {high}], not {value!r}")
+    return float(value)
+
+
+def _names(raw: dict[str, Any], key: str, where: str) -> list[str] | None:
+    if key not in raw:
+        return None
+    value = raw[key]
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise InputError(f"config: {where}.{key} must be a list of names, not {raw[key]!r}")
+    return list(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# sections
+
+
+def _library(raw: dict[str, Any], where: str) -> LibrarySection:
+    from drugscreen.chem.filters import resolve_filters
+
+    _unknown(raw, list(LibrarySection.__dataclass_fields__), where)
+    if "path" not in raw:
+        raise InputError("config: library.path is required (a .smi, .csv, .tsv, .sdf or .parquet file)")
+    filters = raw.get("filters", {})
+    if not isinstance(filters, dict):
+        raise InputError(f"config: library.filters must be a table of filter = action, not {filters!r}")
+    for name, action in filters.items():
+        try:
+            resolve_filters([name])
+        except InputError as exc:
+            raise InputError(f"config: library.filters.{name}: {exc}") from None
+        if action not in FILTER_ACTIONS:
+            raise InputError(
+                f"config: library.filters.{name} must be one of {', '.join(FILTER_ACTIONS)}, not {action!r}"
+            )
+    return LibrarySection(
+        path=_text(raw, "path", where),
+        smiles_column=_text(raw, "smiles_column", where),
+        id_column=_text(raw, "id_column", where),
+        label_column=_text(raw, "label_column", where),
+        standardize=_flag(raw, "standardize", where, True),
+        dedup=_flag(raw, "dedup", where, True),
+        filters=dict(filters),
+        chunk_size=_whole(raw, "chunk_size", where, 100_000, 1, 100_000_000),
+    )
+
+
+def _actives(raw: dict[str, Any], where: str) -> ActivesSection:
+    from drugscreen.chem.spec import FingerprintSpec
+    from drugscreen.errors import SpecError
+    from drugscreen.similarity.params import METRICS
+
+    _unknown(raw, list(ActivesSection.__dataclass_fields__), where)
+    if "path" not in raw:
+        raise InputError("config: actives.path is required (a file of known actives)")
+    section = ActivesSection(
+        path=_text(raw, "path", where),
+        smiles_column=_text(raw, "smiles_column", where),
+        id_column=_text(raw, "id_column", where),
+        activity_column=_text(raw, "activity_column", where),
+        inactives=_text(raw, "inactives", where),
+        fingerprint=_text(raw, "fingerprint", where, "morgan"),
+        radius=_whole(raw, "radius", where, 2, 1, 6),
+        nbits=_whole(raw, "nbits", where, 2048, 64, 16384),
+        metric=_text(raw, "metric", where, "tanimoto", choices=METRICS),
+        fusion=_text(raw, "fusion", where, "max", choices=("max", "mean")),
+        top_n=_whole(raw, "top_n", where, 1000, 1, 10_000_000),
+        threshold=_real(raw, "threshold", where, 0.0, 0.0, 1.0),
+    )
+    try:
+        FingerprintSpec(kind=section.fingerprint, radius=section.radius, nbits=section.nbits)
+    except SpecError as exc:
+        raise InputError(f"config: actives.fingerprint: {exc}") from None
+    return section
+
+
+def _model(raw: dict[str, Any], where: str) -> ModelSection:
+    from drugscreen.models.workflow import MODELS
+
+    _unknown(raw, list(ModelSection.__dataclass_fields__), where)
+    return ModelSection(
+        family=_text(raw, "family", where, "fingerprint", choices=MODELS),
+        folds=_whole(raw, "folds", where, 5, 2, 20),
+    )
+
+
+def parse_rule(text: Any, where: str = "admet.rules") -> Rule:
+    """``"herg <= 0.3"`` → :class:`Rule` (a one-line error naming the rule otherwise)."""
+    match = _RULE.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise InputError(
+            f"config: {where}: {text!r} is not a rule such as 'herg <= 0.3' "
+            f"(a column, one of {' '.join(RULE_OPERATORS)}, a number)"
+        )
+    try:
+        value = float(match[3])
+    except ValueError:
+        raise InputError(f"config: {where}: {text!r}: {match[3]!r} is not a number") from None
+    if not math.isfinite(value):
+        raise InputError(f"config: {where}: {text!r}: the bound must be finite")
+    return Rule(match[1], match[2], value)
+
+
+def _admet(raw: dict[str, Any], where: str) -> AdmetSection:
+    from drugscreen.admet.predictor import resolve_endpoints
+
+    _unknown(raw, list(AdmetSection.__dataclass_fields__), where)
+    endpoints = _names(raw, "endpoints", where)
+    if endpoints is not None:
+        try:
+            endpoints = resolve_endpoints(endpoints)
+        except InputError as exc:
+            raise InputError(f"config: admet.endpoints: {exc}") from None
+    rules = raw.get("rules", [])
+    if not isinstance(rules, list):
+        raise InputError(f"config: admet.rules must be a list of strings such as 'herg <= 0.3', not {rules!r}")
+    return AdmetSection(
+        enabled=_flag(raw, "enabled", where, True),
+        endpoints=endpoints,
+        rules=[parse_rule(r, f"admet.rules[{i}]") for i, r in enumerate(rules)],
+    )
+
+
+def _rank(raw: dict[str, Any], where: str) -> RankSection:
+    _unknown(raw, list(RankSection.__dataclass_fields__), where)
+    terms_raw = raw.get("terms", [])
+    if not isinstance(terms_raw, list):
+        raise InputError("config: rank.terms must be a list of tables ([[rank.terms]])")
+    terms = []
+    for i, t in enumerate(terms_raw):
+        at = f"rank.terms[{i}]"
+        if not isinstance(t, dict):
+            raise InputError(f"config: {at} must be a table with column, worst, best, weight")
+        _unknown(t, list(Term.__dataclass_fields__), at)
+        for key in ("column", "worst", "best"):
+            if key not in t:
+                raise InputError(f"config: {at}.{key} is required")
+        term = Term(
+            column=_text(t, "column", at),
+            worst=_real(t, "worst", at),
+            best=_real(t, "best", at),
+            weight=_real(t, "weight", at, 1.0, 0.0),
+        )
+        if term.worst == term.best:
+            raise InputError(f"config: {at}: worst and best must differ (both {term.worst:g})")
+        terms.append(term)
+    return RankSection(terms=terms, combine=_text(raw, "combine", where, "geometric",
+                                                  choices=("geometric", "arithmetic")))  # fmt: skip
+
+
+def _select(raw: dict[str, Any], where: str) -> SelectSection:
+    _unknown(raw, list(SelectSection.__dataclass_fields__), where)
+    return SelectSection(
+        method=_text(raw, "method", where, "butina", choices=("butina", "maxmin")),
+        n=_whole(raw, "n", where, 50, 1, 100_000),
+        max_per_cluster=_whole(raw, "max_per_cluster", where, 3, 1),
+        cutoff=_real(raw, "cutoff", where, 0.6, 0.0, 0.99),
+        pool=_whole(raw, "pool", where, 500, 1, 1_000_000),
+    )
+
+
+def _report(raw: dict[str, Any], where: str) -> ReportSection:
+    _unknown(raw, list(ReportSection.__dataclass_fields__), where)
+    return ReportSection(
+        title=_text(raw, "title", where, "Screening campaign"),
+        columns=_names(raw, "columns", where),
+        library_sample=_whole(raw, "library_sample", where, 500, 0, 20_000),
+    )
+
+
+def _run(raw: dict[str, Any], where: str) -> RunSection:
+    _unknown(raw, list(RunSection.__dataclass_fields__), where)
+    n_jobs = raw.get("n_jobs", -1)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise InputError(f"config: run.n_jobs must be -1 (all cores) or a whole number >= 1, not {n_jobs!r}")
+    return RunSection(
+        n_jobs=n_jobs,
+        device=_text(raw, "device", where, "cpu", choices=("cpu", "cuda")),
+        seed=_whole(raw, "seed", where, 0, 0, 2**31 - 1),
+    )
+
+
+_PARSERS = {
+    "library": _library,
+    "actives": _actives,
+    "model": _model,
+    "admet": _admet,
+    "rank": _rank,
+    "select": _select,
+    "report": _report,
+    "run": _run,
+}
+
+
+def _cross_checks(config: CampaignConfig) -> None:
+    """Checks across sections, and that every input file is there (before any work starts)."""
+    paths = [("library.path", config.library.path)]
+    if config.actives is not None:
+        paths.append(("actives.path", config.actives.path))
+        if config.actives.inactives:
+            paths.append(("actives.inactives", config.actives.inactives))
+    for key, value in paths:
+        if not config.resolve(value).is_file():
+            raise InputError(f"config: {key}: file not found: {config.resolve(value)}")
+    if config.select.method == "maxmin" and config.select.pool < config.select.n:
+        raise InputError(
+            f"config: select.pool ({config.select.pool}) must be at least select.n ({config.select.n})"
+        )
+    if config.actives is None and any(t.column == "similarity" for t in config.rank.terms):
+        raise InputError("config: rank.terms names 'similarity' but there is no [actives] section")

@@ -1,0 +1,297 @@
+"""Run a campaign: steps keyed by digest, checkpointed, resumed; and ``campaign status``.
+
+Layout of the campaign directory::
+
+    campaign.json              the configuration, versions, when it was started
+    steps/<step>.parquet       each step's table (the screen's is steps/screen-job/hits.parquet)
+    steps/<step>.json          the step's key, output sizes, counts, seconds, facts
+    report.html  shortlist.csv  shortlist.sdf  all_scores.parquet     the report step's files
+
+A step's key is the digest of its own options and of the keys of the steps before it. On a
+rerun a step whose key and outputs are unchanged is read back instead of run; the first whose
+key changed runs again, and so does every step after it. A killed campaign resumes: finished
+steps are kept, the screen resumes after its last finished chunk, and since every step is
+deterministic the outputs equal an uninterrupted run's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import drugscreen
+from drugscreen.campaign.config import CampaignConfig, load_config
+from drugscreen.campaign.steps import RUNNERS, STEPS, Context, StepOutput
+from drugscreen.errors import InputError
+from drugscreen.screen.job import digest, read_json
+from drugscreen.similarity.lock import take_lock_file
+from drugscreen.similarity.manifest import sha256_file, write_json_atomic
+from drugscreen.validate import user_path
+
+logger = logging.getLogger("drugscreen")
+
+CAMPAIGN = "campaign.json"
+STEPS_DIR = "steps"
+#: The report step's files.
+REPORT_FILES = ("report.html", "shortlist.csv", "shortlist.sdf", "all_scores.parquet")
+#: Everything a campaign writes in its directory: nothing else is ever touched.
+OWN_FILES = (CAMPAIGN, STEPS_DIR, *REPORT_FILES)
+ALL_STEPS = (*STEPS, "report")
+
+
+def run(config: Any, out_dir: str | os.PathLike[str], *, progress: bool = True) -> Any:
+    """Run (or resume) a screening campaign and write its report.
+
+    Parameters
+    ----------
+    config : path, dict or CampaignConfig
+        The campaign's TOML file or the same as a dict (:func:`~drugscreen.campaign.load_config`).
+    out_dir : path
+        The campaign directory: created if missing; a rerun with it resumes, reusing every step
+        whose inputs and options are unchanged.
+    progress : bool
+        Progress bars of the heavy steps.
+
+    Returns
+    -------
+    CampaignResult
+        The shortlist, all scores, the funnel and the report's path.
+
+    Raises
+    ------
+    InputError
+        For a bad configuration (before any work), a directory holding other files or being
+        used by another process, and a step that cannot go on (no candidate passes the rules,
+        a shortlist larger than the ranked molecules).
+    """
+    from drugscreen.campaign.result import CampaignResult
+
+    cfg = load_config(config)
+    directory = _check_directory(out_dir)
+    lock = take_lock_file(
+        directory.parent / f".{directory.name}.lock",
+        f"another process is running the campaign in {directory} right now; wait for it or stop it",
+        InputError,
+    )
+    try:
+        keys = step_keys(cfg)
+        _write_campaign(directory, cfg)
+        ctx = Context(cfg, directory, progress)
+        rerun_from = None
+        for name in ALL_STEPS:
+            state = _state(directory, name)
+            if rerun_from is None and state is not None and state.get("key") == keys[name] and _intact(directory, state):
+                _load(ctx, directory, name, state)
+                logger.info("step %s: up to date (%s)", name, _counts_text(state["counts"]))
+                continue
+            if rerun_from is None:
+                rerun_from = name
+                if state is not None and state.get("key") != keys[name]:
+                    logger.info("step %s: its inputs or options changed; running it and the steps after it", name)
+            _execute(ctx, directory, name, keys[name])
+        if rerun_from is None:
+            logger.info("%s: the campaign is complete and up to date", directory)
+    finally:
+        os.close(lock)
+    return CampaignResult(directory)
+
+
+def _check_directory(out_dir: str | os.PathLike[str]) -> Path:
+    directory = user_path(out_dir).resolve()
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"campaign directory {directory} exists and is not a directory")
+    if directory.is_dir():
+        others = sorted(e.name for e in directory.iterdir() if e.name not in OWN_FILES and not e.name.startswith("."))
+        if others:
+            raise InputError(
+                f"{directory} holds files that are not a campaign's ({', '.join(others[:3])}); "
+                "choose a new or empty directory"
+            )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / STEPS_DIR).mkdir(exist_ok=True)
+    return directory
+
+
+def _file_identity(path: Path) -> dict[str, Any]:
+    return {"name": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+
+def step_keys(cfg: CampaignConfig) -> dict[str, str]:
+    """The key of every step: the digest of what decides its output, chained through the steps
+    it reads (the number of processes is not part of any key: it does not change an output)."""
+    from drugscreen.admet import panel_files
+
+    lib = cfg.library
+    library = {
+        "file": _file_identity(cfg.resolve(lib.path)),
+        "columns": [lib.smiles_column, lib.id_column],
+        "standardize": lib.standardize,
+        "drop": sorted(n for n, a in lib.filters.items() if a == "drop"),
+        "chunk_size": lib.chunk_size,
+    }
+    actives = None
+    if cfg.actives is not None:
+        actives = asdict(cfg.actives) | {"file": _file_identity(cfg.resolve(cfg.actives.path))}
+        if cfg.actives.inactives:
+            actives["inactives"] = _file_identity(cfg.resolve(cfg.actives.inactives))
+        actives.pop("path")
+    keys: dict[str, str] = {}
+    keys["screen"] = digest({"library": library, "actives": actives, "device": cfg.run.device})
+    flags = sorted(n for n, a in lib.filters.items() if a == "flag")
+    keys["candidates"] = digest(
+        {"screen": keys["screen"], "top_n": actives and actives["top_n"], "dedup": lib.dedup, "flags": flags}
+    )
+    keys["activity"] = digest({"candidates": keys["candidates"], "model": asdict(cfg.model), "seed": cfg.run.seed})
+    panel = digest(panel_files.manifest().get("files", {})) if cfg.admet.enabled else None
+    keys["admet"] = digest(
+        {"candidates": keys["candidates"], "endpoints": cfg.admet.endpoints, "panel": panel}
+    )
+    rules = [str(r) for r in cfg.admet.rules]
+    keys["rules"] = digest({"activity": keys["activity"], "admet": keys["admet"], "rules": rules})
+    keys["rank"] = digest({"rules": keys["rules"], "rank": asdict(cfg.rank)})
+    keys["select"] = digest({"rank": keys["rank"], "select": asdict(cfg.select), "seed": cfg.run.seed})
+    keys["report"] = digest(
+        {
+            "select": keys["select"],
+            "report": asdict(cfg.report),
+            "labels": lib.label_column,
+            "drugscreen": drugscreen.__version__,
+        }
+    )
+    return keys
+
+
+def _write_campaign(directory: Path, cfg: CampaignConfig) -> None:
+    """``campaign.json``: the configuration and versions; the start date stays that of the first
+    run of this configuration (so a resumed run writes the same report)."""
+    from rdkit import __version__ as rdkit_version
+
+    path = directory / CAMPAIGN
+    previous = read_json(path, "the campaign description", missing_ok=True) if path.is_file() else None
+    record = {
+        "format": "drugscreen-campaign",
+        "format_version": 1,
+        "config": cfg.to_dict(),
+        "base_dir": cfg.base_dir,
+        "versions": {"drugscreen": drugscreen.__version__, "rdkit": rdkit_version},
+    }
+    unchanged = isinstance(previous, dict) and {k: previous.get(k) for k in record} == record
+    record["started"] = (
+        previous["started"] if unchanged and previous.get("started") else datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    )
+    if not unchanged:
+        write_json_atomic(path, record)
+
+
+def _state(directory: Path, name: str) -> dict[str, Any] | None:
+    path = directory / STEPS_DIR / f"{name}.json"
+    state = read_json(path, f"step {name}'s record", missing_ok=True) if path.is_file() else None
+    return state if isinstance(state, dict) else None
+
+
+def _intact(directory: Path, state: dict[str, Any]) -> bool:
+    """The step's recorded outputs are all there with the sizes they had."""
+    for rel, size in state.get("outputs", {}).items():
+        path = directory / rel
+        if not path.is_file() or path.stat().st_size != size:
+            logger.warning("%s is missing or changed; its step runs again", path)
+            return False
+    return True
+
+
+def _load(ctx: Context, directory: Path, name: str, state: dict[str, Any]) -> None:
+    if state.get("table"):
+        ctx.files[name] = directory / state["table"]
+    ctx.infos[name] = state.get("info", {}) | {"counts": state.get("counts", {})}
+
+
+def _execute(ctx: Context, directory: Path, name: str, key: str) -> None:
+    logger.info("step %s: running", name)
+    started = time.perf_counter()
+    if name == "report":
+        from drugscreen.campaign.outputs import write_outputs
+
+        files = write_outputs(ctx)
+        output = StepOutput(None, counts={"shortlist": int(ctx.infos["select"]["counts"]["shortlist"])})
+        outputs = {f.name: f.stat().st_size for f in files}
+        table_rel = None
+    else:
+        output = RUNNERS[name](ctx)
+        if output.file is not None:
+            path = output.file
+        else:
+            assert output.table is not None
+            path = directory / STEPS_DIR / f"{name}.parquet"
+            from drugscreen.chem.tables import write_table
+
+            write_table(output.table.reset_index(drop=True), path, durable=True)
+        table_rel = str(path.relative_to(directory))
+        outputs = {table_rel: path.stat().st_size}
+        ctx.files[name] = path
+    seconds = time.perf_counter() - started
+    info = _plain(output.info)
+    state = {
+        "key": key,
+        "table": table_rel,
+        "outputs": outputs,
+        "counts": output.counts,
+        "info": info,
+        "seconds": round(seconds, 3),
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    write_json_atomic(directory / STEPS_DIR / f"{name}.json", state)
+    ctx.infos[name] = info | {"counts": output.counts}
+    logger.info("step %s: done in %.1f s (%s)", name, seconds, _counts_text(output.counts))
+
+
+def _plain(info: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe facts (NaN as None)."""
+    import math
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        if isinstance(v, dict):
+            return {k: fix(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [fix(x) for x in v]
+        return v.item() if hasattr(v, "item") else v
+
+    return fix(info)  # type: ignore[no-any-return]
+
+
+def _counts_text(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in counts.items()) or "-"
+
+
+def status(out_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """The steps of a campaign directory: done or not, counts, seconds, when each finished.
+
+    Raises
+    ------
+    InputError
+        When ``out_dir`` is not a campaign directory.
+    """
+    directory = user_path(out_dir).resolve()
+    if not (directory / CAMPAIGN).is_file():
+        raise InputError(f"{directory} is not a campaign directory (it has no {CAMPAIGN})")
+    rows = []
+    for name in ALL_STEPS:
+        state = _state(directory, name)
+        rows.append(
+            {
+                "step": name,
+                "done": state is not None and _intact(directory, state),
+                "counts": _counts_text(state["counts"]) if state else "",
+                "seconds": state.get("seconds") if state else None,
+                "finished": state.get("finished") if state else None,
+            }
+        )
+    return pd.DataFrame(rows)
