@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("DRUGSCREEN_SHARED", REPO.parent / "shared")) / "data"
@@ -127,3 +128,23 @@ def heavy_atoms(smiles):
     from rdkit import Chem
 
     return np.array([Chem.MolFromSmiles(s).GetNumHeavyAtoms() for s in smiles], dtype=float)
+
+
+@pytest.fixture(scope="session")
+def campaign_inputs(tmp_path_factory: pytest.TempPathFactory, demo_smiles: list[str]) -> Path:
+    """Inputs of a small screening campaign (the toy sulfonamide target on the MOSES subset)."""
+    from campaign_data import write_inputs
+
+    directory = tmp_path_factory.mktemp("campaign-inputs")
+    write_inputs(directory, demo_smiles)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def finished(tmp_path_factory: pytest.TempPathFactory, campaign_inputs: Path) -> Any:
+    """One finished small campaign, shared by the tests that only read it."""
+    import drugscreen as ds
+    from campaign_data import small_config
+
+    out = tmp_path_factory.mktemp("campaign") / "out"
+    return ds.campaign.run(small_config(campaign_inputs), out, progress=False)

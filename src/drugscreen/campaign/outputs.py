@@ -317,7 +317,7 @@ def _chemical_space(ctx: Context, shortlist: pd.DataFrame) -> tuple[np.ndarray, 
 def _retrospective(ctx: Context) -> tuple[list[tuple[str, str]], str] | None:
     """ROC, enrichment, AUROC, BEDROC(20) and EF 1 % of the fused similarity over the library,
     with the library's own labels (a retrospective run)."""
-    from drugscreen.campaign.steps import label_column
+    from drugscreen.campaign.steps import read_labels
     from drugscreen.report.plots import roc_and_enrichment
     from drugscreen.vs import metrics as m
 
@@ -328,7 +328,7 @@ def _retrospective(ctx: Context) -> tuple[list[tuple[str, str]], str] | None:
         scores.append(batch["similarity"].to_numpy(np.float64))
     row = np.concatenate(rows) if rows else np.array([], np.int64)
     score = np.concatenate(scores) if scores else np.array([])
-    labels = label_column(cfg.resolve(cfg.library.path), cfg.library.label_column, None, "library")
+    labels = read_labels(cfg.resolve(cfg.library.path), cfg.library.label_column, None, "library")
     y = labels[row].astype(bool)
     if len(y) == 0 or y.all() or not y.any():
         return None

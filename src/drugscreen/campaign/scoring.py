@@ -76,8 +76,8 @@ def mpo_score(table: pd.DataFrame, terms: Sequence[Term], combine: str = "geomet
         out[f"d_{t.column}"] = ds[:, j]
     w = weights / weights.sum()
     if combine == "geometric":
-        with np.errstate(divide="ignore"):
-            score = np.exp(np.sum(np.where(w > 0, w * np.log(ds), 0.0), axis=1))
+        with np.errstate(divide="ignore"):  # log(0) = -inf gives a score of 0, as it should
+            score = np.exp(np.sum(w * np.log(np.where(w > 0, ds, 1.0)), axis=1))
     elif combine == "arithmetic":
         score = ds @ w
     else:

@@ -79,7 +79,7 @@ def read_labelled(path: Path, smiles_column: str | None, id_column: str | None,
     records = list(iter_records(path, smiles_column=smiles_column, id_column=id_column))
     labels = None
     if label_column is not None:
-        labels = label_column(path, label_column, len(records), what)
+        labels = read_labels(path, label_column, len(records), what)
     rows = []
     with rdBase.BlockLogs():
         for i, rec in enumerate(records):
@@ -99,7 +99,7 @@ def read_labelled(path: Path, smiles_column: str | None, id_column: str | None,
     return pd.DataFrame(rows)
 
 
-def label_column(path: Path, column: str, n: int | None, what: str) -> np.ndarray:
+def read_labels(path: Path, column: str, n: int | None, what: str) -> np.ndarray:
     """A 0/1 column of a CSV/TSV/Parquet file, in record order (``n``: the records expected)."""
     from drugscreen.models.workflow import read_training_table
 
@@ -270,9 +270,11 @@ def run_activity(ctx: Context) -> StepOutput:
     scaffold-grouped cross-validated AUROC and PRC-AUC are kept for the report."""
     cfg = ctx.config
     candidates = ctx.table("candidates")
+    if cfg.actives is None:
+        return StepOutput(pd.DataFrame({"row": candidates["row"]}), info={"skipped": "no [actives] section"})
     train = training_set(ctx)
     y = train["label"].to_numpy()
-    if cfg.actives is None or len(np.unique(y)) < 2:
+    if len(np.unique(y)) < 2:
         return StepOutput(pd.DataFrame({"row": candidates["row"]}), info={"skipped": "no labelled inactives"})
     from drugscreen.models.workflow import make_model
 

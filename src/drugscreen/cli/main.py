@@ -1,4 +1,4 @@
-"""Command line: ``drugscreen prepare | fingerprint | db build|append|info|verify | search | screen | cluster | pick | vs-eval | train | predict | admet | proximity | repurpose | targets | synergy | demo``.
+"""Command line: ``drugscreen prepare | fingerprint | db build|append|info|verify | search | screen | cluster | pick | vs-eval | train | predict | admet | campaign | proximity | repurpose | targets | synergy | demo``.
 
 Thin by design: parse arguments, call the library, write results. Each command lives in its
 own module (``drugscreen.cli.<command>``) with a ``register`` function that adds its parser.
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from drugscreen.cli import (
     admet,
+    campaign,
     cluster,
     db,
     demo,
@@ -43,6 +44,7 @@ EPILOG = """examples:
   drugscreen train esol.csv --target-columns logSolubility --model dmpnn -o esol-model
   drugscreen predict esol-model huge_library.smi.gz -o predictions.parquet
   drugscreen admet huge_library.smi.gz -o admet.parquet --endpoints herg,ames,solubility_aqsoldb
+  drugscreen campaign run campaign.toml -o campaign-out
 """
 
 #: Command modules in the order ``--help`` lists them.
@@ -58,6 +60,7 @@ COMMANDS = (
     train,
     predict,
     admet,
+    campaign,
     proximity,
     repurpose,
     targets,

@@ -90,6 +90,7 @@ SULFONAMIDE = "S(=O)(=O)N"
 DEMO_FILES = (
     "prepared.csv", "hits.csv", "clusters.parquet", "picks.csv", "vs_runs.csv", "proximity.csv",
     "synergy.csv", "repurpose.csv", "targets.csv", "scored_hits.csv", "admet.csv",
+    "campaign-inputs/library.csv", "campaign-inputs/assayed.csv",
 )  # fmt: skip
 
 

@@ -1,0 +1,65 @@
+"""``drugscreen campaign run | status``: a screening campaign from a TOML file to its report."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from drugscreen.cli.options import number
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "campaign",
+        help="run a screening campaign (library + actives -> ranked, diverse shortlist + HTML report)",
+        description="A screening campaign: the library is screened against the actives (group "
+        "fusion), the best candidates get an activity model's score and the ADMET panel, hard "
+        "rules remove the unacceptable, a multi-parameter score ranks the rest and a diverse "
+        "shortlist is picked; report.html shows it all. Every step is checkpointed: the same "
+        "command resumes after an interruption, and after an edit of the configuration reruns "
+        "only the steps the edit affects. See examples/campaign.toml and the guide page.",
+    )
+    steps = p.add_subparsers(dest="campaign_command", required=True, metavar="ACTION")
+    r = steps.add_parser(
+        "run",
+        help="run or resume a campaign",
+        description="Run (or resume) the campaign CONFIG describes in OUT_DIR and write "
+        "report.html, shortlist.csv, shortlist.sdf and all_scores.parquet there.",
+    )
+    r.add_argument("config", help="the campaign's TOML file")
+    r.add_argument("-o", "--out-dir", required=True, help="campaign directory (created; reused to resume)")
+    r.add_argument(
+        "-j", "--jobs", type=number, help="processes for the heavy steps (-1 = all cores) [run.n_jobs]"
+    )
+    r.set_defaults(handler=run)
+    s = steps.add_parser(
+        "status",
+        help="list a campaign's steps: done or not, counts, seconds",
+        description="Print the steps of the campaign in DIR with their counts and times.",
+    )
+    s.add_argument("directory", help="a campaign directory")
+    s.set_defaults(handler=status)
+
+
+def run(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from drugscreen.campaign.config import load_config
+    from drugscreen.campaign.runner import run as run_campaign
+    from drugscreen.validate import check_n_jobs
+
+    config = load_config(args.config)
+    if args.jobs is not None:
+        check_n_jobs(args.jobs)
+        config = dataclasses.replace(config, run=dataclasses.replace(config.run, n_jobs=args.jobs))
+    result = run_campaign(config, args.out_dir, progress=not args.quiet)
+    print(f"{len(result.shortlist)} compounds shortlisted; report: {result.report_path}")
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    from drugscreen.campaign.runner import status as campaign_status
+
+    table = campaign_status(args.directory)
+    print(table.to_string(index=False))
+    return 0
