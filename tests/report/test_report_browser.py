@@ -140,3 +140,32 @@ def test_hostile_ids_are_text_not_markup(tmp_path: Path) -> None:
         assert browser.evaluate("window.pwned === undefined")
         assert browser.evaluate("document.querySelector('#grid .card .title').textContent") == evil
         assert browser.errors() == []
+
+
+@needs_browser
+def test_alert_atoms_are_highlighted(tmp_path: Path) -> None:
+    """Each alert's drawing colours exactly the bonds between its matched atoms."""
+    import pandas as pd
+
+    from drugscreen.report.depict import alerts_with_atoms, depict
+    from drugscreen.report.page import ReportPage, write_report
+
+    smiles = "O=C1C=CC(=O)C=C1N=Nc1ccccc1"  # a quinone (atoms 0-7) and an azo group (8, 9)
+    found = alerts_with_atoms(smiles)
+    table = pd.DataFrame({"row": [0], "id": ["q"], "smiles": [smiles], "rank": [1], "score": [1.0]})
+    page = ReportPage("t", "s", table, depictions={0: depict(smiles)}, alerts={0: found}, card_columns=["score"])
+    path = write_report(page, tmp_path / "r.html")
+    with Chromium(BROWSER) as browser:  # type: ignore[arg-type]
+        browser.open(path.as_uri())
+        browser.evaluate("document.querySelector('#grid .card').click()")
+        captions = browser.evaluate("[...document.querySelectorAll('#detail figcaption')].map(f => f.textContent)")
+        assert captions == [a["name"] for a in found]
+        # per figure, the atoms named by the highlighted bond paths
+        hit_atoms = browser.evaluate(
+            """[...document.querySelectorAll('#detail figure')].map(f => [...new Set(
+                [...f.querySelectorAll('path.alert-hit')].flatMap(p => [...p.classList]
+                .filter(c => c.startsWith('atom-')).map(c => Number(c.slice(5)))))].sort((a, b) => a - b))"""
+        )
+        for atoms, alert in zip(hit_atoms, found, strict=True):
+            assert atoms == sorted(alert["atoms"]), alert["name"]
+        assert browser.errors() == []

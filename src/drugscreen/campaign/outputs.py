@@ -109,12 +109,12 @@ def build_page(ctx: Context, table: pd.DataFrame, shortlist: pd.DataFrame) -> Re
         from drugscreen.errors import InputError
 
         raise InputError(f"config: report.columns names {missing[0]!r}, which the campaign did not compute")
-    depictions, alert_svgs = {}, {}
+    depictions, alerts = {}, {}
     for row, smi in zip(shortlist["row"].tolist(), shortlist["smiles"].tolist(), strict=True):
         depictions[int(row)] = depict(smi)
-        found = alerts_with_atoms(smi)[:8]
+        found = alerts_with_atoms(smi)
         if found:
-            alert_svgs[int(row)] = [{"name": a["name"], "svg": depict(smi, 200, 150, [a["atoms"]])} for a in found]
+            alerts[int(row)] = found
     steps = {k: v.get("counts", {}) for k, v in info.items()}
     funnel = _funnel(steps)
     notes, limitations = _notes(ctx, table, shortlist, names)
@@ -162,7 +162,7 @@ def build_page(ctx: Context, table: pd.DataFrame, shortlist: pd.DataFrame) -> Re
         subtitle=f"{Path(cfg.library.path).name} · {len(shortlist):,} compounds shortlisted · drugscreen campaign",
         compounds=shown,
         depictions=depictions,
-        alert_depictions=alert_svgs,
+        alerts=alerts,
         card_columns=card,
         score_columns=[c for c in ["score", *present, "nearest_active", "cluster", "cluster_size"] if c in table] + [c for c in table if c.startswith("d_")],
         physchem=physchem,

@@ -36,8 +36,10 @@ class ReportPage:
         ``score`` and any other columns named below.
     depictions : dict
         ``row`` → SVG of the compound.
-    alert_depictions : dict
-        ``row`` → list of ``{"name", "svg"}``, one per structural alert, the match highlighted.
+    alerts : dict
+        ``row`` → list of ``{"name", "atoms"}``: each structural alert and the atoms it matched,
+        which the page highlights in the compound's depiction (RDKit's SVG names every path by
+        its atoms).
     card_columns, score_columns, physchem, radar, export_columns : list of str
         Columns on each grid card, in the detail's score table, the property table, the radar
         (as ``<column>_pct``) and in exported CSV.
@@ -68,7 +70,7 @@ class ReportPage:
     subtitle: str
     compounds: pd.DataFrame
     depictions: dict[int, str] = field(default_factory=dict)
-    alert_depictions: dict[int, list[dict[str, str]]] = field(default_factory=dict)
+    alerts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     card_columns: list[str] = field(default_factory=list)
     score_columns: list[str] = field(default_factory=list)
     physchem: list[str] = field(default_factory=list)
@@ -88,26 +90,29 @@ class ReportPage:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON value: NaN and NA become null, NumPy scalars Python ones."""
+    """A JSON value: NaN and NA become null, NumPy scalars Python ones, floats 7 significant
+    digits (the page shows at most 3 decimals; full precision is in the Parquet files)."""
     if value is None or value is pd.NA:
         return None
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, float):
+        return float(f"{value:.7g}") if math.isfinite(value) else None
     return value
 
 
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+def _columns(table: pd.DataFrame) -> dict[str, Any]:
+    """A table as ``{"columns": [...], "rows": [[...], ...]}`` (names once, not once per row)."""
+    rows = [[_plain(v) for v in row] for row in table.itertuples(index=False, name=None)]
+    return {"columns": [str(c) for c in table.columns], "rows": rows}
 
 
 def page_json(page: ReportPage) -> str:
     """The data the page's script reads, safe to inline in ``<script>``."""
     data = {
-        "compounds": _records(page.compounds),
+        "compounds": _columns(page.compounds),
         "depictions": {str(k): v for k, v in page.depictions.items()},
-        "alert_depictions": {str(k): v for k, v in page.alert_depictions.items()},
+        "alerts": {str(k): v for k, v in page.alerts.items()},
         "card_columns": page.card_columns,
         "score_columns": page.score_columns,
         "physchem": page.physchem,

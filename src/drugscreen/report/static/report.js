@@ -4,7 +4,7 @@
 "use strict";
 (function () {
   const DATA = JSON.parse(document.getElementById("report-data").textContent);
-  const rows = DATA.compounds;
+  const rows = DATA.compounds.rows.map((r) => Object.fromEntries(DATA.compounds.columns.map((c, i) => [c, r[i]])));
   const grid = document.getElementById("grid");
   const search = document.getElementById("search");
   const sortKey = document.getElementById("sort-key");
@@ -124,6 +124,22 @@
     return svg;
   }
 
+  // The depiction with an alert's atoms and the bonds between them drawn in red: RDKit names
+  // every path and label by its atoms (class "bond-3 atom-2 atom-5", "atom-5").
+  function highlighted(svgText, atoms) {
+    const holder = el("div");
+    holder.innerHTML = svgText;
+    const inside = new Set(atoms);
+    holder.querySelectorAll("path, text").forEach((p) => {
+      const ids = [...p.classList].filter((c) => c.startsWith("atom-")).map((c) => Number(c.slice(5)));
+      if (!ids.length || !ids.every((i) => inside.has(i))) return;
+      p.classList.add("alert-hit");
+      if (p.tagName === "path") { p.setAttribute("stroke", "#e03131"); p.setAttribute("stroke-width", "4px"); }
+      else p.setAttribute("fill", "#e03131");
+    });
+    return holder;
+  }
+
   function showDetail(r, node) {
     document.querySelectorAll(".card.open").forEach((c) => c.classList.remove("open"));
     node.classList.add("open");
@@ -150,13 +166,13 @@
       top.appendChild(rad);
     }
     detail.appendChild(top);
-    const alerts = DATA.alert_depictions[r.row] || [];
+    const alerts = DATA.alerts[r.row] || [];
     detail.appendChild(el("h3", {}, "Structural alerts (PAINS, Brenk, NIH)"));
     if (!alerts.length) detail.appendChild(el("div", { class: "muted" }, "none"));
     const box = el("div", { class: "flex" });
     alerts.forEach((a) => {
       const f = el("figure", { class: "alert-mol" });
-      f.innerHTML = a.svg;
+      f.appendChild(highlighted(DATA.depictions[r.row] || "", a.atoms));
       f.appendChild(el("figcaption", {}, a.name));
       box.appendChild(f);
     });
