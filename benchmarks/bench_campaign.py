@@ -49,7 +49,9 @@ def timed_campaign(cfg: dict, out: Path, fresh: bool = True) -> tuple[float, Pea
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=1_584_663)
     parser.add_argument("--memory-n", type=int, default=200_000)
     parser.add_argument("--actives", type=int, default=10)

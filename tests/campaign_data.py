@@ -48,5 +48,3 @@ def small_config(directory: Path) -> dict[str, Any]:
         "report": {"title": "test campaign", "library_sample": 100},
         "run": {"n_jobs": 1},
     }
-
-

@@ -5,10 +5,10 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("DRUGSCREEN_SHARED", REPO.parent / "shared")) / "data"
@@ -143,8 +143,9 @@ def campaign_inputs(tmp_path_factory: pytest.TempPathFactory, demo_smiles: list[
 @pytest.fixture(scope="session")
 def finished(tmp_path_factory: pytest.TempPathFactory, campaign_inputs: Path) -> Any:
     """One finished small campaign, shared by the tests that only read it."""
-    import drugscreen as ds
     from campaign_data import small_config
+
+    import drugscreen as ds
 
     out = tmp_path_factory.mktemp("campaign") / "out"
     return ds.campaign.run(small_config(campaign_inputs), out, progress=False)

@@ -4,7 +4,8 @@ The bugs are the ones issue 13 named (a mutation check of the tests found that h
 README's claims survived them) and, from issue 21, bugs in the newer code: the training batcher,
 label masking, the conformal quantile, job resume bookkeeping, degree bins of proximity, XSwap,
 Loewe inversion and SEA E-values; from issue 22 the ADMET panel's nearest-neighbour
-search, percentiles, scaffold folds and log10 back-transform. Each mutation is a literal text replacement; the file is
+search, percentiles, scaffold folds and log10 back-transform; from issue 23 the campaign's score, cluster cap, candidate ties, step keys
+and the report's sorting. Each mutation is a literal text replacement; the file is
 restored afterwards whatever happens. Run from the repository root::
 
     CI=true .venv/bin/python tools/mutation_check.py           # all
@@ -203,6 +204,56 @@ MUTATIONS = [
         "return np.power(10.0, values) if endpoint.log10 else values",
         "return values",
         ("tests/admet/test_predict.py::test_values_are_the_members_mean_in_the_endpoint_units",),
+    ),
+    # issue 23: the campaign's ranking, selection, reruns and the report page
+    Mutation(
+        "mpo-weight-normalisation",
+        "src/drugscreen/campaign/scoring.py",
+        "w = weights / weights.sum()",
+        "w = weights / len(weights)",
+        ("tests/campaign/test_scoring.py",),
+    ),
+    Mutation(
+        "desirability-direction",
+        "src/drugscreen/campaign/scoring.py",
+        "d = (np.asarray(values, dtype=np.float64) - term.worst) / (term.best - term.worst)",
+        "d = (np.asarray(values, dtype=np.float64) - term.worst) / abs(term.best - term.worst)",
+        ("tests/campaign/test_scoring.py",),
+    ),
+    Mutation(
+        "cluster-cap-off-by-one",
+        "src/drugscreen/campaign/steps.py",
+        "if per.get(c, 0) < sel.max_per_cluster:",
+        "if per.get(c, 0) <= sel.max_per_cluster:",
+        ("tests/campaign/test_runner.py",),
+    ),
+    Mutation(
+        "butina-cluster-order",
+        "src/drugscreen/campaign/steps.py",
+        'cluster = clusters.sort_values("row")["cluster"].to_numpy(np.int64)',
+        'cluster = clusters["cluster"].to_numpy(np.int64)',
+        ("tests/campaign/test_runner.py",),
+    ),
+    Mutation(
+        "candidate-tie-order",
+        "src/drugscreen/campaign/steps.py",
+        'order = np.lexsort((both["row"].to_numpy(), -both["similarity"].to_numpy()))',
+        'order = np.argsort(-both["similarity"].to_numpy())',
+        ("tests/campaign/test_runner.py",),
+    ),
+    Mutation(
+        "step-key-ignores-rules",
+        "src/drugscreen/campaign/runner.py",
+        'keys["rules"] = digest({"activity": keys["activity"], "admet": keys["admet"], "rules": rules})',
+        'keys["rules"] = digest({"activity": keys["activity"], "admet": keys["admet"]})',
+        ("tests/campaign/test_runner.py",),
+    ),
+    Mutation(
+        "report-sort-direction",
+        "src/drugscreen/report/static/report.js",
+        'const sign = sortDir.value === "asc" ? 1 : -1;',
+        "const sign = 1;",
+        ("tests/report/test_report_browser.py",),
     ),
 ]
 

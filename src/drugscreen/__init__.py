@@ -47,7 +47,19 @@ _EXPORTS = {
 }
 
 #: Subpackages used as namespaces: ``ds.cluster.butina(...)``, ``ds.vs.auroc(...)``.
-_SUBPACKAGES = ("cluster", "vs", "network", "repurpose", "combos", "screen", "models", "admet", "campaign", "report", "interop")
+_SUBPACKAGES = (
+    "cluster",
+    "vs",
+    "network",
+    "repurpose",
+    "combos",
+    "screen",
+    "models",
+    "admet",
+    "campaign",
+    "report",
+    "interop",
+)
 
 __all__ = sorted(_EXPORTS) + list(_SUBPACKAGES) + ["__version__"]
 

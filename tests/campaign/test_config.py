@@ -66,9 +66,18 @@ BAD: list[tuple[Any, str]] = [
     (lambda c: c["admet"].update(rules=["herg <= inf"]), "the bound must be finite"),
     (lambda c: c["admet"].update(rules="herg <= 0.3"), "admet.rules must be a list"),
     (lambda c: c["admet"].update(endpoints=["hergg"]), "admet.endpoints"),
-    (lambda c: c.update(rank={"terms": [{"column": "qed", "worst": 1, "best": 1}]}), "worst and best must differ"),
-    (lambda c: c.update(rank={"terms": [{"column": "qed", "best": 1}]}), r"rank.terms\[0\].worst is required"),
-    (lambda c: c.update(rank={"terms": [{"column": "qed", "worst": 0, "best": 1, "weight": -1}]}), "weight must lie"),
+    (
+        lambda c: c.update(rank={"terms": [{"column": "qed", "worst": 1, "best": 1}]}),
+        "worst and best must differ",
+    ),
+    (
+        lambda c: c.update(rank={"terms": [{"column": "qed", "best": 1}]}),
+        r"rank.terms\[0\].worst is required",
+    ),
+    (
+        lambda c: c.update(rank={"terms": [{"column": "qed", "worst": 0, "best": 1, "weight": -1}]}),
+        "weight must lie",
+    ),
     (lambda c: c.update(rank={"combine": "harmonic"}), "rank.combine must be one of"),
     (lambda c: c["model"].update(family="svm"), "model.family must be one of"),
     (lambda c: c["run"].update(n_jobs=0), "run.n_jobs must be -1"),
@@ -106,7 +115,11 @@ def test_similarity_term_needs_actives(inputs: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("herg <= 0.3", ("herg", "<=", 0.3)), ("qed>0.5", ("qed", ">", 0.5)), (" mw < 5e2 ", ("mw", "<", 500.0))],
+    [
+        ("herg <= 0.3", ("herg", "<=", 0.3)),
+        ("qed>0.5", ("qed", ">", 0.5)),
+        (" mw < 5e2 ", ("mw", "<", 500.0)),
+    ],
 )
 def test_rules_parse(text: str, expected: tuple[str, str, float]) -> None:
     rule = parse_rule(text)

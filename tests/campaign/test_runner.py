@@ -77,10 +77,7 @@ def test_scores_follow_the_documented_formula(finished: Any) -> None:
     terms = default_terms(["activity", "similarity", "qed", "herg"])
     weights = np.array([t.weight for t in terms]) / sum(t.weight for t in terms)
     d = np.column_stack(
-        [
-            np.clip((ranked[t.column].to_numpy(float) - t.worst) / (t.best - t.worst), 0, 1)
-            for t in terms
-        ]
+        [np.clip((ranked[t.column].to_numpy(float) - t.worst) / (t.best - t.worst), 0, 1) for t in terms]
     )
     with np.errstate(divide="ignore"):
         expected = np.exp((weights * np.log(d)).sum(axis=1))
@@ -155,7 +152,9 @@ def test_deleted_output_is_rebuilt(finished: Any, campaign_inputs: Path, tmp_pat
     assert (d / "all_scores.parquet").read_bytes() == (finished.directory / "all_scores.parquet").read_bytes()
 
 
-def test_report_is_identical_on_a_second_directory(finished: Any, campaign_inputs: Path, tmp_path: Path) -> None:
+def test_report_is_identical_on_a_second_directory(
+    finished: Any, campaign_inputs: Path, tmp_path: Path
+) -> None:
     """Determinism: the same configuration gives the same tables (the report differs only in
     its start date and paths)."""
     result = ds.campaign.run(small_config(campaign_inputs), tmp_path / "again", progress=False)
@@ -182,7 +181,9 @@ def test_steps_that_cannot_go_on_say_why(
     with pytest.raises(InputError, match=message):
         ds.campaign.run(config, d, progress=False)
     # earlier steps are kept: the screen was not rerun
-    assert (d / "steps" / "screen.json").read_bytes() == (finished.directory / "steps" / "screen.json").read_bytes()
+    assert (d / "steps" / "screen.json").read_bytes() == (
+        finished.directory / "steps" / "screen.json"
+    ).read_bytes()
 
 
 def test_directory_with_foreign_files_or_a_file_is_refused(campaign_inputs: Path, tmp_path: Path) -> None:
@@ -199,7 +200,11 @@ def test_directory_with_foreign_files_or_a_file_is_refused(campaign_inputs: Path
 def test_without_actives_every_molecule_is_a_candidate(campaign_inputs: Path, tmp_path: Path) -> None:
     config = small_config(campaign_inputs)
     del config["actives"]
-    config["library"] = {"path": str(campaign_inputs / "assayed.csv"), "smiles_column": "smiles", "id_column": "id"}
+    config["library"] = {
+        "path": str(campaign_inputs / "assayed.csv"),
+        "smiles_column": "smiles",
+        "id_column": "id",
+    }
     config["admet"] = {"endpoints": ["herg"]}
     config["select"]["n"] = 5
     result = ds.campaign.run(config, tmp_path / "noactives", progress=False)

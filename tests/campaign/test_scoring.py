@@ -41,7 +41,9 @@ def test_score_combines_weighted_desirabilities(combine: str) -> None:
     table.loc[7, "c"] = np.nan
     terms = [Term("a", 0, 1, 2.0), Term("b", 1, 0, 1.0), Term("c", -1, 1, 0.5)]
     got = mpo_score(table, terms, combine)
-    d = np.column_stack([np.nan_to_num(np.clip((table[t.column] - t.worst) / (t.best - t.worst), 0, 1)) for t in terms])
+    d = np.column_stack(
+        [np.nan_to_num(np.clip((table[t.column] - t.worst) / (t.best - t.worst), 0, 1)) for t in terms]
+    )
     w = np.array([2.0, 1.0, 0.5]) / 3.5
     expected = np.prod(d**w, axis=1) if combine == "geometric" else d @ w
     np.testing.assert_allclose(got["score"], expected, rtol=1e-12, atol=1e-15)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from drugscreen.errors import InputError
 from drugscreen.validate import user_path
@@ -162,18 +163,6 @@ class CampaignConfig:
         return p if p.is_absolute() else Path(self.base_dir) / p
 
 
-_SECTIONS: dict[str, type] = {
-    "library": LibrarySection,
-    "actives": ActivesSection,
-    "model": ModelSection,
-    "admet": AdmetSection,
-    "rank": RankSection,
-    "select": SelectSection,
-    "report": ReportSection,
-    "run": RunSection,
-}
-
-
 def load_config(config: Any) -> CampaignConfig:
     """Read and validate a campaign configuration.
 
@@ -210,11 +199,11 @@ def load_config(config: Any) -> CampaignConfig:
         raise InputError(
             f"config: kind must be 'screening' (the campaign kind this version runs), not {kind!r}"
         )
-    _unknown(config, list(_SECTIONS), "config")
+    _unknown(config, list(_PARSERS), "config")
     if "library" not in config:
         raise InputError("config: the [library] section is required (library.path: the molecules to screen)")
     sections: dict[str, Any] = {}
-    for name, cls in _SECTIONS.items():
+    for name in _PARSERS:
         if name in config:
             raw = config[name]
             if not isinstance(raw, dict):
@@ -255,7 +244,12 @@ def _flag(raw: dict[str, Any], key: str, where: str, default: bool) -> bool:
 
 def _whole(raw: dict[str, Any], key: str, where: str, default: int, low: int, high: int | None = None) -> int:
     value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < low
+        or (high is not None and value > high)
+    ):
         span = f">= {low}" if high is None else f"from {low} to {high:,}"
         raise InputError(f"config: {where}.{key} must be a whole number {span}, not {value!r}")
     return value
@@ -384,7 +378,9 @@ def _admet(raw: dict[str, Any], where: str) -> AdmetSection:
             raise InputError(f"config: admet.endpoints: {exc}") from None
     rules = raw.get("rules", [])
     if not isinstance(rules, list):
-        raise InputError(f"config: admet.rules must be a list of strings such as 'herg <= 0.3', not {rules!r}")
+        raise InputError(
+            f"config: admet.rules must be a list of strings such as 'herg <= 0.3', not {rules!r}"
+        )
     return AdmetSection(
         enabled=_flag(raw, "enabled", where, True),
         endpoints=endpoints,

@@ -102,8 +102,16 @@ def build_page(ctx: Context, table: pd.DataFrame, shortlist: pd.DataFrame) -> Re
         "nearest_active_similarity": "nearest active: similarity", "nearest_active": "nearest active",
         "cluster": "cluster", "cluster_size": "cluster size",
     }  # fmt: skip
-    present = [c for c in ("score", "similarity", "activity", "nearest_active_similarity") if c in table and table[c].notna().any()]
-    card = cfg.report.columns or [*present, *[n for n in CARD_ENDPOINTS if n in names], *[c for c in ("mw", "clogp", "qed") if c in table]]
+    present = [
+        c
+        for c in ("score", "similarity", "activity", "nearest_active_similarity")
+        if c in table and table[c].notna().any()
+    ]
+    card = cfg.report.columns or [
+        *present,
+        *[n for n in CARD_ENDPOINTS if n in names],
+        *[c for c in ("mw", "clogp", "qed") if c in table],
+    ]
     missing = [c for c in card if c not in table.columns]
     if missing:
         from drugscreen.errors import InputError
@@ -131,12 +139,20 @@ def build_page(ctx: Context, table: pd.DataFrame, shortlist: pd.DataFrame) -> Re
                       f"Butina clusters of the ranked molecules at distance {cfg.select.cutoff:g}"))  # fmt: skip
     space = _chemical_space(ctx, shortlist)
     if space is not None:
-        the_plots.append(("Chemical space", plots.chemical_space(*space), "PCA of the fingerprints: library sample, actives, shortlist"))
+        the_plots.append(
+            (
+                "Chemical space",
+                plots.chemical_space(*space),
+                "PCA of the fingerprints: library sample, actives, shortlist",
+            )
+        )
     metrics: list[tuple[str, str]] = []
     retro = _retrospective(ctx) if cfg.library.label_column and cfg.actives is not None else None
     if retro is not None:
         metrics, svg = retro
-        the_plots.insert(0, ("ROC and enrichment", svg, "the fused similarity over every screened library molecule"))
+        the_plots.insert(
+            0, ("ROC and enrichment", svg, "the fused similarity over every screened library molecule")
+        )
     campaign = json.loads((ctx.directory / "campaign.json").read_text(encoding="utf-8"))
     provenance = [
         ("library", str(cfg.resolve(cfg.library.path))),
@@ -146,9 +162,40 @@ def build_page(ctx: Context, table: pd.DataFrame, shortlist: pd.DataFrame) -> Re
         ("seed", str(cfg.run.seed)),
         *[(f"{k} version", v) for k, v in campaign.get("versions", {}).items()],
     ]
-    export = [c for c in ["rank", "id", "smiles", "score", "cluster", *present, "nearest_active", *names, *physchem, "alerts"] if c in table]
+    export = [
+        c
+        for c in [
+            "rank",
+            "id",
+            "smiles",
+            "score",
+            "cluster",
+            *present,
+            "nearest_active",
+            *names,
+            *physchem,
+            "alerts",
+        ]
+        if c in table
+    ]
     shown = shortlist.copy()
-    keep = set(["row", "id", "smiles", "rank", "score", "cluster", "cluster_size", "nearest_active", "alerts", "flags", *card, *export, *physchem])
+    keep = set(
+        [
+            "row",
+            "id",
+            "smiles",
+            "rank",
+            "score",
+            "cluster",
+            "cluster_size",
+            "nearest_active",
+            "alerts",
+            "flags",
+            *card,
+            *export,
+            *physchem,
+        ]
+    )
     for n in names:
         keep.update(f"{n}{s}" for s in ("", "_std", "_lo", "_hi", "_ad", "_ood", "_pct"))
     keep.update(f"{c}_pct" for c in physchem)
@@ -204,12 +251,16 @@ def _funnel(steps: dict[str, dict[str, int]]) -> list[tuple[str, int]]:
     return out
 
 
-def _notes(ctx: Context, table: pd.DataFrame, shortlist: pd.DataFrame, endpoints: list[str]) -> tuple[list[str], list[str]]:
+def _notes(
+    ctx: Context, table: pd.DataFrame, shortlist: pd.DataFrame, endpoints: list[str]
+) -> tuple[list[str], list[str]]:
     info = ctx.infos
     notes = []
     act = info.get("activity", {})
     if act.get("skipped"):
-        notes.append(f"Activity model: not trained ({act['skipped']}); the ranking uses similarity and properties.")
+        notes.append(
+            f"Activity model: not trained ({act['skipped']}); the ranking uses similarity and properties."
+        )
     elif act:
         notes.append(
             f"Activity model ({act.get('family')}): trained on {act.get('n_train')} molecules "
@@ -222,18 +273,29 @@ def _notes(ctx: Context, table: pd.DataFrame, shortlist: pd.DataFrame, endpoints
     rules = [str(r) for r in ctx.config.admet.rules]
     if rules:
         failed = int(table["failed_rules"].notna().sum())
-        notes.append(f"Rules ({'; '.join(rules)}): {failed:,} candidates failed and are not ranked (all_scores.parquet names the rules each failed).")
+        notes.append(
+            f"Rules ({'; '.join(rules)}): {failed:,} candidates failed and are not ranked (all_scores.parquet names the rules each failed)."
+        )
     rank = info.get("rank", {})
     if rank.get("terms"):
-        terms = ", ".join(f"{t['column']} (worst {t['worst']:g}, best {t['best']:g}, weight {t['weight']:g})" for t in rank["terms"])
+        terms = ", ".join(
+            f"{t['column']} (worst {t['worst']:g}, best {t['best']:g}, weight {t['weight']:g})"
+            for t in rank["terms"]
+        )
         notes.append(f"Score: {rank.get('combine')} mean of desirabilities: {terms}.")
     limitations = [
         "Scores and predictions are hypotheses to test, not measurements: similarity to known actives "
         "favours close analogues, and models are only as good as their training data.",
     ]
     if endpoints:
-        flags = np.column_stack([shortlist[f"{n}_ood"].fillna(False).astype(bool) for n in endpoints if f"{n}_ood" in shortlist])
-        worst = [n for n in endpoints if f"{n}_ood" in shortlist and shortlist[f"{n}_ood"].fillna(False).astype(bool).mean() > 0.5]
+        flags = np.column_stack(
+            [shortlist[f"{n}_ood"].fillna(False).astype(bool) for n in endpoints if f"{n}_ood" in shortlist]
+        )
+        worst = [
+            n
+            for n in endpoints
+            if f"{n}_ood" in shortlist and shortlist[f"{n}_ood"].fillna(False).astype(bool).mean() > 0.5
+        ]
         limitations.append(
             "ADMET predictions come from the shipped panel (public TDC, MoleculeNet and Tox21 training sets). "
             f"A shortlisted compound is outside the applicability domain of {flags.sum(axis=1).mean():.1f} of "
@@ -274,7 +336,9 @@ def _library_histogram(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     return edges, counts
 
 
-def _chemical_space(ctx: Context, shortlist: pd.DataFrame) -> tuple[np.ndarray, list[str], list[float]] | None:
+def _chemical_space(
+    ctx: Context, shortlist: pd.DataFrame
+) -> tuple[np.ndarray, list[str], list[float]] | None:
     """PCA of the fingerprints of a library sample, the actives and the shortlist."""
     import pyarrow.parquet as pq
 
@@ -286,7 +350,11 @@ def _chemical_space(ctx: Context, shortlist: pd.DataFrame) -> tuple[np.ndarray, 
     if n_sample:
         total = pq.ParquetFile(ctx.files["screen"]).metadata.num_rows
         rng = np.random.default_rng(ctx.config.run.seed)
-        wanted = np.sort(rng.choice(total, size=min(n_sample, total), replace=False)) if total else np.array([], int)
+        wanted = (
+            np.sort(rng.choice(total, size=min(n_sample, total), replace=False))
+            if total
+            else np.array([], int)
+        )
         start = 0
         for batch in library_scores(ctx, ["smiles"]):
             inside = wanted[(wanted >= start) & (wanted < start + len(batch))] - start

@@ -87,14 +87,21 @@ def run(config: Any, out_dir: str | os.PathLike[str], *, progress: bool = True) 
         rerun_from = None
         for name in ALL_STEPS:
             state = _state(directory, name)
-            if rerun_from is None and state is not None and state.get("key") == keys[name] and _intact(directory, state):
+            if (
+                rerun_from is None
+                and state is not None
+                and state.get("key") == keys[name]
+                and _intact(directory, state)
+            ):
                 _load(ctx, directory, name, state)
                 logger.info("step %s: up to date (%s)", name, _counts_text(state["counts"]))
                 continue
             if rerun_from is None:
                 rerun_from = name
                 if state is not None and state.get("key") != keys[name]:
-                    logger.info("step %s: its inputs or options changed; running it and the steps after it", name)
+                    logger.info(
+                        "step %s: its inputs or options changed; running it and the steps after it", name
+                    )
             _execute(ctx, directory, name, keys[name])
         if rerun_from is None:
             logger.info("%s: the campaign is complete and up to date", directory)
@@ -108,7 +115,9 @@ def _check_directory(out_dir: str | os.PathLike[str]) -> Path:
     if directory.exists() and not directory.is_dir():
         raise InputError(f"campaign directory {directory} exists and is not a directory")
     if directory.is_dir():
-        others = sorted(e.name for e in directory.iterdir() if e.name not in OWN_FILES and not e.name.startswith("."))
+        others = sorted(
+            e.name for e in directory.iterdir() if e.name not in OWN_FILES and not e.name.startswith(".")
+        )
         if others:
             raise InputError(
                 f"{directory} holds files that are not a campaign's ({', '.join(others[:3])}); "
@@ -148,7 +157,9 @@ def step_keys(cfg: CampaignConfig) -> dict[str, str]:
     keys["candidates"] = digest(
         {"screen": keys["screen"], "top_n": actives and actives["top_n"], "dedup": lib.dedup, "flags": flags}
     )
-    keys["activity"] = digest({"candidates": keys["candidates"], "model": asdict(cfg.model), "seed": cfg.run.seed})
+    keys["activity"] = digest(
+        {"candidates": keys["candidates"], "model": asdict(cfg.model), "seed": cfg.run.seed}
+    )
     panel = digest(panel_files.manifest().get("files", {})) if cfg.admet.enabled else None
     keys["admet"] = digest(
         {"candidates": keys["candidates"], "endpoints": cfg.admet.endpoints, "panel": panel}
@@ -184,7 +195,9 @@ def _write_campaign(directory: Path, cfg: CampaignConfig) -> None:
     }
     unchanged = isinstance(previous, dict) and {k: previous.get(k) for k in record} == record
     record["started"] = (
-        previous["started"] if unchanged and previous.get("started") else datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        previous["started"]
+        if unchanged and previous.get("started")
+        else datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     )
     if not unchanged:
         write_json_atomic(path, record)

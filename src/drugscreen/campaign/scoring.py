@@ -35,7 +35,9 @@ _OPS = {
 def _column(table: pd.DataFrame, name: str, what: str) -> np.ndarray:
     if name not in table.columns:
         known = ", ".join(c for c in table.columns if not c.endswith(("_lo", "_hi")))[:400]
-        raise InputError(f"{what} names column {name!r}, which the candidates do not have (they have: {known})")
+        raise InputError(
+            f"{what} names column {name!r}, which the candidates do not have (they have: {known})"
+        )
     values = pd.to_numeric(table[name], errors="coerce")
     return np.asarray(values, dtype=np.float64)
 

@@ -123,7 +123,9 @@ def training_set(ctx: Context) -> pd.DataFrame:
     """The actives (and inactives) with labels, or only the actives (``label`` 1)."""
     a = ctx.config.actives
     assert a is not None
-    table = read_labelled(ctx.config.resolve(a.path), a.smiles_column, a.id_column, a.activity_column, "actives")
+    table = read_labelled(
+        ctx.config.resolve(a.path), a.smiles_column, a.id_column, a.activity_column, "actives"
+    )
     if "label" not in table:
         table["label"] = 1
     if a.inactives:
@@ -261,7 +263,8 @@ def run_candidates(ctx: Context) -> StepOutput:
         duplicates = int((~first).sum())
         top = top[first.to_numpy()].reset_index(drop=True)
     return StepOutput(
-        top, counts={"candidates": len(top), "duplicates": duplicates, "flagged": int(top["flags"].notna().sum())}
+        top,
+        counts={"candidates": len(top), "duplicates": duplicates, "flagged": int(top["flags"].notna().sum())},
     )
 
 
@@ -286,7 +289,9 @@ def run_activity(ctx: Context) -> StepOutput:
     proba = np.asarray(model.predict_proba(candidates["smiles"].tolist()), dtype=np.float64)[:, 1]
     info = {"family": cfg.model.family, "n_train": len(y), "n_active": int(y.sum()), **cv}
     logger.info("activity model (%s): cross-validated AUROC %.3f", cfg.model.family, cv["cv_auroc"])
-    return StepOutput(pd.DataFrame({"row": candidates["row"], "activity": proba}), counts={"trained_on": len(y)}, info=info)
+    return StepOutput(
+        pd.DataFrame({"row": candidates["row"], "activity": proba}), counts={"trained_on": len(y)}, info=info
+    )
 
 
 def _cross_validate(family: str, smiles: list[str], y: np.ndarray, folds: int, seed: int) -> dict[str, Any]:
@@ -410,7 +415,9 @@ def run_select(ctx: Context) -> StepOutput:
                     break
     else:
         pool = min(sel.pool, len(ranked))
-        picks = maxmin(fps.take(np.arange(pool)), sel.n, seed=ctx.config.run.seed, n_jobs=ctx.config.run.n_jobs)
+        picks = maxmin(
+            fps.take(np.arange(pool)), sel.n, seed=ctx.config.run.seed, n_jobs=ctx.config.run.n_jobs
+        )
         picked[picks["row"].to_numpy(np.int64)] = True
     if picked.sum() < sel.n:
         logger.warning(
@@ -433,7 +440,9 @@ def _nearest_actives(ctx: Context, fps: Any) -> pd.DataFrame:
     train = training_set(ctx)
     actives = train[train["label"] == 1].reset_index(drop=True)
     a_fps = ds.fingerprint(actives["smiles"].tolist(), ctx.spec(), n_jobs=1)
-    sim = ds.similarity_matrix(fps, a_fps, threshold=0.0, metric=ctx.config.actives.metric, n_jobs=1).toarray()
+    sim = ds.similarity_matrix(
+        fps, a_fps, threshold=0.0, metric=ctx.config.actives.metric, n_jobs=1
+    ).toarray()
     best = sim.argmax(axis=1)
     return pd.DataFrame(
         {

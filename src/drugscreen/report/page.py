@@ -174,7 +174,9 @@ def render(page: ReportPage) -> str:
     parts.append("</section>")
     if page.limitations:
         items = "".join(f"<li>{e(x)}</li>" for x in page.limitations)
-        parts.append(f'<section id="limitations" class="box"><strong>Limitations</strong><ul>{items}</ul></section>')
+        parts.append(
+            f'<section id="limitations" class="box"><strong>Limitations</strong><ul>{items}</ul></section>'
+        )
     parts += [
         f'<section id="shortlist"><h2>Shortlist ({len(page.compounds):,} compounds)</h2>',
         '<div class="toolbar"><input type="search" id="search" placeholder="search id or SMILES">',
@@ -187,10 +189,14 @@ def render(page: ReportPage) -> str:
         '<div id="grid"></div><div id="detail" hidden></div></section>',
     ]
     if page.metrics:
-        parts.append(f'<section id="retrospective"><h2>Retrospective evaluation</h2>{_kv(page.metrics)}</section>')
+        parts.append(
+            f'<section id="retrospective"><h2>Retrospective evaluation</h2>{_kv(page.metrics)}</section>'
+        )
     parts.append('<section id="plots"><h2>Plots</h2><div class="flex">')
     for title, svg, caption in page.plots:
-        parts.append(f'<figure class="plot"><h3>{e(title)}</h3>{svg}<figcaption class="muted">{e(caption)}</figcaption></figure>')
+        parts.append(
+            f'<figure class="plot"><h3>{e(title)}</h3>{svg}<figcaption class="muted">{e(caption)}</figcaption></figure>'
+        )
     if page.scatter_axes:
         x0, y0 = page.scatter_axes[0], page.scatter_axes[min(1, len(page.scatter_axes) - 1)]
         parts.append(
