@@ -36,7 +36,7 @@ PHYSCHEM = (
     "lipinski_violations",
 )
 #: Which RDKit descriptor gives each physicochemical column (the rest are computed here).
-_PHYSCHEM_DESCRIPTORS = {
+PHYSCHEM_DESCRIPTORS = {
     "mw": "MolWt",
     "clogp": "MolLogP",
     "tpsa": "TPSA",
@@ -171,7 +171,7 @@ def _fill(mol: Any, row: np.ndarray, domain_row: np.ndarray, pc: np.ndarray, con
     bits = domain_gen.GetFingerprintAsNumPy(mol).astype(np.uint8)
     domain_row[:] = np.packbits(bits, bitorder="little").view("<u8")
     for j, column in enumerate(PHYSCHEM[:8]):
-        pc[j] = desc[index[_PHYSCHEM_DESCRIPTORS[column]]]
+        pc[j] = desc[index[PHYSCHEM_DESCRIPTORS[column]]]
     pc[8] = _stereocentres(mol)
     # Lipinski's own counts: N-H/O-H donors and N/O acceptors
     pc[9] = sum(

@@ -137,7 +137,7 @@ class RunSection:
 
 @dataclass(frozen=True)
 class CampaignConfig:
-    """A validated campaign configuration (see :func:`load_config`)."""
+    """A validated campaign configuration (see :func:`drugscreen.campaign.load_config`)."""
 
     library: LibrarySection
     actives: ActivesSection | None = None

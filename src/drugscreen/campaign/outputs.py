@@ -77,7 +77,7 @@ def _write_sdf(shortlist: pd.DataFrame, path: Path) -> Path:
                     continue
                 if isinstance(value, float) and not np.isfinite(value):
                     continue
-                mol.SetProp(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+                mol.SetProp(str(key), f"{value:.6g}" if isinstance(value, float) else str(value))
             writer.write(mol)
         writer.close()
     return path
@@ -211,7 +211,7 @@ def build_page(ctx: Context, table: pd.DataFrame, shortlist: pd.DataFrame) -> Re
         depictions=depictions,
         alerts=alerts,
         card_columns=card,
-        score_columns=[c for c in ["score", *present, "nearest_active", "cluster", "cluster_size"] if c in table] + [c for c in table if c.startswith("d_")],
+        score_columns=[c for c in ["score", *present, "nearest_active", "cluster", "cluster_size"] if c in table] + [str(c) for c in table.columns if str(c).startswith("d_")],
         physchem=physchem,
         radar=[n for n in names if f"{n}_pct" in table][:8] + [c for c in ("mw", "clogp", "tpsa", "qed") if f"{c}_pct" in table],
         export_columns=export,
@@ -396,7 +396,9 @@ def _retrospective(ctx: Context) -> tuple[list[tuple[str, str]], str] | None:
         scores.append(batch["similarity"].to_numpy(np.float64))
     row = np.concatenate(rows) if rows else np.array([], np.int64)
     score = np.concatenate(scores) if scores else np.array([])
-    labels = read_labels(cfg.resolve(cfg.library.path), cfg.library.label_column, None, "library")
+    column = cfg.library.label_column
+    assert column is not None  # the caller checks
+    labels = read_labels(cfg.resolve(cfg.library.path), column, None, "library")
     y = labels[row].astype(bool)
     if len(y) == 0 or y.all() or not y.any():
         return None
@@ -421,13 +423,11 @@ def _reference_physchem() -> dict[str, list[float]]:
     from rdkit import Chem, rdBase
     from rdkit.Chem import Descriptors
 
+    from drugscreen.admet.features import PHYSCHEM_DESCRIPTORS
     from drugscreen.admet.panel_files import approved_drugs
 
-    functions = {
-        "mw": Descriptors.MolWt, "clogp": Descriptors.MolLogP, "tpsa": Descriptors.TPSA,
-        "hba": Descriptors.NumHAcceptors, "hbd": Descriptors.NumHDonors,
-        "rotatable_bonds": Descriptors.NumRotatableBonds, "fsp3": Descriptors.FractionCSP3, "qed": Descriptors.qed,
-    }  # fmt: skip
+    # the descriptors the panel's physicochemical columns are (drugscreen.admet.features)
+    functions = {column: getattr(Descriptors, name) for column, name in PHYSCHEM_DESCRIPTORS.items()}
     values: dict[str, list[float]] = {k: [] for k in functions}
     with rdBase.BlockLogs():
         for smi in approved_drugs()["smiles"]:

@@ -193,10 +193,11 @@ def _write_campaign(directory: Path, cfg: CampaignConfig) -> None:
         "base_dir": cfg.base_dir,
         "versions": {"drugscreen": drugscreen.__version__, "rdkit": rdkit_version},
     }
-    unchanged = isinstance(previous, dict) and {k: previous.get(k) for k in record} == record
+    before: dict[str, Any] = previous if isinstance(previous, dict) else {}
+    unchanged = {k: before.get(k) for k in record} == record
     record["started"] = (
-        previous["started"]
-        if unchanged and previous.get("started")
+        before["started"]
+        if unchanged and before.get("started")
         else datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     )
     if not unchanged:

@@ -62,8 +62,8 @@ def depict(mol: Any, width: int = 220, height: int = 160, highlight: list[list[i
         # noFreetype: atom labels as <text> (the browser's font), not as glyph outlines
         drawer = rdMolDraw2D.MolDraw2DSVG(width, height, -1, -1, True)
         options = drawer.drawOptions()
-        options.clearBackground = False
-        options.fixedBondLength = 25
+        options.clearBackground = False  # type: ignore[assignment]  # RDKit's stubs type it wrongly
+        options.fixedBondLength = 25  # type: ignore[assignment]
         atoms: list[int] = []
         colours: dict[int, tuple[float, float, float]] = {}
         for i, group in enumerate(highlight or []):

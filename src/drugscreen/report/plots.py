@@ -54,9 +54,9 @@ def score_histogram(library: tuple[np.ndarray, np.ndarray] | None, shortlist: np
 def chemical_space(xy: np.ndarray, groups: Sequence[str], explained: Sequence[float]) -> str:
     """The 2-D embedding of library sample, actives and shortlist."""
     fig, ax = _figure(5.0, 4.0)
-    groups = np.asarray(groups)
+    group = np.asarray(groups)
     for name, size in (("library", 8), ("actives", 30), ("shortlist", 18)):
-        at = groups == name
+        at = group == name
         if at.any():
             ax.scatter(xy[at, 0], xy[at, 1], s=size, alpha=0.6 if name == "library" else 0.9,
                        color=COLOURS[name], label=f"{name} ({int(at.sum())})", linewidths=0)  # fmt: skip
