@@ -239,7 +239,7 @@ MUTATIONS = [
         "src/drugscreen/campaign/steps.py",
         'order = np.lexsort((both["row"].to_numpy(), -both["similarity"].to_numpy()))',
         'order = np.argsort(-both["similarity"].to_numpy())',
-        ("tests/campaign/test_runner.py",),
+        ("tests/campaign/test_scoring.py",),
     ),
     Mutation(
         "step-key-ignores-rules",

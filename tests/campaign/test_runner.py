@@ -56,6 +56,16 @@ def test_shortlist_is_best_by_score_within_cluster_caps(finished: Any) -> None:
     assert finished.shortlist["row"].tolist() == expected
 
 
+def test_clusters_are_butinas_of_the_ranked_molecules(finished: Any) -> None:
+    """The oracle: ds.cluster.butina on the ranked molecules' fingerprints in rank order."""
+    ranked = finished.all_scores.dropna(subset=["rank"]).sort_values("rank")
+    fps = ds.fingerprint(ranked["smiles"].tolist(), n_jobs=1)
+    expected = ds.cluster.butina(fps, 0.6, n_jobs=1).sort_values("row")
+    assert ranked["cluster"].tolist() == expected["cluster"].tolist()
+    sizes = expected["cluster"].value_counts()
+    assert ranked["cluster_size"].tolist() == sizes.loc[expected["cluster"]].tolist()
+
+
 def test_candidates_are_the_exact_top_n_by_fused_similarity(finished: Any, campaign_inputs: Path) -> None:
     library = pd.read_csv(campaign_inputs / "library.csv")
     assayed = pd.read_csv(campaign_inputs / "assayed.csv")

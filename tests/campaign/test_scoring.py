@@ -74,3 +74,31 @@ def test_rule_failures_name_every_failed_rule() -> None:
     assert got == [None, "herg <= 0.3; mw < 500", "herg <= 0.3", "mw < 500"]
     with pytest.raises(InputError, match="column 'logd'"):
         rule_failures(table, [Rule("logd", ">", 0)])
+
+
+@given(
+    st.lists(st.integers(0, 4), min_size=0, max_size=60),
+    st.integers(1, 25),
+    st.integers(1, 9),
+)
+@settings(max_examples=150, deadline=None)
+def test_top_candidates_break_ties_by_row_across_batches(levels: list[int], n: int, batch: int) -> None:
+    """Few distinct scores (many ties), batches smaller than n: the streamed top n is the
+    plain lexsort's (score descending, then row ascending)."""
+    import tempfile
+    from pathlib import Path
+
+    from drugscreen.campaign.steps import Context, top_by_similarity
+
+    rng = np.random.default_rng(len(levels) * 31 + n)
+    rows = rng.permutation(len(levels)) * 3  # not in file order, not contiguous
+    table = pd.DataFrame(
+        {"row": rows.astype(np.int64), "id": [f"m{r}" for r in rows], "smiles": "C", "score": np.array(levels) / 4}
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "hits.parquet"
+        table.to_parquet(path)
+        ctx = Context(config=None, directory=Path(tmp), progress=False, files={"screen": path})  # type: ignore[arg-type]
+        got = top_by_similarity(ctx, n, batch_size=batch)
+    order = np.lexsort((rows, -table["score"].to_numpy()))[:n]
+    assert got["row"].tolist() == rows[order].tolist()

@@ -133,6 +133,7 @@ class RunSection:
     n_jobs: int = -1
     device: str = "cpu"
     seed: int = 0
+    scheduler: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,13 @@ class CampaignConfig:
         out.pop("base_dir")
         return out
 
+    def library_is_database(self) -> bool:
+        """Whether ``library.path`` is a drugscreen fingerprint database (a ``.dsdb`` directory)."""
+        from drugscreen.similarity.manifest import is_database
+
+        path = self.resolve(self.library.path)
+        return path.is_dir() and is_database(path)
+
     def resolve(self, path: str) -> Path:
         """A path of the configuration, relative to the TOML file's directory."""
         p = user_path(path)
@@ -180,6 +188,7 @@ def load_config(config: Any) -> CampaignConfig:
         filter, rule operator or selection method.
     """
     if isinstance(config, CampaignConfig):
+        _cross_checks(config)  # the files may have gone since, or a field been replaced
         return config
     base = "."
     if isinstance(config, str | os.PathLike):
@@ -444,6 +453,7 @@ def _run(raw: dict[str, Any], where: str) -> RunSection:
         n_jobs=n_jobs,
         device=_text(raw, "device", where, "cpu", choices=("cpu", "cuda")),
         seed=_whole(raw, "seed", where, 0, 0, 2**31 - 1),
+        scheduler=_text(raw, "scheduler", where),
     )
 
 
@@ -461,7 +471,26 @@ _PARSERS = {
 
 def _cross_checks(config: CampaignConfig) -> None:
     """Checks across sections, and that every input file is there (before any work starts)."""
-    paths = [("library.path", config.library.path)]
+    from drugscreen.similarity.manifest import is_database
+
+    library = config.resolve(config.library.path)
+    paths = [] if library.is_dir() and is_database(library) else [("library.path", config.library.path)]
+    if paths and config.run.scheduler:
+        raise InputError(
+            "config: run.scheduler needs library.path to be a database (drugscreen db build ...): "
+            "a library file is screened by this machine's processes"
+        )
+    if not paths and config.library.label_column:
+        raise InputError(
+            "config: library.label_column needs a library file (a table with that column), not a database"
+        )
+    if not paths:
+        drop = [name for name, action in config.library.filters.items() if action == "drop"]
+        if drop:
+            raise InputError(
+                f"config: library.filters.{drop[0]} = 'drop' needs a library file: a database is "
+                "screened as built (build it with --filters, or use 'flag')"
+            )
     if config.actives is not None:
         paths.append(("actives.path", config.actives.path))
         if config.actives.inactives:

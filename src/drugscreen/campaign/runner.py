@@ -46,7 +46,7 @@ OWN_FILES = (CAMPAIGN, STEPS_DIR, *REPORT_FILES)
 ALL_STEPS = (*STEPS, "report")
 
 
-def run(config: Any, out_dir: str | os.PathLike[str], *, progress: bool = True) -> Any:
+def run(config: Any, out_dir: str | os.PathLike[str], *, client: Any = None, progress: bool = True) -> Any:
     """Run (or resume) a screening campaign and write its report.
 
     Parameters
@@ -56,6 +56,9 @@ def run(config: Any, out_dir: str | os.PathLike[str], *, progress: bool = True) 
     out_dir : path
         The campaign directory: created if missing; a rerun with it resumes, reusing every step
         whose inputs and options are unchanged.
+    client : dask.distributed.Client, optional
+        Screen a database library on this Dask cluster (``run.scheduler`` in the configuration
+        names one by address instead); the outputs equal a local run's.
     progress : bool
         Progress bars of the heavy steps.
 
@@ -80,10 +83,20 @@ def run(config: Any, out_dir: str | os.PathLike[str], *, progress: bool = True) 
         f"another process is running the campaign in {directory} right now; wait for it or stop it",
         InputError,
     )
+    own_client = None
     try:
         keys = step_keys(cfg)
         _write_campaign(directory, cfg)
-        ctx = Context(cfg, directory, progress)
+        if client is None and cfg.run.scheduler:
+            from drugscreen.backends.dask import connect
+
+            client = own_client = connect(cfg.run.scheduler)
+        if client is not None and not cfg.library_is_database():
+            raise InputError(
+                "a Dask client screens a database library (drugscreen db build ...): "
+                "a library file is screened by this machine's processes"
+            )
+        ctx = Context(cfg, directory, progress, client)
         rerun_from = None
         for name in ALL_STEPS:
             state = _state(directory, name)
@@ -107,6 +120,8 @@ def run(config: Any, out_dir: str | os.PathLike[str], *, progress: bool = True) 
             logger.info("%s: the campaign is complete and up to date", directory)
     finally:
         os.close(lock)
+        if own_client is not None:
+            own_client.close()
     return CampaignResult(directory)
 
 
@@ -129,6 +144,9 @@ def _check_directory(out_dir: str | os.PathLike[str]) -> Path:
 
 
 def _file_identity(path: Path) -> dict[str, Any]:
+    """A file by its content; a database by its manifest (which lists every file's sha256)."""
+    if path.is_dir():
+        path = path / "manifest.json"
     return {"name": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 

@@ -47,6 +47,7 @@ class Context:
     config: CampaignConfig
     directory: Path
     progress: bool
+    client: Any = None
     files: dict[str, Path] = field(default_factory=dict)
     infos: dict[str, dict[str, Any]] = field(default_factory=dict)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -154,6 +155,8 @@ def run_screen(ctx: Context) -> StepOutput:
     if queries.empty:
         raise InputError(f"actives: {cfg.resolve(cfg.actives.path)}: no molecule is labelled active (1)")
     a = cfg.actives
+    if cfg.library_is_database():
+        return _search_database(ctx, path, queries["smiles"].tolist())
     result = ds.screen(
         path,
         queries["smiles"].tolist(),
@@ -181,6 +184,40 @@ def run_screen(ctx: Context) -> StepOutput:
     }
     info = {"actives": len(queries), "inactives": int((train["label"] == 0).sum())}
     return StepOutput(None, result.hits_path, counts=counts, info=info)
+
+
+def _search_database(ctx: Context, path: Path, queries: list[str]) -> StepOutput:
+    """Every molecule of an existing database scored by group fusion (on a Dask cluster when the
+    campaign has a client): the same table a library file's screen gives."""
+    from drugscreen.similarity.db import FingerprintDB
+
+    cfg = ctx.config
+    a = cfg.actives
+    assert a is not None
+    db = FingerprintDB.open(path)
+    wanted = ctx.spec()
+    for key in ("kind", "radius", "nbits"):
+        if getattr(db.spec, key) != getattr(wanted, key) and not (key == "radius" and db.spec.kind != "morgan"):
+            name = "fingerprint" if key == "kind" else key
+            raise InputError(
+                f"config: actives.{name}: the database {path} holds {db.spec.label} fingerprints; "
+                f"set actives.{name} = {getattr(db.spec, key)!r} (the screen compares like with like)"
+            )
+    hits = db.search(
+        queries,
+        threshold=a.threshold,
+        metric=a.metric,
+        fusion=a.fusion,
+        with_smiles=True,
+        n_jobs=cfg.run.n_jobs,
+        device=cfg.run.device,
+        client=ctx.client,
+    )
+    table = hits[["row", "id", "smiles", "score"]].rename(columns={"score": "similarity"})
+    table["id"] = table["id"].astype(str)
+    n = len(db)
+    counts = {"records": n, "unreadable": 0, "filtered": 0, "screened": n, "scored": len(table)}
+    return StepOutput(table.reset_index(drop=True), counts=counts, info={"database": str(path)})
 
 
 def _prepare_only(ctx: Context, path: Path, drop: list[str], reader: dict[str, Any]) -> StepOutput:
@@ -222,10 +259,10 @@ def library_scores(ctx: Context, columns: list[str], batch_size: int = 200_000) 
         yield batch.to_pandas().rename(columns=renamed)
 
 
-def _top(ctx: Context, n: int) -> pd.DataFrame:
+def top_by_similarity(ctx: Context, n: int, batch_size: int = 200_000) -> pd.DataFrame:
     """The best ``n`` library molecules by similarity (row ascending on ties), streamed."""
     best = None
-    for batch in library_scores(ctx, ["row", "id", "smiles", "similarity"]):
+    for batch in library_scores(ctx, ["row", "id", "smiles", "similarity"], batch_size):
         both = batch if best is None else pd.concat([best, batch], ignore_index=True)
         order = np.lexsort((both["row"].to_numpy(), -both["similarity"].to_numpy()))
         best = both.iloc[order[:n]].reset_index(drop=True)
@@ -240,7 +277,7 @@ def run_candidates(ctx: Context) -> StepOutput:
 
     cfg = ctx.config
     if cfg.actives is not None:
-        top = _top(ctx, cfg.actives.top_n)
+        top = top_by_similarity(ctx, cfg.actives.top_n)
     else:
         top = ctx.table("screen").reset_index(drop=True)
     if top.empty:

@@ -31,6 +31,11 @@ def register(sub: Any) -> None:
     r.add_argument(
         "-j", "--jobs", type=number, help="processes for the heavy steps (-1 = all cores) [run.n_jobs]"
     )
+    r.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="screen a database library on a Dask cluster, e.g. tcp://scheduler:8786 [run.scheduler]",
+    )
     r.set_defaults(handler=run)
     s = steps.add_parser(
         "status",
@@ -52,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None:
         check_n_jobs(args.jobs)
         config = dataclasses.replace(config, run=dataclasses.replace(config.run, n_jobs=args.jobs))
+    if args.scheduler:
+        config = load_config(dataclasses.replace(config, run=dataclasses.replace(config.run, scheduler=args.scheduler)))
     result = run_campaign(config, args.out_dir, progress=not args.quiet)
     print(f"{len(result.shortlist)} compounds shortlisted; report: {result.report_path}")
     return 0
