@@ -221,3 +221,20 @@ def test_without_actives_every_molecule_is_a_candidate(campaign_inputs: Path, tm
     assert len(result.all_scores) == 80
     assert result.all_scores["similarity"].isna().all()
     assert len(result.shortlist) == 5
+
+
+def test_retrospective_figures_are_the_vs_modules(finished: Any, campaign_inputs: Path) -> None:
+    """The report's AUROC, BEDROC and EF 1 % equal ds.vs on every screened molecule's score."""
+    import html
+    import re
+
+    hits = pd.read_parquet(finished.directory / "steps" / "screen-job" / "hits.parquet")
+    labels = pd.read_csv(campaign_inputs / "library.csv")["active"].to_numpy()[hits["row"]].astype(bool)
+    page = html.unescape((finished.directory / "report.html").read_text())
+    shown = dict(re.findall(r"<tr><td>(AUROC|BEDROC \(alpha 20\)|EF 1 %)</td><td>([0-9.]+)</td></tr>", page))
+    scores = hits["score"].to_numpy()
+    assert shown == {
+        "AUROC": f"{ds.vs.auroc(scores, labels):.3f}",
+        "BEDROC (alpha 20)": f"{ds.vs.bedroc(scores, labels, 20.0):.3f}",
+        "EF 1 %": f"{ds.vs.enrichment_factor(scores, labels, 0.01):.2f}",
+    }

@@ -256,6 +256,14 @@ def _notes(
 ) -> tuple[list[str], list[str]]:
     info = ctx.infos
     notes = []
+    screen = info.get("screen", {}).get("counts", {})
+    rejects = ctx.directory / "steps" / "screen-job" / "rejects.csv"
+    if screen.get("unreadable"):
+        where = f" (each with its line and reason in {rejects})" if rejects.is_file() else ""
+        notes.append(f"{screen['unreadable']:,} library records could not be read and were skipped{where}.")
+    duplicates = info.get("candidates", {}).get("counts", {}).get("duplicates", 0)
+    if duplicates:
+        notes.append(f"{duplicates:,} candidates repeated a better-scored structure (same InChIKey) and were merged.")
     act = info.get("activity", {})
     if act.get("skipped"):
         notes.append(
