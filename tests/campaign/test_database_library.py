@@ -50,7 +50,9 @@ def _comparable(table: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def from_file(campaign_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return ds.campaign.run(_file_config(campaign_inputs), tmp_path_factory.mktemp("f") / "out", progress=False)
+    return ds.campaign.run(
+        _file_config(campaign_inputs), tmp_path_factory.mktemp("f") / "out", progress=False
+    )
 
 
 def test_database_library_gives_the_file_librarys_shortlist(
@@ -67,10 +69,14 @@ def test_dask_local_cluster_gives_the_same_outputs(
 ) -> None:
     distributed = pytest.importorskip("distributed")
     with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        result = ds.campaign.run(_db_config(campaign_inputs, database), tmp_path / "out", client=client, progress=False)
+        result = ds.campaign.run(
+            _db_config(campaign_inputs, database), tmp_path / "out", client=client, progress=False
+        )
     pd.testing.assert_frame_equal(_comparable(result.all_scores), _comparable(from_file.all_scores))
 
 

@@ -93,7 +93,12 @@ def test_top_candidates_break_ties_by_row_across_batches(levels: list[int], n: i
     rng = np.random.default_rng(len(levels) * 31 + n)
     rows = rng.permutation(len(levels)) * 3  # not in file order, not contiguous
     table = pd.DataFrame(
-        {"row": rows.astype(np.int64), "id": [f"m{r}" for r in rows], "smiles": "C", "score": np.array(levels) / 4}
+        {
+            "row": rows.astype(np.int64),
+            "id": [f"m{r}" for r in rows],
+            "smiles": "C",
+            "score": np.array(levels) / 4,
+        }
     )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "hits.parquet"

@@ -67,7 +67,9 @@ def test_bad_config_is_one_line_and_writes_nothing(
     assert not out.exists()
 
 
-def test_status_of_a_directory_that_is_not_a_campaign(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_of_a_directory_that_is_not_a_campaign(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["campaign", "status", str(tmp_path)]) == 1
     assert "is not a campaign directory" in capsys.readouterr().err
 

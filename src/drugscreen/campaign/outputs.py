@@ -263,7 +263,9 @@ def _notes(
         notes.append(f"{screen['unreadable']:,} library records could not be read and were skipped{where}.")
     duplicates = info.get("candidates", {}).get("counts", {}).get("duplicates", 0)
     if duplicates:
-        notes.append(f"{duplicates:,} candidates repeated a better-scored structure (same InChIKey) and were merged.")
+        notes.append(
+            f"{duplicates:,} candidates repeated a better-scored structure (same InChIKey) and were merged."
+        )
     act = info.get("activity", {})
     if act.get("skipped"):
         notes.append(

@@ -197,7 +197,9 @@ def _search_database(ctx: Context, path: Path, queries: list[str]) -> StepOutput
     db = FingerprintDB.open(path)
     wanted = ctx.spec()
     for key in ("kind", "radius", "nbits"):
-        if getattr(db.spec, key) != getattr(wanted, key) and not (key == "radius" and db.spec.kind != "morgan"):
+        if getattr(db.spec, key) != getattr(wanted, key) and not (
+            key == "radius" and db.spec.kind != "morgan"
+        ):
             name = "fingerprint" if key == "kind" else key
             raise InputError(
                 f"config: actives.{name}: the database {path} holds {db.spec.label} fingerprints; "

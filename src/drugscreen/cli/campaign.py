@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
         check_n_jobs(args.jobs)
         config = dataclasses.replace(config, run=dataclasses.replace(config.run, n_jobs=args.jobs))
     if args.scheduler:
-        config = load_config(dataclasses.replace(config, run=dataclasses.replace(config.run, scheduler=args.scheduler)))
+        config = load_config(
+            dataclasses.replace(config, run=dataclasses.replace(config.run, scheduler=args.scheduler))
+        )
     result = run_campaign(config, args.out_dir, progress=not args.quiet)
     print(f"{len(result.shortlist)} compounds shortlisted; report: {result.report_path}")
     return 0
