@@ -84,6 +84,26 @@ BAD: list[tuple[Any, str]] = [
     (lambda c: c.update(kind="targets"), "kind must be 'screening'"),
     (lambda c: c.pop("library"), r"the \[library\] section is required"),
     (lambda c: c.update(select=[1]), r"select must be a table"),
+    (
+        lambda c: c.update(rank={"terms": [{"column": "qed", "worst": 0, "best": 1, "weight": 1e308}]}),
+        "weight must lie",
+    ),
+    (
+        lambda c: c.update(rank={"terms": [{"column": "qed", "worst": 0, "best": 1, "weight": 0}]}),
+        "positive weight",
+    ),
+    (
+        lambda c: c.update(
+            rank={
+                "terms": [{"column": "qed", "worst": 0, "best": 1}, {"column": "qed", "worst": 1, "best": 0}]
+            }
+        ),
+        "column 'qed' already has a term",
+    ),
+    (lambda c: c["library"].update(label_column="nosuch"), "library.label_column: .* has no column 'nosuch'"),
+    (lambda c: c.pop("actives"), r"library.label_column scores the similarity screen retrospectively"),
+    (lambda c: c["library"].update(path="."), "is a directory, neither a file nor a drugscreen database"),
+    (lambda c: c["select"].update(bogus=1), "^config: select: unknown key 'bogus'"),
 ]
 
 
@@ -96,6 +116,20 @@ def test_bad_configs_name_the_key(inputs: Path, change: Any, message: str) -> No
     assert "\n" not in str(info.value)
 
 
+def test_python_values_are_taken(inputs: Path) -> None:
+    import numpy as np
+
+    config = small_config(inputs)
+    config["library"]["path"] = inputs / "library.csv"
+    config["select"]["n"] = np.int64(7)
+    cfg = load_config(config)
+    assert cfg.library.path == str(inputs / "library.csv") and cfg.select.n == 7 and type(cfg.select.n) is int
+
+
+def test_rule_text_keeps_every_digit() -> None:
+    assert str(parse_rule("mw <= 300.3101")) != str(parse_rule("mw <= 300.3099"))
+
+
 def test_unreadable_toml_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[library\npath = 1")
@@ -103,11 +137,14 @@ def test_unreadable_toml_names_the_file(tmp_path: Path) -> None:
         load_config(bad)
     with pytest.raises(InputError, match="campaign config not found"):
         load_config(tmp_path / "none.toml")
+    with pytest.raises(InputError, match="is a directory: give the TOML file"):
+        load_config(tmp_path)
 
 
 def test_similarity_term_needs_actives(inputs: Path) -> None:
     config = small_config(inputs)
     del config["actives"]
+    del config["library"]["label_column"]
     config["rank"] = {"terms": [{"column": "similarity", "worst": 0, "best": 1}]}
     with pytest.raises(InputError, match="names 'similarity' but there is no \\[actives\\]"):
         load_config(config)

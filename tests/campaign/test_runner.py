@@ -207,6 +207,56 @@ def test_directory_with_foreign_files_or_a_file_is_refused(campaign_inputs: Path
         ds.campaign.run(small_config(campaign_inputs), tmp_path / "file", progress=False)
 
 
+def test_users_files_in_a_directory_no_campaign_made_are_refused(
+    campaign_inputs: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "report.html").write_text("MY REPORT")
+    with pytest.raises(InputError, match="but no campaign.json"):
+        ds.campaign.run(small_config(campaign_inputs), tmp_path / "mine", progress=False)
+    assert (tmp_path / "mine" / "report.html").read_text() == "MY REPORT"
+
+
+def test_damaged_step_table_of_the_same_size_is_rebuilt(
+    finished: Any, campaign_inputs: Path, tmp_path: Path
+) -> None:
+    d = tmp_path / "copy"
+    shutil.copytree(finished.directory, d)
+    table = d / "steps" / "candidates.parquet"
+    data = bytearray(table.read_bytes())
+    data[100:164] = bytes(64)
+    table.write_bytes(bytes(data))
+    assert not ds.campaign.status(d).set_index("step").loc["candidates", "done"]
+    ds.campaign.run(small_config(campaign_inputs), d, progress=False)
+    assert (d / "all_scores.parquet").read_bytes() == (finished.directory / "all_scores.parquet").read_bytes()
+
+
+def test_a_failed_rerun_leaves_status_truthful(finished: Any, campaign_inputs: Path, tmp_path: Path) -> None:
+    d = tmp_path / "copy"
+    shutil.copytree(finished.directory, d)
+    config = small_config(campaign_inputs)
+    config["admet"]["rules"] = ["herg <= -1"]
+    with pytest.raises(InputError):
+        ds.campaign.run(config, d, progress=False)
+    done = ds.campaign.status(d).set_index("step")["done"]
+    assert done[["screen", "candidates", "activity", "admet"]].all()
+    assert not done[["rules", "rank", "select", "report"]].any()
+
+
+def test_a_bad_report_option_leaves_the_old_files_whole(
+    finished: Any, campaign_inputs: Path, tmp_path: Path
+) -> None:
+    d = tmp_path / "copy"
+    shutil.copytree(finished.directory, d)
+    config = small_config(campaign_inputs)
+    config["select"]["n"] = 12
+    config["report"]["columns"] = ["qed", "nosuch"]
+    with pytest.raises(InputError, match="nosuch"):
+        ds.campaign.run(config, d, progress=False)
+    for name in ("shortlist.csv", "report.html", "all_scores.parquet"):
+        assert (d / name).read_bytes() == (finished.directory / name).read_bytes()
+
+
 def test_without_actives_every_molecule_is_a_candidate(campaign_inputs: Path, tmp_path: Path) -> None:
     config = small_config(campaign_inputs)
     del config["actives"]

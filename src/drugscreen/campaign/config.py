@@ -9,6 +9,7 @@ optional except ``library``, are documented key by key in the guide page
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import re
 from dataclasses import asdict, dataclass, field
@@ -76,7 +77,9 @@ class Rule:
     value: float
 
     def __str__(self) -> str:
-        return f"{self.column} {self.op} {self.value:g}"
+        # repr: the shortest text that reads back as the same float (":g" merged 300.3099 and
+        # 300.3101, so an edited rule was taken for the old one)
+        return f"{self.column} {self.op} {self.value!r}"
 
 
 @dataclass(frozen=True)
@@ -171,14 +174,17 @@ class CampaignConfig:
         return p if p.is_absolute() else Path(self.base_dir) / p
 
 
-def load_config(config: Any) -> CampaignConfig:
+def load_config(config: Any, *, base_dir: str | os.PathLike[str] | None = None) -> CampaignConfig:
     """Read and validate a campaign configuration.
 
     Parameters
     ----------
     config : path, dict or CampaignConfig
         A TOML file (paths in it are relative to its directory), a dict of the same shape
-        (paths relative to the working directory), or an already loaded configuration.
+        (paths relative to ``base_dir``, by default the working directory), or an already
+        loaded configuration.
+    base_dir : path, optional
+        What relative paths of a dict are relative to.
 
     Raises
     ------
@@ -190,9 +196,11 @@ def load_config(config: Any) -> CampaignConfig:
     if isinstance(config, CampaignConfig):
         _cross_checks(config)  # the files may have gone since, or a field been replaced
         return config
-    base = "."
+    base = os.fspath(base_dir) if base_dir is not None else "."
     if isinstance(config, str | os.PathLike):
         path = user_path(config)
+        if path.is_dir():
+            raise InputError(f"campaign config {path} is a directory: give the TOML file")
         if not path.is_file():
             raise InputError(f"campaign config not found: {path}")
         try:
@@ -230,13 +238,16 @@ def load_config(config: Any) -> CampaignConfig:
 def _unknown(raw: dict[str, Any], known: list[str], where: str) -> None:
     bad = sorted(set(raw) - set(known))
     if bad:
-        raise InputError(f"{where}: unknown key {bad[0]!r} (known: {', '.join(known)})")
+        prefix = "" if where == "config" else "config: "
+        raise InputError(f"{prefix}{where}: unknown key {bad[0]!r} (known: {', '.join(known)})")
 
 
 def _text(raw: dict[str, Any], key: str, where: str, default: Any = None, *, choices: Any = None) -> Any:
     if key not in raw:
         return default
     value = raw[key]
+    if isinstance(value, os.PathLike):  # a dict built in Python may hold Path objects
+        value = os.fspath(value)
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"config: {where}.{key} must be a non-empty string, not {value!r}")
     if choices is not None and value not in choices:
@@ -253,6 +264,8 @@ def _flag(raw: dict[str, Any], key: str, where: str, default: bool) -> bool:
 
 def _whole(raw: dict[str, Any], key: str, where: str, default: int, low: int, high: int | None = None) -> int:
     value = raw.get(key, default)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = int(value)  # NumPy integers from a dict built in Python
     if (
         isinstance(value, bool)
         or not isinstance(value, int)
@@ -270,7 +283,12 @@ def _real(raw: Any, key: str, where: str, default: float | None = None, low: flo
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(f"config: {where}.{key} must be a finite number, not {value!r}")
     if (low is not None and value < low) or (high is not None and value > high):
-        raise InputError(f"config: {where}.{key} must lie in [{low}, {high}], not {value!r}")
+        span = (
+            f"lie in [{low}, {high}]"
+            if low is not None and high is not None
+            else (f"be >= {low}" if low is not None else f"be <= {high}")
+        )
+        raise InputError(f"config: {where}.{key} must {span}, not {value!r}")
     return float(value)
 
 
@@ -402,7 +420,7 @@ def _rank(raw: dict[str, Any], where: str) -> RankSection:
     terms_raw = raw.get("terms", [])
     if not isinstance(terms_raw, list):
         raise InputError("config: rank.terms must be a list of tables ([[rank.terms]])")
-    terms = []
+    terms: list[Term] = []
     for i, t in enumerate(terms_raw):
         at = f"rank.terms[{i}]"
         if not isinstance(t, dict):
@@ -415,11 +433,15 @@ def _rank(raw: dict[str, Any], where: str) -> RankSection:
             column=_text(t, "column", at),
             worst=_real(t, "worst", at),
             best=_real(t, "best", at),
-            weight=_real(t, "weight", at, 1.0, 0.0),
+            weight=_real(t, "weight", at, 1.0, 0.0, 1e6),
         )
         if term.worst == term.best:
             raise InputError(f"config: {at}: worst and best must differ (both {term.worst:g})")
+        if any(t.column == term.column for t in terms):
+            raise InputError(f"config: {at}: column {term.column!r} already has a term (one term per column)")
         terms.append(term)
+    if terms and not any(t.weight > 0 for t in terms):
+        raise InputError("config: rank.terms: at least one term needs a positive weight")
     return RankSection(terms=terms, combine=_text(raw, "combine", where, "geometric",
                                                   choices=("geometric", "arithmetic")))  # fmt: skip
 
@@ -469,6 +491,39 @@ _PARSERS = {
 }
 
 
+def _check_label_column(config: CampaignConfig, library: Path) -> None:
+    """``library.label_column`` names a column of the library table (checked before any work)."""
+    column = config.library.label_column
+    if column is None or library.is_dir():
+        return
+    if config.actives is None:
+        raise InputError(
+            "config: library.label_column scores the similarity screen retrospectively: it needs [actives]"
+        )
+    from drugscreen.chem.io import detect_format
+
+    kind = detect_format(library)
+    if kind not in ("csv", "tsv", "parquet"):
+        raise InputError(
+            f"config: library.label_column needs a table (.csv, .tsv, .parquet), not a {kind} file"
+        )
+    import pandas as pd
+
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(library).names
+        else:
+            names = list(pd.read_csv(library, sep="\t" if kind == "tsv" else ",", nrows=0).columns)
+    except Exception as exc:  # pandas and pyarrow raise assorted types on unreadable tables
+        raise InputError(f"config: library.path: {library} cannot be read as a table ({exc})") from None
+    if column not in names:
+        raise InputError(
+            f"config: library.label_column: {library} has no column {column!r} (it has {names[:10]})"
+        )
+
+
 def _cross_checks(config: CampaignConfig) -> None:
     """Checks across sections, and that every input file is there (before any work starts)."""
     from drugscreen.similarity.manifest import is_database
@@ -496,8 +551,14 @@ def _cross_checks(config: CampaignConfig) -> None:
         if config.actives.inactives:
             paths.append(("actives.inactives", config.actives.inactives))
     for key, value in paths:
-        if not config.resolve(value).is_file():
-            raise InputError(f"config: {key}: file not found: {config.resolve(value)}")
+        found = config.resolve(value)
+        if found.is_dir():
+            raise InputError(
+                f"config: {key}: {found} is a directory, neither a file nor a drugscreen database"
+            )
+        if not found.is_file():
+            raise InputError(f"config: {key}: file not found: {found}")
+    _check_label_column(config, library)
     if config.select.method == "maxmin" and config.select.pool < config.select.n:
         raise InputError(
             f"config: select.pool ({config.select.pool}) must be at least select.n ({config.select.n})"

@@ -54,10 +54,16 @@ def write_outputs(ctx: Context) -> list[Path]:
     d = ctx.directory
     table = all_scores(ctx)
     shortlist = table[table["selected"]].reset_index(drop=True)
+    page = build_page(ctx, table, shortlist)  # first: a bad report option must leave the old files whole
     paths = [write_table(table, d / "all_scores.parquet"), write_table(shortlist, d / "shortlist.csv")]
     paths.append(_write_sdf(shortlist, d / "shortlist.sdf"))
-    paths.append(write_report(build_page(ctx, table, shortlist), d / "report.html"))
+    paths.append(write_report(page, d / "report.html"))
     return paths
+
+
+def _sd_text(value: Any) -> str:
+    """One line of SD text: a line break in an id would end the field (or, as ``$$$$``, the record)."""
+    return " ".join(str(value).split()) if isinstance(value, str) else str(value)
 
 
 def _write_sdf(shortlist: pd.DataFrame, path: Path) -> Path:
@@ -71,13 +77,13 @@ def _write_sdf(shortlist: pd.DataFrame, path: Path) -> Path:
             mol = Chem.MolFromSmiles(row["smiles"])
             if mol is None:
                 continue
-            mol.SetProp("_Name", str(row["id"]))
+            mol.SetProp("_Name", _sd_text(row["id"]))
             for key, value in row.items():
                 if key in ("smiles", "id") or value is None or value is pd.NA:
                     continue
                 if isinstance(value, float) and not np.isfinite(value):
                     continue
-                mol.SetProp(str(key), f"{value:.6g}" if isinstance(value, float) else str(value))
+                mol.SetProp(_sd_text(key), f"{value:.6g}" if isinstance(value, float) else _sd_text(value))
             writer.write(mol)
         writer.close()
     return path

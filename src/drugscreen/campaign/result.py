@@ -46,10 +46,14 @@ class CampaignResult:
     @property
     def funnel(self) -> pd.DataFrame:
         """Counts in and out of every step."""
+        from drugscreen.campaign.steps import ALL_STEPS
+
+        steps = self.steps()
         rows = [
             {"step": step, "count": name, "value": value}
-            for step, record in self.steps().items()
-            for name, value in record.get("counts", {}).items()
+            for step in ALL_STEPS
+            if step in steps
+            for name, value in steps[step].get("counts", {}).items()
         ]
         return pd.DataFrame(rows, columns=["step", "count", "value"])
 

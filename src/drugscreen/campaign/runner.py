@@ -28,7 +28,7 @@ import pandas as pd
 
 import drugscreen
 from drugscreen.campaign.config import CampaignConfig, load_config
-from drugscreen.campaign.steps import RUNNERS, STEPS, Context, StepOutput
+from drugscreen.campaign.steps import ALL_STEPS, RUNNERS, Context, StepOutput
 from drugscreen.errors import InputError
 from drugscreen.screen.job import digest, read_json
 from drugscreen.similarity.lock import take_lock_file
@@ -43,7 +43,6 @@ STEPS_DIR = "steps"
 REPORT_FILES = ("report.html", "shortlist.csv", "shortlist.sdf", "all_scores.parquet")
 #: Everything a campaign writes in its directory: nothing else is ever touched.
 OWN_FILES = (CAMPAIGN, STEPS_DIR, *REPORT_FILES)
-ALL_STEPS = (*STEPS, "report")
 
 
 def run(config: Any, out_dir: str | os.PathLike[str], *, client: Any = None, progress: bool = True) -> Any:
@@ -130,9 +129,16 @@ def _check_directory(out_dir: str | os.PathLike[str]) -> Path:
     if directory.exists() and not directory.is_dir():
         raise InputError(f"campaign directory {directory} exists and is not a directory")
     if directory.is_dir():
-        others = sorted(
-            e.name for e in directory.iterdir() if e.name not in OWN_FILES and not e.name.startswith(".")
-        )
+        entries = [e for e in directory.iterdir() if not e.name.startswith(".")]
+        others = sorted(e.name for e in entries if e.name not in OWN_FILES)
+        steps = directory / STEPS_DIR
+        started = (directory / CAMPAIGN).is_file() or (steps.is_dir() and not any(steps.iterdir()))
+        if entries and not others and not started:
+            # a report.html or shortlist.csv of the user's own, in a directory no campaign made
+            raise InputError(
+                f"{directory} holds {', '.join(sorted(e.name for e in entries)[:3])} but no {CAMPAIGN}: "
+                "not a campaign's directory; choose a new or empty one"
+            )
         if others:
             raise InputError(
                 f"{directory} holds files that are not a campaign's ({', '.join(others[:3])}); "
@@ -228,12 +234,18 @@ def _state(directory: Path, name: str) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
-def _intact(directory: Path, state: dict[str, Any]) -> bool:
-    """The step's recorded outputs are all there with the sizes they had."""
+def _intact(directory: Path, state: dict[str, Any], quiet: bool = False) -> bool:
+    """The step's recorded outputs are all there with the size and SHA-256 they had (a damaged
+    table of the same size was read back and failed with a bare decoder error on every rerun)."""
+    hashes = state.get("sha256", {})
     for rel, size in state.get("outputs", {}).items():
         path = directory / rel
-        if not path.is_file() or path.stat().st_size != size:
-            logger.warning("%s is missing or changed; its step runs again", path)
+        damaged = not path.is_file() or path.stat().st_size != size
+        if not damaged and rel in hashes:
+            damaged = sha256_file(path) != hashes[rel]
+        if damaged:
+            if not quiet:
+                logger.warning("%s is missing or changed since its step wrote it; the step runs again", path)
             return False
     return True
 
@@ -252,7 +264,7 @@ def _execute(ctx: Context, directory: Path, name: str, key: str) -> None:
 
         files = write_outputs(ctx)
         output = StepOutput(None, counts={"shortlist": int(ctx.infos["select"]["counts"]["shortlist"])})
-        outputs = {f.name: f.stat().st_size for f in files}
+        outputs = {str(f.relative_to(directory)): f.stat().st_size for f in files}
         table_rel = None
     else:
         output = RUNNERS[name](ctx)
@@ -273,6 +285,7 @@ def _execute(ctx: Context, directory: Path, name: str, key: str) -> None:
         "key": key,
         "table": table_rel,
         "outputs": outputs,
+        "sha256": {rel: sha256_file(directory / rel) for rel in outputs},
         "counts": output.counts,
         "info": info,
         "seconds": round(seconds, 3),
@@ -303,8 +316,28 @@ def _counts_text(counts: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in counts.items()) or "-"
 
 
+def _current_keys(directory: Path) -> dict[str, str] | None:
+    """The step keys of the configuration in ``campaign.json`` (None when its inputs are gone)."""
+    record = read_json(directory / CAMPAIGN, "the campaign description", missing_ok=True)
+
+    def given(value: Any) -> Any:  # campaign.json lists defaults left unset as null
+        if isinstance(value, dict):
+            return {k: given(v) for k, v in value.items() if v is not None}
+        return value
+
+    try:
+        config = load_config(given(record["config"]), base_dir=record.get("base_dir", "."))
+        return step_keys(config)
+    except (InputError, KeyError, TypeError, OSError):
+        return None
+
+
 def status(out_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """The steps of a campaign directory: done or not, counts, seconds, when each finished.
+
+    A step is done when its outputs are intact and were written for the options now in
+    ``campaign.json`` (after a failed rerun with new options, the steps from the change on are
+    not done: their files are the previous options' until a rerun replaces them).
 
     Raises
     ------
@@ -314,13 +347,17 @@ def status(out_dir: str | os.PathLike[str]) -> pd.DataFrame:
     directory = user_path(out_dir).resolve()
     if not (directory / CAMPAIGN).is_file():
         raise InputError(f"{directory} is not a campaign directory (it has no {CAMPAIGN})")
+    keys = _current_keys(directory)
     rows = []
     for name in ALL_STEPS:
         state = _state(directory, name)
+        done = state is not None and _intact(directory, state, quiet=True)
+        if done and keys is not None and state is not None and state.get("key") != keys.get(name):
+            done = False  # written for other options than campaign.json's: a rerun replaces it
         rows.append(
             {
                 "step": name,
-                "done": state is not None and _intact(directory, state),
+                "done": done,
                 "counts": _counts_text(state["counts"]) if state else "",
                 "seconds": state.get("seconds") if state else None,
                 "finished": state.get("finished") if state else None,

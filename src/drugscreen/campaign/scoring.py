@@ -38,8 +38,10 @@ def _column(table: pd.DataFrame, name: str, what: str) -> np.ndarray:
         raise InputError(
             f"{what} names column {name!r}, which the candidates do not have (they have: {known})"
         )
-    values = pd.to_numeric(table[name], errors="coerce")
-    return np.asarray(values, dtype=np.float64)
+    column = table[name]
+    if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
+        raise InputError(f"{what} names column {name!r}, which is not numeric ({column.dtype})")
+    return np.asarray(pd.to_numeric(column, errors="coerce"), dtype=np.float64)
 
 
 def rule_failures(table: pd.DataFrame, rules: Sequence[Rule]) -> pd.Series:

@@ -24,6 +24,8 @@ logger = logging.getLogger("drugscreen")
 
 #: The steps in the order they run.
 STEPS = ("screen", "candidates", "activity", "admet", "rules", "rank", "select")
+#: With the last one, which writes the report and the shortlist files.
+ALL_STEPS = (*STEPS, "report")
 
 
 @dataclass

@@ -26,8 +26,14 @@ def register(sub: Any) -> None:
         description="Run (or resume) the campaign CONFIG describes in OUT_DIR and write "
         "report.html, shortlist.csv, shortlist.sdf and all_scores.parquet there.",
     )
-    r.add_argument("config", help="the campaign's TOML file")
-    r.add_argument("-o", "--out-dir", required=True, help="campaign directory (created; reused to resume)")
+    r.add_argument("config", metavar="CONFIG", help="the campaign's TOML file")
+    r.add_argument(
+        "-o",
+        "--out-dir",
+        metavar="OUT_DIR",
+        required=True,
+        help="campaign directory (created; reused to resume)",
+    )
     r.add_argument(
         "-j", "--jobs", type=number, help="processes for the heavy steps (-1 = all cores) [run.n_jobs]"
     )
@@ -42,7 +48,7 @@ def register(sub: Any) -> None:
         help="list a campaign's steps: done or not, counts, seconds",
         description="Print the steps of the campaign in DIR with their counts and times.",
     )
-    s.add_argument("directory", help="a campaign directory")
+    s.add_argument("directory", metavar="DIR", help="a campaign directory")
     s.set_defaults(handler=status)
 
 
@@ -70,5 +76,5 @@ def status(args: argparse.Namespace) -> int:
     from drugscreen.campaign.runner import status as campaign_status
 
     table = campaign_status(args.directory)
-    print(table.to_string(index=False))
+    print(table.astype(object).where(table.notna(), "").to_string(index=False))
     return 0
