@@ -255,6 +255,13 @@ MUTATIONS = [
         "const sign = 1;",
         ("tests/report/test_report_browser.py",),
     ),
+    Mutation(
+        "interrupt-forgotten",
+        "src/drugscreen/campaign/runner.py",
+        "    if watch.seen:\n",
+        "    if False:\n",
+        ("tests/campaign/test_runner.py",),
+    ),
 ]
 
 

@@ -288,3 +288,37 @@ def test_retrospective_figures_are_the_vs_modules(finished: Any, campaign_inputs
         "BEDROC (alpha 20)": f"{ds.vs.bedroc(scores, labels, 20.0):.3f}",
         "EF 1 %": f"{ds.vs.enrichment_factor(scores, labels, 0.01):.2f}",
     }
+
+
+def test_an_interrupt_swallowed_inside_a_step_still_stops_it(
+    finished: Any, campaign_inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code below a step that catches KeyboardInterrupt must not get an interrupted step
+    recorded as done (a hostile try saw Ctrl-C ignored and a changed value saved)."""
+    import os
+    import signal
+
+    from drugscreen.campaign import steps
+
+    d = tmp_path / "copy"
+    shutil.copytree(finished.directory, d)
+    real = steps.RUNNERS["rank"]
+
+    def swallowing(ctx: Any) -> Any:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time_out = 50
+            while time_out:  # the handler runs at the next bytecode
+                time_out -= 1
+        except KeyboardInterrupt:
+            pass  # what the code that swallowed it did
+        return real(ctx)
+
+    monkeypatch.setitem(steps.RUNNERS, "rank", swallowing)
+    config = small_config(campaign_inputs)
+    config["rank"] = {"combine": "arithmetic"}  # so that rank reruns
+    before = (d / "steps" / "rank.json").read_bytes()
+    with pytest.raises(KeyboardInterrupt, match="step rank was interrupted"):
+        ds.campaign.run(config, d, progress=False)
+    assert (d / "steps" / "rank.json").read_bytes() == before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

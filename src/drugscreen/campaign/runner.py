@@ -16,10 +16,14 @@ deterministic the outputs equal an uninterrupted run's.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -256,7 +260,45 @@ def _load(ctx: Context, directory: Path, name: str, state: dict[str, Any]) -> No
     ctx.infos[name] = state.get("info", {}) | {"counts": state.get("counts", {})}
 
 
+class _InterruptWatch:
+    """Remembers a Ctrl-C (SIGINT) seen while a step runs, even if code inside the step catches
+    the KeyboardInterrupt: a step that was interrupted is never recorded as done.
+
+    A hostile try found a campaign that finished with exit 0 after Ctrl-C during the ADMET
+    step, once with one molecule's values changed: something below swallowed the interrupt.
+    """
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach the main thread only
+            return
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(signum: int, frame: Any) -> None:
+            self.seen = True
+            if callable(previous):
+                previous(signum, frame)  # Python's default raises KeyboardInterrupt
+            else:
+                raise KeyboardInterrupt
+
+        signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
 def _execute(ctx: Context, directory: Path, name: str, key: str) -> None:
+    watch = _InterruptWatch()
+    with watch.watching():
+        _run_step(ctx, directory, name, key, watch)
+
+
+def _run_step(ctx: Context, directory: Path, name: str, key: str, watch: _InterruptWatch) -> None:
     logger.info("step %s: running", name)
     started = time.perf_counter()
     if name == "report":
@@ -279,6 +321,9 @@ def _execute(ctx: Context, directory: Path, name: str, key: str) -> None:
         table_rel = str(path.relative_to(directory))
         outputs = {table_rel: path.stat().st_size}
         ctx.files[name] = path
+    if watch.seen:
+        # interrupted, and the interrupt was swallowed below: the outputs may be partial
+        raise KeyboardInterrupt(f"step {name} was interrupted; its outputs are not recorded")
     seconds = time.perf_counter() - started
     info = _plain(output.info)
     state = {
