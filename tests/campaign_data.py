@@ -48,3 +48,9 @@ def small_config(directory: Path) -> dict[str, Any]:
         "report": {"title": "test campaign", "library_sample": 100},
         "run": {"n_jobs": 1},
     }
+
+
+def same_bytes(a: Path, b: Path) -> bool:
+    """Whether two files hold the same bytes (a bool, so that a failing assert does not make
+    pytest diff megabytes byte by byte)."""
+    return a.read_bytes() == b.read_bytes()

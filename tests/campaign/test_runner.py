@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from campaign_data import small_config
+from campaign_data import same_bytes, small_config
 
 import drugscreen as ds
 from drugscreen.campaign.scoring import default_terms
@@ -114,12 +115,12 @@ def test_rerun_reuses_every_step_and_writes_nothing_new(
     finished: Any, campaign_inputs: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     d = finished.directory
-    before = {p: p.read_bytes() for p in d.rglob("*") if p.is_file()}
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in d.rglob("*") if p.is_file()}
     with caplog.at_level(logging.INFO, logger="drugscreen"):
         ds.campaign.run(small_config(campaign_inputs), d, progress=False)
     assert "the campaign is complete and up to date" in caplog.text
     assert "running" not in caplog.text
-    after = {p: p.read_bytes() for p in d.rglob("*") if p.is_file()}
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in d.rglob("*") if p.is_file()}
     assert before == after
 
 
@@ -159,7 +160,7 @@ def test_deleted_output_is_rebuilt(finished: Any, campaign_inputs: Path, tmp_pat
     shutil.copytree(finished.directory, d)
     (d / "steps" / "rank.parquet").unlink()
     ds.campaign.run(small_config(campaign_inputs), d, progress=False)
-    assert (d / "all_scores.parquet").read_bytes() == (finished.directory / "all_scores.parquet").read_bytes()
+    assert same_bytes(d / "all_scores.parquet", finished.directory / "all_scores.parquet")
 
 
 def test_report_is_identical_on_a_second_directory(
@@ -169,7 +170,7 @@ def test_report_is_identical_on_a_second_directory(
     its start date and paths)."""
     result = ds.campaign.run(small_config(campaign_inputs), tmp_path / "again", progress=False)
     for name in ("all_scores.parquet", "shortlist.csv", "shortlist.sdf"):
-        assert (result.directory / name).read_bytes() == (finished.directory / name).read_bytes(), name
+        assert same_bytes(result.directory / name, finished.directory / name), name
 
 
 @pytest.mark.parametrize(
@@ -228,7 +229,7 @@ def test_damaged_step_table_of_the_same_size_is_rebuilt(
     table.write_bytes(bytes(data))
     assert not ds.campaign.status(d).set_index("step").loc["candidates", "done"]
     ds.campaign.run(small_config(campaign_inputs), d, progress=False)
-    assert (d / "all_scores.parquet").read_bytes() == (finished.directory / "all_scores.parquet").read_bytes()
+    assert same_bytes(d / "all_scores.parquet", finished.directory / "all_scores.parquet")
 
 
 def test_a_failed_rerun_leaves_status_truthful(finished: Any, campaign_inputs: Path, tmp_path: Path) -> None:
@@ -254,7 +255,7 @@ def test_a_bad_report_option_leaves_the_old_files_whole(
     with pytest.raises(InputError, match="nosuch"):
         ds.campaign.run(config, d, progress=False)
     for name in ("shortlist.csv", "report.html", "all_scores.parquet"):
-        assert (d / name).read_bytes() == (finished.directory / name).read_bytes()
+        assert same_bytes(d / name, finished.directory / name)
 
 
 def test_without_actives_every_molecule_is_a_candidate(campaign_inputs: Path, tmp_path: Path) -> None:

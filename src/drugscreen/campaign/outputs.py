@@ -265,7 +265,12 @@ def _notes(
     screen = info.get("screen", {}).get("counts", {})
     rejects = ctx.directory / "steps" / "screen-job" / "rejects.csv"
     if screen.get("unreadable"):
-        where = f" (each with its line and reason in {rejects})" if rejects.is_file() else ""
+        # relative: the page says the same wherever the campaign directory is (and moves with it)
+        where = (
+            f" (each with its line and reason in {rejects.relative_to(ctx.directory)})"
+            if rejects.is_file()
+            else ""
+        )
         notes.append(f"{screen['unreadable']:,} library records could not be read and were skipped{where}.")
     duplicates = info.get("candidates", {}).get("counts", {}).get("duplicates", 0)
     if duplicates:
