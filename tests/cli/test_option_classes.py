@@ -66,6 +66,7 @@ def files(tmp_path_factory, demo_smiles):
     )
     frame.to_csv(root / "bench.csv", index=False)
     toy_blocks().to_csv(root / "blocks.csv", index=False)
+    (root / "campaign.toml").write_text('[library]\npath = "lib.smi"\n')
     model = ds.models.FingerprintModel(n_estimators=3, descriptors=False)
     model.fit(SMALL_MOLECULES, [len(s) for s in SMALL_MOLECULES]).save(root / "model")
     return root
@@ -87,6 +88,7 @@ def _base(command: str, f, out) -> list[str]:
         "admet": ["admet", f"{f}/lib.smi", "-o", f"{out}/a.parquet", "--endpoints", "herg", "-j", "1"],
         "synergy": ["synergy", f"{f}/blocks.csv", "-o", f"{out}/s.csv"],
         "demo": ["demo", "--out", f"{out}/demo"],
+        "campaign run": ["campaign", "run", f"{f}/campaign.toml", "-o", f"{out}/campaign"],
     }[command]
 
 
@@ -113,7 +115,7 @@ def test_bad_number_is_one_line_from_the_api(tmp_path, files, capsys, command, o
 def test_every_command_with_numbers_is_covered():
     commands = {c for c, _ in NUMERIC}
     covered = set(ELSEWHERE) | {"prepare", "fingerprint", "db build", "db append", "search", "screen"}
-    covered |= {"cluster", "pick", "vs-eval", "train", "predict", "admet", "synergy", "demo"}
+    covered |= {"cluster", "pick", "vs-eval", "train", "predict", "admet", "synergy", "demo", "campaign run"}
     assert commands <= covered, commands - covered
 
 
