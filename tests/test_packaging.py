@@ -47,6 +47,8 @@ def test_wheel_contains_kernels_and_data(tmp_path):
         "drugscreen/data/moses_25k.smi.gz",
         "drugscreen/data/LICENSE-MOSES.txt",
         "drugscreen/py.typed",
+        "drugscreen/report/static/report.js",  # the campaign report's page needs both
+        "drugscreen/report/static/report.css",
     ):
         assert member in names, member
     # the ADMET panel ships whole: every file its manifest lists, and it predicts from the wheel
