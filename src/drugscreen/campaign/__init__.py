@@ -18,7 +18,7 @@ _EXPORTS = {
     "run": "drugscreen.campaign.runner",
     "status": "drugscreen.campaign.runner",
     "load_config": "drugscreen.campaign.config",
-    "CampaignConfig": "drugscreen.campaign.config",
+    "CampaignConfig": "drugscreen.campaign.sections",
     "CampaignResult": "drugscreen.campaign.result",
     "mpo_score": "drugscreen.campaign.scoring",
 }

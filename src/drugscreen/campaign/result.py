@@ -46,7 +46,7 @@ class CampaignResult:
     @property
     def funnel(self) -> pd.DataFrame:
         """Counts in and out of every step."""
-        from drugscreen.campaign.steps import ALL_STEPS
+        from drugscreen.campaign.context import ALL_STEPS
 
         steps = self.steps()
         rows = [

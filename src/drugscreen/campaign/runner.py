@@ -34,6 +34,7 @@ import drugscreen
 from drugscreen.campaign.config import CampaignConfig, load_config
 from drugscreen.campaign.steps import ALL_STEPS, RUNNERS, Context, StepOutput
 from drugscreen.errors import InputError
+from drugscreen.report.page import plain_json
 from drugscreen.screen.job import digest, read_json
 from drugscreen.similarity.lock import take_lock_file
 from drugscreen.similarity.manifest import sha256_file, write_json_atomic
@@ -325,7 +326,7 @@ def _run_step(ctx: Context, directory: Path, name: str, key: str, watch: _Interr
         # interrupted, and the interrupt was swallowed below: the outputs may be partial
         raise KeyboardInterrupt(f"step {name} was interrupted; its outputs are not recorded")
     seconds = time.perf_counter() - started
-    info = _plain(output.info)
+    info: dict[str, Any] = plain_json(output.info)  # JSON-safe facts: NaN as null, full precision
     state = {
         "key": key,
         "table": table_rel,
@@ -339,22 +340,6 @@ def _run_step(ctx: Context, directory: Path, name: str, key: str, watch: _Interr
     write_json_atomic(directory / STEPS_DIR / f"{name}.json", state)
     ctx.infos[name] = info | {"counts": output.counts}
     logger.info("step %s: done in %.1f s (%s)", name, seconds, _counts_text(output.counts))
-
-
-def _plain(info: dict[str, Any]) -> dict[str, Any]:
-    """JSON-safe facts (NaN as None)."""
-    import math
-
-    def fix(v: Any) -> Any:
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {k: fix(x) for k, x in v.items()}
-        if isinstance(v, list | tuple):
-            return [fix(x) for x in v]
-        return v.item() if hasattr(v, "item") else v
-
-    return fix(info)  # type: ignore[no-any-return]
 
 
 def _counts_text(counts: dict[str, Any]) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from drugscreen.campaign.config import Rule, Term
+from drugscreen.campaign.sections import Rule, Term
 from drugscreen.errors import InputError
 
 _OPS = {

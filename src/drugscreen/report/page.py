@@ -16,7 +16,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from drugscreen.durable import atomic_path
@@ -89,21 +88,54 @@ class ReportPage:
     notes: list[str] = field(default_factory=list)
 
 
-def _plain(value: Any) -> Any:
-    """A JSON value: NaN and NA become null, NumPy scalars Python ones, floats 7 significant
-    digits (the page shows at most 3 decimals; full precision is in the Parquet files)."""
+#: Significant digits of the page's numbers (it shows at most 3 decimals; full precision is in
+#: the Parquet files, and fewer digits keep the inline JSON small).
+PAGE_DIGITS = 7
+
+
+def plain_json(value: Any, digits: int | None = None) -> Any:
+    """A value that :func:`json.dumps` writes as strict JSON: NaN, infinities and NA become null.
+
+    Parameters
+    ----------
+    value : Any
+        A scalar, or a dict, list or tuple of them (converted recursively; a tuple becomes a
+        list). NumPy scalars, and other objects with an ``item()`` method, become Python ones.
+    digits : int, optional
+        Round finite floats to this many significant digits; by default they are kept whole.
+
+    Returns
+    -------
+    Any
+        ``None`` for ``None``, ``pandas.NA``, NaN and infinities; the converted value otherwise
+        (anything else unchanged).
+
+    Examples
+    --------
+    >>> plain_json({"auc": float("nan"), "n": [1, 2.0]})
+    {'auc': None, 'n': [1, 2.0]}
+    >>> plain_json(2 / 3, digits=3)
+    0.667
+    """
+    # one converter for the page's data and the campaign's step facts (steps/<name>.json)
     if value is None or value is pd.NA:
         return None
-    if isinstance(value, np.generic):
+    if isinstance(value, dict):
+        return {k: plain_json(x, digits) for k, x in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(x, digits) for x in value]
+    if hasattr(value, "item"):  # NumPy scalars (np.float32 is no float: it converts first)
         value = value.item()
     if isinstance(value, float):
-        return float(f"{value:.7g}") if math.isfinite(value) else None
+        if not math.isfinite(value):
+            return None
+        return float(f"{value:.{digits}g}") if digits is not None else value
     return value
 
 
 def _columns(table: pd.DataFrame) -> dict[str, Any]:
     """A table as ``{"columns": [...], "rows": [[...], ...]}`` (names once, not once per row)."""
-    rows = [[_plain(v) for v in row] for row in table.itertuples(index=False, name=None)]
+    rows = [[plain_json(v, PAGE_DIGITS) for v in row] for row in table.itertuples(index=False, name=None)]
     return {"columns": [str(c) for c in table.columns], "rows": rows}
 
 
@@ -120,7 +152,7 @@ def page_json(page: ReportPage) -> str:
         "export_columns": page.export_columns,
         "endpoints": page.endpoints,
         "labels": page.labels,
-        "reference": {k: [_plain(x) for x in v] for k, v in page.reference.items()},
+        "reference": {k: [plain_json(x, PAGE_DIGITS) for x in v] for k, v in page.reference.items()},
     }
     text = json.dumps(data, separators=(",", ":"), allow_nan=False, sort_keys=True)
     # "</script>" or "<!--" inside a string would end or hide the script element
