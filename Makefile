@@ -44,7 +44,7 @@ docs: install
 	@echo "documentation: docs/_build/html/index.html"
 
 pytest: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 
 test: lint typecheck cycles docs pytest
 

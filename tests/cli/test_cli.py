@@ -85,7 +85,8 @@ def test_help_reads_well():
 
 
 def test_demo_runs(tmp_path, capsys):
-    assert main(["-q", "demo", "--out", str(tmp_path / "demo")]) == 0
+    # --quick: the campaign screens 4,000 molecules (the full demo adds ~100 s of the same steps)
+    assert main(["-q", "demo", "--quick", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     assert "All hits:" in out and "paracetamol" in out
     hits = pd.read_csv(tmp_path / "demo" / "hits.csv")
@@ -114,3 +115,11 @@ def test_demo_runs(tmp_path, capsys):
     ]
     assert admet["id"].is_unique and len(admet) > 6 and admet["error"].isna().all()
     assert admet["herg_pct"].between(0, 100).all() and "ADMET panel:" in out
+    assert "Screening campaign (toy target: sulfonamides): 4,000 library molecules" in out
+    report = tmp_path / "demo" / "campaign" / "report.html"
+    assert f"Report (open it in a browser): {report}" in out and report.stat().st_size > 10_000
+    shortlist = pd.read_csv(tmp_path / "demo" / "campaign" / "shortlist.csv")
+    # best score first; ranks skipped where a cluster already has its two picks
+    assert (
+        len(shortlist) == 48 and shortlist["rank"].iloc[0] == 1 and shortlist["rank"].is_monotonic_increasing
+    )

@@ -17,6 +17,8 @@ import pandas as pd
 
 #: Library molecules whose (toy) labels are known beforehand: the training set.
 ASSAYED = 1_000
+#: Library molecules screened by ``drugscreen demo --quick`` (all 24,000 otherwise).
+QUICK_LIBRARY = 4_000
 SULFONAMIDE = "S(=O)(=O)N"
 
 DEMO_CONFIG = """\
@@ -62,8 +64,11 @@ title = "drugscreen demo: a toy sulfonamide target in 25,000 MOSES molecules"
 """
 
 
-def write_demo_inputs(directory: Path) -> Path:
-    """The demo campaign's library, assay table and TOML in ``directory``; returns the TOML."""
+def write_demo_inputs(directory: Path, library_size: int | None = None) -> Path:
+    """The demo campaign's library, assay table and TOML in ``directory``; returns the TOML.
+
+    ``library_size`` keeps the first that many library molecules (None: all 24,000).
+    """
     from drugscreen.chem.substructure import has_substructure
     from drugscreen.chem.tables import write_table
     from drugscreen.screen.demo import demo_library
@@ -74,19 +79,25 @@ def write_demo_inputs(directory: Path) -> Path:
     table["sulfonamide"] = has_substructure(table["smiles"].tolist(), SULFONAMIDE).astype(int)
     directory.mkdir(parents=True, exist_ok=True)
     write_table(table.iloc[:ASSAYED], directory / "assayed.csv")
-    write_table(table.iloc[ASSAYED:], directory / "library.csv")
+    end = None if library_size is None else ASSAYED + library_size
+    write_table(table.iloc[ASSAYED:end], directory / "library.csv")
     config = directory / "campaign.toml"
     config.write_text(DEMO_CONFIG, encoding="utf-8")
     return config
 
 
-def demo_campaign(out: Path, *, n_jobs: int | None = -1, progress: bool = True) -> Any:
-    """Write the inputs to ``out/campaign-inputs`` and run the campaign in ``out/campaign``."""
+def demo_campaign(
+    out: Path, *, n_jobs: int | None = -1, progress: bool = True, library_size: int | None = None
+) -> Any:
+    """Write the inputs to ``out/campaign-inputs`` and run the campaign in ``out/campaign``.
+
+    ``library_size`` screens only the first that many library molecules (None: all).
+    """
     import dataclasses
 
     from drugscreen.campaign.config import load_config
     from drugscreen.campaign.runner import run
 
-    config = load_config(write_demo_inputs(out / "campaign-inputs"))
+    config = load_config(write_demo_inputs(out / "campaign-inputs", library_size))
     config = dataclasses.replace(config, run=dataclasses.replace(config.run, n_jobs=n_jobs if n_jobs else -1))
     return run(config, out / "campaign", progress=progress)

@@ -100,6 +100,13 @@ class Rephetio(BaseEstimator):
         many (None: all). Rephetio kept 123 of 1,206 by a permutation test; selecting here
         keeps the elastic net fast and is redone on each cross-validation fold's training
         pairs, so it never sees held-out labels.
+    feature_folds : int, optional
+        Cross-fitted training features (default 5): the training pairs are dealt into this
+        many folds and each fold's features are computed on the network without that fold's
+        treats edges, as a new indication's are at prediction time. Without it (None) a
+        training positive's own edge shapes its features — its compound's treats degree in
+        the prior and in every path through a treats edge — and the model learns the
+        edges it was given rather than what predicts new ones.
     degree_features, prior : bool
         Include the degree features and the prior logit.
     prior_permutations : int
@@ -144,6 +151,7 @@ class Rephetio(BaseEstimator):
         Cs: Sequence[float] = C_GRID,
         n_negatives: int | None = 30_000,
         max_metapaths: int | None = 100,
+        feature_folds: int | None = 5,
         degree_features: bool = True,
         prior: bool = True,
         prior_permutations: int = 100,
@@ -164,6 +172,7 @@ class Rephetio(BaseEstimator):
         self.Cs = Cs
         self.n_negatives = n_negatives
         self.max_metapaths = max_metapaths
+        self.feature_folds = feature_folds
         self.degree_features = degree_features
         self.prior = prior
         self.prior_permutations = prior_permutations
@@ -191,6 +200,8 @@ class Rephetio(BaseEstimator):
             check_number("n_negatives", self.n_negatives, low=1, integer=True)
         if self.max_metapaths is not None:
             check_number("max_metapaths", self.max_metapaths, low=1, integer=True)
+        if self.feature_folds is not None:
+            check_number("feature_folds", self.feature_folds, low=2, integer=True)
         check_number("prior_permutations", self.prior_permutations, low=1, integer=True)
         check_number("max_iter", self.max_iter, low=1, integer=True)
         check_number("tol", self.tol, low=0, low_open=True)
@@ -239,6 +250,47 @@ class Rephetio(BaseEstimator):
     def training_rows(self, labels: np.ndarray) -> np.ndarray:
         """Rows (pair numbers) of every positive and of the sampled negatives."""
         return sample_pairs(labels, self.n_negatives, self.random_state)
+
+    def features_without(
+        self, hetnet: Hetnet, raw: np.ndarray, paths: Sequence[Metapath], held: np.ndarray
+    ) -> PairFeatures:
+        """Every pair's features on ``hetnet`` without the treats edges of the pairs ``held``.
+
+        ``raw`` holds the DWPC of the full network; the metapaths through the treats metaedge
+        are recomputed on the reduced network (in a copy), the others reused.
+        """
+        source, target = hetnet.metagraph.kind(self.source), hetnet.metagraph.kind(self.target)
+        reduced = without_pairs(hetnet, self.treats, held, raw.shape[:2])
+        using = [i for i, p in enumerate(paths) if self.treats in p.metaedges]
+        if using:
+            raw = raw.copy()
+            raw[:, :, using] = metapath_block(
+                reduced, [paths[i] for i in using], self.damping, source, target
+            )
+        return self.features(reduced, raw, paths)
+
+    def crossfit_features(
+        self, hetnet: Hetnet, raw: np.ndarray, paths: Sequence[Metapath], labels: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """Features of the training ``rows``, each fold's computed without its own treats edges."""
+        n_folds = int(self.feature_folds or 1)
+        positive = labels.ravel()[rows]
+        if positive.sum() < n_folds:
+            raise InputError(f"{int(positive.sum())} positive pairs cannot fill {n_folds} feature folds")
+        rng = np.random.default_rng(self.random_state)
+        fold = np.empty(len(rows), dtype=np.int64)
+        for mask in (positive, ~positive):
+            fold[mask] = rng.permutation(np.arange(mask.sum()) % n_folds)
+        values: np.ndarray | None = None
+        for k in range(n_folds):
+            in_fold = fold == k
+            held = rows[in_fold & positive]
+            features = self.features_without(hetnet, raw, paths, held)
+            if values is None:
+                values = np.empty((len(rows), features.values.shape[1]), dtype=features.values.dtype)
+            values[in_fold] = features.values[rows[in_fold]]
+        assert values is not None
+        return values
 
     def fit_classifier(self, x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> FittedClassifier:
         """Select metapaths, standardise, choose C (when None) and fit the elastic net."""
@@ -292,20 +344,43 @@ class Rephetio(BaseEstimator):
         return best
 
     # ------------------------------------------------------------------ estimator API
-    def fit(self, hetnet: Hetnet, labels: sparse.sparray | np.ndarray | None = None) -> Rephetio:
+    def fit(
+        self,
+        hetnet: Hetnet,
+        labels: sparse.sparray | np.ndarray | None = None,
+        *,
+        dwpc: np.ndarray | None = None,
+    ) -> Rephetio:
         """Compute every pair's features on ``hetnet`` and fit on the treats edges.
 
         ``labels`` (a ``[n_source, n_target]`` 0/1 matrix) replaces the treats edges as the
-        target, e.g. to train on a permuted network with the real labels.
+        target, e.g. to train on a permuted network with the real labels. ``dwpc`` is the raw
+        DWPC block of :meth:`resolve_metapaths` on ``hetnet`` if already computed
+        (``[n_source, n_target, n_metapaths]``, e.g. by
+        :func:`~drugscreen.repurpose.harness.rephetio_scorer`, which shares the metapaths that
+        do not use treats edges between splits); it is not modified.
         """
         self.check_params()
         paths = self.resolve_metapaths(hetnet)
         source, target = hetnet.metagraph.kind(self.source), hetnet.metagraph.kind(self.target)
-        raw = metapath_block(hetnet, paths, self.damping, source, target, progress=self.progress)
+        if dwpc is None:
+            raw = metapath_block(hetnet, paths, self.damping, source, target, progress=self.progress)
+        else:
+            raw = np.asarray(dwpc)
+            expected = (len(hetnet.node_ids(source)), len(hetnet.node_ids(target)), len(paths))
+            if raw.shape != expected:
+                raise InputError(f"dwpc has shape {raw.shape}, expected {expected}")
         features = self.features(hetnet, raw, paths)
         y_all = pair_labels(hetnet, source, target, self.treats, labels)
         rows = self.training_rows(y_all)
-        self.classifier_ = self.fit_classifier(features.values[rows], y_all.ravel()[rows], features.names)
+        if self.feature_folds is None:
+            x = features.values[rows]
+        else:
+            # the treats edges behind the features are the network's; with other labels given,
+            # the network's own edges are what each fold holds out
+            edges = pair_labels(hetnet, source, target, self.treats)
+            x = self.crossfit_features(hetnet, raw, paths, edges, rows)
+        self.classifier_ = self.fit_classifier(x, y_all.ravel()[rows], features.names)
         self.C_ = self.classifier_.C
         self.hetnet_ = hetnet
         self.features_ = features
@@ -388,6 +463,16 @@ class Rephetio(BaseEstimator):
         table = table[table["coef"] != 0]
         order = table["contribution"].abs().sort_values(ascending=False, kind="stable").index
         return table.loc[order].reset_index(drop=True)
+
+
+def without_pairs(hetnet: Hetnet, treats: str, rows: np.ndarray, shape: tuple[int, int]) -> Hetnet:
+    """The network without the treats edges of the given pairs (row numbers; those that are edges)."""
+    matrix = sparse.csr_array(hetnet.adjacency(treats))
+    i, j = np.divmod(np.asarray(rows, dtype=np.int64), shape[1])
+    mask = sparse.csr_array((np.ones(len(i)), (i, j)), shape=shape)
+    kept = sparse.csr_array(matrix - matrix.multiply(mask))
+    kept.eliminate_zeros()
+    return hetnet.replace(treats, kept)
 
 
 def check_top(top: object) -> int | None:

@@ -27,7 +27,7 @@ from drugscreen.network.hetnet import Hetnet
 from drugscreen.network.metagraph import Metapath
 from drugscreen.network.permute import permute_edges, permute_hetnet
 from drugscreen.repurpose.dwpc import check_damping
-from drugscreen.repurpose.rephetio import Rephetio, pair_labels, sample_pairs
+from drugscreen.repurpose.rephetio import Rephetio, pair_labels, sample_pairs, without_pairs
 from drugscreen.repurpose.rephetio_features import degree_prior, metapath_block
 from drugscreen.validate import check_number
 
@@ -129,7 +129,7 @@ def cross_validate(
     for k in progress_bar(range(n_folds), desc="CV folds", enabled=progress):
         test = rows[fold == k]
         train = rows[fold != k]
-        reduced = _without_pairs(hetnet, treats, test[y.ravel()[test]], raw.shape[:2])
+        reduced = without_pairs(hetnet, treats, test[y.ravel()[test]], raw.shape[:2])
         if permute:
             matrix, _ = permute_edges(reduced.adjacency(treats), symmetric=False, seed=seed + 1 + k)
             reduced = reduced.replace(treats, matrix)
@@ -171,16 +171,6 @@ def _metrics(truth: np.ndarray, score: np.ndarray) -> dict[str, float | int]:
         "n_positives": int(truth.sum()),
         "n_negatives": int((~truth).sum()),
     }
-
-
-def _without_pairs(hetnet: Hetnet, treats: str, rows: np.ndarray, shape: tuple[int, int]) -> Hetnet:
-    """The network without the treats edges of the given pairs (those that are edges)."""
-    matrix = sparse.csr_array(hetnet.adjacency(treats))
-    i, j = np.divmod(rows, shape[1])
-    mask = sparse.csr_array((np.ones(len(rows)), (i, j)), shape=shape)
-    kept = sparse.csr_array(matrix - matrix.multiply(mask))
-    kept.eliminate_zeros()
-    return hetnet.replace(treats, kept)
 
 
 def baselines(
