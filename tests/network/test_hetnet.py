@@ -117,6 +117,13 @@ def test_from_files_reads_tsv_and_gzip(tmp_path):
     bad.write_text("source\ttarget\nx\ty\n")
     with pytest.raises(InputError, match="metaedge"):
         Hetnet.from_files(nodes, bad)
+    # several edge files: their union, an edge in both counted once
+    extra = tmp_path / "extra.sif"
+    extra.write_text("source\tmetaedge\ttarget\nCompound::1\tCbG\tGene::7\nGene::7\tGiG\tGene::7\n")
+    both = Hetnet.from_files(nodes, [edges, extra])
+    assert both.n_edges("CbG") == 1 and both.n_edges("GiG") == 1
+    with pytest.raises(InputError, match="no edge file"):
+        Hetnet.from_files(nodes, [])
 
 
 def test_without_edges_and_replace_leave_the_original_alone():

@@ -89,9 +89,13 @@ def test_edge_and_external_splits():
         np.testing.assert_array_equal(split.ranked, ~split.train)
         np.testing.assert_array_equal(split.train | split.positive, labels)
     external = random_labels(8)
+    external[:, 3] = False  # a disease the source does not cover is not ranked
     split = harness.external_split(labels, external)
     np.testing.assert_array_equal(split.positive, external & ~labels)
-    assert not (split.ranked & labels).any()
+    assert not (split.ranked & labels).any() and not split.ranked[:, 3].any()
+    np.testing.assert_array_equal(split.ranked[:, 4], ~labels[:, 4])
+    everything = harness.external_split(labels, external, covered=np.ones(labels.shape[1], bool))
+    np.testing.assert_array_equal(everything.ranked, ~labels)
     with pytest.raises(InputError, match="already a treats edge"):
         harness.external_split(labels, labels)
     with pytest.raises(InputError, match="n_folds"):

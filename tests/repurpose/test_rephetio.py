@@ -15,7 +15,7 @@ from drugscreen.repurpose import rephetio_eval
 from drugscreen.repurpose.dwpc import dwpc
 from drugscreen.repurpose.rephetio import Rephetio, column_aurocs
 from drugscreen.repurpose.rephetio_eval import cross_validate, metapath_aurocs
-from drugscreen.repurpose.rephetio_features import degree_prior, logit, transform_dwpc
+from drugscreen.repurpose.rephetio_features import degree_prior, logit, metapath_block, transform_dwpc
 
 FAST = dict(max_length=3, n_negatives=None, prior_permutations=20, C=0.3, progress=False)
 
@@ -69,6 +69,7 @@ def test_fit_learns_the_planted_metapath(fitted, planted):
         "compound_name",
         "disease_name",
         "score",
+        "head",
         "prior",
         "known",
     ]
@@ -112,7 +113,8 @@ def test_cross_validation_holds_edges_out_before_features(planted, monkeypatch):
         return original(self, hetnet, raw, paths)
 
     monkeypatch.setattr(Rephetio, "features", spy)
-    result = cross_validate(Rephetio(**FAST), planted, n_folds=3, progress=False)
+    # without cross-fitting, one feature build per fold (cross-fitting is checked on its own below)
+    result = cross_validate(Rephetio(**FAST, feature_folds=None), planted, n_folds=3, progress=False)
     held = result.predictions
     treats = planted.adjacency("CtD").toarray().astype(bool)
     rows = planted.positions("Compound", held["source"])
@@ -170,3 +172,64 @@ def test_cross_validation_with_sampled_negatives(planted):
     held = result.predictions
     assert (~held["label"]).sum() == 300 and held["label"].sum() == planted.n_edges("CtD")
     assert not held.duplicated(["source", "target"]).any()
+
+
+@pytest.mark.parametrize("by", ["edges", "diseases"])
+def test_crossfitted_features_never_see_their_own_edges(planted, monkeypatch, by):
+    model = Rephetio(**FAST, feature_folds=3)
+    paths = model.resolve_metapaths(planted)
+    raw = metapath_block(planted, paths, model.damping, "Compound", "Disease")
+    labels = planted.adjacency("CtD").toarray().astype(bool)
+    rows = model.training_rows(labels)
+    calls = []
+    original = Rephetio.features_without
+
+    def spy(self, hetnet, raw, paths, held):
+        out = original(self, hetnet, raw, paths, held)
+        calls.append((np.array(held), out))
+        return out
+
+    monkeypatch.setattr(Rephetio, "features_without", spy)
+    values = model.crossfit_features(planted, raw, paths, labels, rows, by=by)
+    n_d = labels.shape[1]
+    assert len(calls) == 3
+    held_union = np.concatenate([held for held, _ in calls])
+    np.testing.assert_array_equal(np.sort(held_union), np.flatnonzero(labels.ravel()))  # each edge once
+    edges = np.flatnonzero(labels.ravel())
+    for i, row in enumerate(rows):
+        # the folds whose features this row carries (a row untouched by a fold matches several)
+        match = [held for held, out in calls if np.array_equal(out.values[row], values[i])]
+        assert match, f"row {row} matches no fold's features"
+        if labels.ravel()[row]:
+            assert any(row in held for held in match)  # computed without its own edge
+        if by == "diseases":
+            same_disease = set(edges[edges % n_d == row % n_d])
+            assert any(same_disease <= set(held) for held in match)  # without any edge of its disease
+    # and each fold's features are exactly those of a network built without the held edges
+    held, out = calls[0]
+    pairs = [(planted.node_ids("Compound")[r // n_d], planted.node_ids("Disease")[r % n_d]) for r in held]
+    reduced = planted.without_edges("CtD", pairs)
+    fresh = model.features(
+        reduced, metapath_block(reduced, paths, model.damping, "Compound", "Disease"), paths
+    )
+    np.testing.assert_allclose(out.values, fresh.values, rtol=1e-6)
+
+
+def test_zero_shot_head_scores_the_untreated_diseases(planted):
+    labels = planted.adjacency("CtD").toarray().astype(bool)
+    net = planted.replace("CtD", np.where(np.arange(labels.shape[1]) == 0, False, labels).astype(float))
+    model = Rephetio(**FAST, feature_folds=3).fit(net)
+    table = model.predict()
+    untreated = table["disease"] == net.node_ids("Disease")[0]
+    assert (table.loc[untreated, "head"] == "zero-shot").all()
+    assert (table.loc[~untreated, "head"] == "treated").all()
+    assert model.unseen_targets_.tolist() == [True] + [False] * (labels.shape[1] - 1)
+    # contributions add up to the zero-shot head's log-odds for its pairs
+    row = table[untreated].iloc[0]
+    parts = model.contributions(row["compound"], row["disease"])
+    log_odds = parts["contribution"].sum() + model.zero_shot_.model.intercept_[0]
+    assert 1 / (1 + np.exp(-log_odds)) == pytest.approx(row["score"], rel=1e-5)
+    # the head learnt from pairs whose disease has no treats edge: planted CbGaD signal carries it
+    assert roc_auc_score(labels[:, 0], table.loc[untreated, "score"]) > 0.7
+    plain = Rephetio(**FAST, feature_folds=3, zero_shot=False).fit(net)
+    assert plain.zero_shot_ is None and (plain.predict()["head"] == "treated").all()

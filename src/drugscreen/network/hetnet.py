@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -72,15 +72,24 @@ class Hetnet:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_files(cls, nodes: str | os.PathLike[str], edges: str | os.PathLike[str]) -> Hetnet:
-        """Read a node table (``id``, ``name``, ``kind``; TSV, gzip allowed) and an edge SIF.
+    def from_files(
+        cls,
+        nodes: str | os.PathLike[str],
+        edges: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    ) -> Hetnet:
+        """Read a node table (``id``, ``name``, ``kind``; TSV, gzip allowed) and edge SIF file(s).
 
-        The edge file has columns ``source``, ``metaedge``, ``target`` (tab-separated, with a
-        header), as Hetionet's ``hetionet-v1.0-edges.sif.gz``. A leading ``~`` in a path is
-        the home directory.
+        An edge file has columns ``source``, ``metaedge``, ``target`` (tab-separated, with a
+        header), as Hetionet's ``hetionet-v1.0-edges.sif.gz``; give a list to read several
+        (e.g. the partial Hetionet file and the extra edge types beside it), an edge in more
+        than one counted once. A leading ``~`` in a path is the home directory.
         """
         node_table = read_tsv(nodes, ("id", "kind"), "node table")
-        edge_table = read_tsv(edges, ("source", "metaedge", "target"), "edge file")
+        paths = [edges] if isinstance(edges, str | os.PathLike) else list(edges)
+        if not paths:
+            raise InputError("no edge file given")
+        tables = [read_tsv(path, ("source", "metaedge", "target"), "edge file") for path in paths]
+        edge_table = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
         return cls.from_tables(node_table, edge_table)
 
     @classmethod

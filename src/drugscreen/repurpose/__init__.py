@@ -4,6 +4,7 @@
 >>> table = ds.repurpose.proximity(net, drug_targets, disease_genes)   # doctest: +SKIP
 >>> values = ds.repurpose.dwpc(hetnet, "CbGaD")                        # doctest: +SKIP
 >>> model = ds.repurpose.Rephetio().fit(hetnet)                        # doctest: +SKIP
+>>> splits = ds.repurpose.harness.disease_splits(labels)                # doctest: +SKIP
 >>> hits = ds.repurpose.SEA(ligand_sets).fit().predict(["CCO"])        # doctest: +SKIP
 
 The model and SEA (scikit-learn, RDKit) are imported on first use.
@@ -25,6 +26,7 @@ _LAZY = {
     "baselines": "drugscreen.repurpose.rephetio_eval",
     "network_distance": "drugscreen.repurpose.rephetio_eval",
     "degree_prior": "drugscreen.repurpose.rephetio_features",
+    "harness": "drugscreen.repurpose.harness",
     "SEA": "drugscreen.repurpose.sea",
     "choose_threshold": "drugscreen.repurpose.sea",
 }
@@ -47,4 +49,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'drugscreen.repurpose' has no attribute {name!r}")
+    if module.endswith("." + name):  # a submodule itself (``ds.repurpose.harness``)
+        return importlib.import_module(module)
     return getattr(importlib.import_module(module), name)

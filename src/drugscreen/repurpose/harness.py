@@ -15,7 +15,7 @@ scorers under the same splits:
 ``"external"``
     Fit on the whole network; the positives are an indication set that is not an edge of it
     (e.g. MEDI, KEGG and NDF-RT indications mapped to the network's disease ids), ranked
-    among every pair without a treats edge.
+    among every pair without a treats edge of the diseases the set covers.
 
 Metrics (:func:`ranking_metrics`): AUROC, AUPRC with its prevalence, mean per-disease AUROC,
 precision at k and hits among the top N pairs. Ties are broken neither for nor against a
@@ -127,16 +127,24 @@ def edge_splits(labels: np.ndarray, n_folds: int = 5, seed: int = 0) -> list[Spl
     return splits
 
 
-def external_split(labels: np.ndarray, external: np.ndarray) -> Split:
-    """Fit on every treats edge; positives are ``external`` pairs that are not treats edges."""
+def external_split(labels: np.ndarray, external: np.ndarray, covered: np.ndarray | None = None) -> Split:
+    """Fit on every treats edge; positives are ``external`` pairs that are not treats edges.
+
+    Ranked are the pairs without a treats edge of the diseases the external source covers:
+    ``covered`` (bool per disease), by default those with at least one external pair — a
+    disease the source never mentions says nothing about which of its pairs are negatives.
+    """
     labels = _check_labels(labels)
     external = _check_labels(external)
     if external.shape != labels.shape:
         raise InputError(f"external pairs have shape {external.shape}, the pairs are {labels.shape}")
-    positive = external & ~labels
+    covered = external.any(axis=0) if covered is None else np.asarray(covered, dtype=bool)
+    if covered.shape != (labels.shape[1],):
+        raise InputError(f"covered must hold one value per disease ({labels.shape[1]}), got {covered.shape}")
+    positive = external & ~labels & covered[None, :]
     if not positive.any():
         raise InputError("no external pair is new: every one is already a treats edge")
-    return Split("external", 0, labels.copy(), ~labels, positive)
+    return Split("external", 0, labels.copy(), ~labels & covered[None, :], positive)
 
 
 def ranking_metrics(

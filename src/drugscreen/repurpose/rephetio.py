@@ -40,7 +40,7 @@ from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
 
-#: Inverse regularisation strengths tried when ``C=None`` (chosen by 3-fold AUROC).
+#: Inverse regularisation strengths tried when ``C=None`` (3-fold AUROC, one-standard-error rule).
 C_GRID = (0.01, 0.03, 0.1, 0.3)
 
 
@@ -89,8 +89,9 @@ class Rephetio(BaseEstimator):
     l1_ratio : float
         Elastic-net mixing (Rephetio's glmnet ``alpha = 0.2``).
     C : float, optional
-        Inverse regularisation strength; None picks one of ``Cs`` by 3-fold AUROC on the
-        training pairs.
+        Inverse regularisation strength; None picks the smallest of ``Cs`` whose 3-fold AUROC
+        on the training pairs is within one standard error of the best (glmnet's
+        ``lambda.1se``, as Rephetio).
     Cs : sequence of float
         The grid for ``C=None``.
     n_negatives : int, optional
@@ -107,6 +108,12 @@ class Rephetio(BaseEstimator):
         training positive's own edge shapes its features — its compound's treats degree in
         the prior and in every path through a treats edge — and the model learns the
         edges it was given rather than what predicts new ones.
+    zero_shot : bool
+        With ``feature_folds``, also fit a second classifier for diseases (target nodes) with
+        no known treatment, on training features cross-fitted by disease (every treats edge
+        of a fold's diseases held out): such a disease has no path through a treats edge and
+        a flat prior, so the weights learnt where those dominate do not carry over. Its pairs
+        are scored by this classifier (``head`` = ``"zero-shot"`` in :meth:`predict`).
     degree_features, prior : bool
         Include the degree features and the prior logit.
     prior_permutations : int
@@ -125,10 +132,14 @@ class Rephetio(BaseEstimator):
     feature_names_ : list of str
         The features the model uses (selected metapaths, degrees, prior).
     coef_ : pandas.Series
-        Coefficient of each standardised feature.
+        Coefficient of each standardised feature (the ``"treated"`` head).
     intercept_ : float
     C_ : float
         The regularisation strength used.
+    zero_shot_ : FittedClassifier or None
+        The head for diseases without a treats edge (None without ``zero_shot``).
+    unseen_targets_ : ndarray of bool
+        The target nodes (diseases) without a treats edge in the fitted network.
 
     Examples
     --------
@@ -152,6 +163,7 @@ class Rephetio(BaseEstimator):
         n_negatives: int | None = 30_000,
         max_metapaths: int | None = 100,
         feature_folds: int | None = 5,
+        zero_shot: bool = True,
         degree_features: bool = True,
         prior: bool = True,
         prior_permutations: int = 100,
@@ -173,6 +185,7 @@ class Rephetio(BaseEstimator):
         self.n_negatives = n_negatives
         self.max_metapaths = max_metapaths
         self.feature_folds = feature_folds
+        self.zero_shot = zero_shot
         self.degree_features = degree_features
         self.prior = prior
         self.prior_permutations = prior_permutations
@@ -270,21 +283,42 @@ class Rephetio(BaseEstimator):
         return self.features(reduced, raw, paths)
 
     def crossfit_features(
-        self, hetnet: Hetnet, raw: np.ndarray, paths: Sequence[Metapath], labels: np.ndarray, rows: np.ndarray
+        self,
+        hetnet: Hetnet,
+        raw: np.ndarray,
+        paths: Sequence[Metapath],
+        labels: np.ndarray,
+        rows: np.ndarray,
+        by: str = "edges",
     ) -> np.ndarray:
-        """Features of the training ``rows``, each fold's computed without its own treats edges."""
+        """Features of the training ``rows``, each fold's computed without its treats edges.
+
+        ``by="edges"`` deals the rows into folds (positives and negatives each evenly) and
+        holds out the fold's own treats edges; ``by="diseases"`` deals the target nodes
+        (diseases) into folds and holds out every treats edge of the fold's diseases, so the
+        rows look like pairs of a disease with no known treatment.
+        """
         n_folds = int(self.feature_folds or 1)
-        positive = labels.ravel()[rows]
-        if positive.sum() < n_folds:
-            raise InputError(f"{int(positive.sum())} positive pairs cannot fill {n_folds} feature folds")
+        flat = labels.ravel()
+        positive = flat[rows]
         rng = np.random.default_rng(self.random_state)
-        fold = np.empty(len(rows), dtype=np.int64)
-        for mask in (positive, ~positive):
-            fold[mask] = rng.permutation(np.arange(mask.sum()) % n_folds)
+        if by == "edges":
+            if positive.sum() < n_folds:
+                raise InputError(f"{int(positive.sum())} positive pairs cannot fill {n_folds} feature folds")
+            fold = np.empty(len(rows), dtype=np.int64)
+            for mask in (positive, ~positive):
+                fold[mask] = rng.permutation(np.arange(mask.sum()) % n_folds)
+        else:
+            n_targets = labels.shape[1]
+            target_fold = rng.permutation(np.arange(n_targets) % n_folds)
+            fold = target_fold[rows % n_targets]
         values: np.ndarray | None = None
         for k in range(n_folds):
             in_fold = fold == k
-            held = rows[in_fold & positive]
+            if by == "edges":
+                held = rows[in_fold & positive]
+            else:
+                held = np.flatnonzero(flat & (target_fold[np.arange(flat.size) % labels.shape[1]] == k))
             features = self.features_without(hetnet, raw, paths, held)
             if values is None:
                 values = np.empty((len(rows), features.values.shape[1]), dtype=features.values.dtype)
@@ -328,20 +362,35 @@ class Rephetio(BaseEstimator):
         )
 
     def _choose_c(self, xs: np.ndarray, y: np.ndarray) -> float:
+        """The most regularised C whose 3-fold AUROC is within one standard error of the best.
+
+        Rephetio's ``lambda.1se``: a model chosen for out-of-sample ranking rather than for the
+        last digit of the training folds. Along each fold's path the solver starts from the
+        previous (more regularised) solution, which makes the whole path cost little more
+        than one fit.
+        """
         n_splits = min(3, int(y.sum()), int((1 - y).sum()))
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
-        scores = []
-        for C in self.Cs:
-            aurocs = []
-            for train, test in folds.split(xs, y):
+        grid = sorted(float(c) for c in self.Cs)
+        scores = np.empty((n_splits, len(grid)))
+        for f, (train, test) in enumerate(folds.split(xs, y)):
+            model = self._classifier(grid[0]).set_params(warm_start=True)
+            for i, C in enumerate(grid):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                    model = self._classifier(C).fit(xs[train], y[train])
-                aurocs.append(roc_auc_score(y[test], model.decision_function(xs[test])))
-            scores.append(float(np.mean(aurocs)))
-        best = float(self.Cs[int(np.argmax(scores))])
-        logger.info("rephetio: C = %g (3-fold AUROC %s)", best, ", ".join(f"{s:.3f}" for s in scores))
-        return best
+                    model.set_params(C=C).fit(xs[train], y[train])
+                scores[f, i] = roc_auc_score(y[test], model.decision_function(xs[test]))
+        mean = scores.mean(axis=0)
+        error = scores.std(axis=0, ddof=1) / np.sqrt(n_splits) if n_splits > 1 else np.zeros(len(grid))
+        best = int(np.argmax(mean))
+        chosen = grid[int(np.flatnonzero(mean >= mean[best] - error[best])[0])]
+        logger.info(
+            "rephetio: C = %g (one standard error below the best; 3-fold AUROC %s at C = %s)",
+            chosen,
+            ", ".join(f"{m:.3f}" for m in mean),
+            ", ".join(f"{c:g}" for c in grid),
+        )
+        return chosen
 
     # ------------------------------------------------------------------ estimator API
     def fit(
@@ -373,6 +422,8 @@ class Rephetio(BaseEstimator):
         features = self.features(hetnet, raw, paths)
         y_all = pair_labels(hetnet, source, target, self.treats, labels)
         rows = self.training_rows(y_all)
+        y_rows = y_all.ravel()[rows]
+        self.zero_shot_: FittedClassifier | None = None
         if self.feature_folds is None:
             x = features.values[rows]
         else:
@@ -380,7 +431,11 @@ class Rephetio(BaseEstimator):
             # the network's own edges are what each fold holds out
             edges = pair_labels(hetnet, source, target, self.treats)
             x = self.crossfit_features(hetnet, raw, paths, edges, rows)
-        self.classifier_ = self.fit_classifier(x, y_all.ravel()[rows], features.names)
+            if self.zero_shot:
+                unseen = self.crossfit_features(hetnet, raw, paths, edges, rows, by="diseases")
+                self.zero_shot_ = self.fit_classifier(unseen, y_rows, features.names)
+        self.classifier_ = self.fit_classifier(x, y_rows, features.names)
+        self.unseen_targets_ = pair_labels(hetnet, source, target, self.treats).sum(axis=0) == 0
         self.C_ = self.classifier_.C
         self.hetnet_ = hetnet
         self.features_ = features
@@ -402,15 +457,25 @@ class Rephetio(BaseEstimator):
             raise InputError("this Rephetio model is not fitted yet: call fit(hetnet) first")
 
     def predict(self) -> pd.DataFrame:
-        """A score for every pair: ``compound, disease, compound_name, disease_name, score, prior, known``.
+        """A score for every pair: ``compound, disease, compound_name, disease_name, score, head, prior, known``.
 
-        ``score`` is the model's probability; ``prior`` the degree-based prior (when used);
-        ``known`` whether the pair is a training positive.
+        ``score`` is the model's probability; ``head`` the classifier that gave it
+        (``"treated"``, or ``"zero-shot"`` for a disease without any treats edge, see
+        ``zero_shot``); ``prior`` the degree-based prior (when used); ``known`` whether the
+        pair is a training positive.
         """
         self._check_fitted()
         net, shape = self.hetnet_, self.features_.shape
         source, target = net.metagraph.kind(self.source), net.metagraph.kind(self.target)
         scores = self.classifier_.predict_proba(self.features_.values)
+        heads = np.full(shape, "treated", dtype=object)
+        if self.zero_shot_ is not None and self.unseen_targets_.any():
+            grid = self.features_.values.reshape(shape[0], shape[1], -1)
+            unseen = grid[:, self.unseen_targets_].reshape(-1, grid.shape[-1])
+            scores = scores.reshape(shape)
+            scores[:, self.unseen_targets_] = self.zero_shot_.predict_proba(unseen).reshape(shape[0], -1)
+            scores = scores.ravel()
+            heads[:, self.unseen_targets_] = "zero-shot"
         names = net.nodes.set_index("id")["name"]
         sources, targets = net.node_ids(source).to_numpy(), net.node_ids(target).to_numpy()
         table = pd.DataFrame(
@@ -420,6 +485,7 @@ class Rephetio(BaseEstimator):
                 f"{source.lower()}_name": np.repeat(names.reindex(sources).to_numpy(), shape[1]),
                 f"{target.lower()}_name": np.tile(names.reindex(targets).to_numpy(), shape[0]),
                 "score": scores,
+                "head": heads.ravel(),
             }
         )
         if self.features_.prior is not None:
@@ -448,8 +514,8 @@ class Rephetio(BaseEstimator):
         """Each feature's share of one pair's score: ``feature, value, coef, contribution``.
 
         ``value`` is the standardised feature, ``contribution = coef · value`` (the terms of
-        the log-odds, which add up to it with ``intercept_``); non-zero coefficients only,
-        largest ``|contribution|`` first.
+        the log-odds, which add up to it with the intercept of the pair's head); non-zero
+        coefficients only, largest ``|contribution|`` first.
         """
         self._check_fitted()
         net = self.hetnet_
@@ -457,8 +523,11 @@ class Rephetio(BaseEstimator):
         j = int(net.positions(self.target, [target_id])[0])
         row = i * self.features_.shape[1] + j
         fitted = self.classifier_
+        if self.zero_shot_ is not None and self.unseen_targets_[j]:
+            fitted = self.zero_shot_
         values = fitted.scaler.transform(self.features_.values[row : row + 1, fitted.columns])[0]
-        table = pd.DataFrame({"feature": self.feature_names_, "value": values, "coef": self.coef_.to_numpy()})
+        names = [self.features_.names[c] for c in fitted.columns]
+        table = pd.DataFrame({"feature": names, "value": values, "coef": fitted.model.coef_[0]})
         table["contribution"] = table["value"] * table["coef"]
         table = table[table["coef"] != 0]
         order = table["contribution"].abs().sort_values(ascending=False, kind="stable").index

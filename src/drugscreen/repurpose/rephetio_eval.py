@@ -135,7 +135,12 @@ def cross_validate(
             reduced = reduced.replace(treats, matrix)
         raw[:, :, using] = metapath_block(reduced, [paths[i] for i in using], model.damping, source, target)
         features = model.features(reduced, raw, paths)
-        classifier = model.fit_classifier(features.values[train], y.ravel()[train], features.names)
+        if model.feature_folds is None:
+            x_train = features.values[train]
+        else:  # cross-fitted as in Rephetio.fit: no training pair's features see its own edge
+            edges = reduced.adjacency(treats).toarray().astype(bool)
+            x_train = model.crossfit_features(reduced, raw, paths, edges, train)
+        classifier = model.fit_classifier(x_train, y.ravel()[train], features.names)
         scores = {"rephetio": classifier.decision_function(features.values[test])}
         if with_baselines:
             found = baselines(
