@@ -23,6 +23,13 @@ def test_metapaths_and_dwpc_commands(files, tmp_path, capsys):
     assert main(["-q", "repurpose", "metapaths", nodes, edges, "--max-length", "2"]) == 0
     listed = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
     assert listed == [str(p) for p in net.metapaths("Compound", "Disease", 2)]
+    # an extra edge file adds its edge types (here a new Compound-causes-Side Effect type)
+    extra = tmp_path / "extra.sif"
+    compound = net.node_ids("Compound")[0]
+    extra.write_text(f"source\tmetaedge\ttarget\n{compound}\tCcG\t{net.node_ids('Gene')[0]}\n")
+    assert main(["-q", "repurpose", "metapaths", nodes, edges, "--extra-edges", str(extra), "--max-length", "2"]) == 0
+    more = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert set(more) - set(listed) == {"CcGaD"}
     out = tmp_path / "dwpc.csv"
     assert (
         main(["-q", "repurpose", "dwpc", nodes, edges, "--metapath", "CbGaD", "CrCtD", "-o", str(out)]) == 0

@@ -42,6 +42,13 @@ def register(sub: Any) -> None:
         q = actions.add_parser(name, help=help, description=help)
         q.add_argument("nodes", help="node table: id, name, kind (TSV)")
         q.add_argument("edges", help="edge table: source, metaedge, target (TSV/SIF)")
+        q.add_argument(
+            "--extra-edges",
+            nargs="+",
+            default=[],
+            metavar="FILE",
+            help="more edge files of the same format, read with EDGES (e.g. Hetionet's extra edge types)",
+        )
         q.add_argument("--source-kind", default="Compound", help="kind of the first node [Compound]")
         q.add_argument("--target-kind", default="Disease", help="kind of the last node [Disease]")
         return q
@@ -88,8 +95,8 @@ def register(sub: Any) -> None:
 def _load(args: argparse.Namespace) -> Any:
     from drugscreen.network.hetnet import Hetnet
 
-    net = Hetnet.from_files(args.nodes, args.edges)
-    logger.info("%r read from %s and %s", net, args.nodes, args.edges)
+    net = Hetnet.from_files(args.nodes, [args.edges, *args.extra_edges])
+    logger.info("%r read from %s and %s", net, args.nodes, ", ".join([args.edges, *args.extra_edges]))
     return net
 
 
