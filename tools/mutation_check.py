@@ -5,7 +5,8 @@ README's claims survived them) and, from issue 21, bugs in the newer code: the t
 label masking, the conformal quantile, job resume bookkeeping, degree bins of proximity, XSwap,
 Loewe inversion and SEA E-values; from issue 22 the ADMET panel's nearest-neighbour
 search, percentiles, scaffold folds and log10 back-transform; from issue 23 the campaign's score, cluster cap, candidate ties, step keys
-and the report's sorting. Each mutation is a literal text replacement; the file is
+and the report's sorting; from issue 24 the repurposing harness's tie-fair hits and disease
+splits, cross-fitted features, the zero-shot head and the one-standard-error rule. Each mutation is a literal text replacement; the file is
 restored afterwards whatever happens. Run from the repository root::
 
     CI=true .venv/bin/python tools/mutation_check.py           # all
@@ -261,6 +262,41 @@ MUTATIONS = [
         "    if watch.seen:\n",
         "    if False:\n",
         ("tests/campaign/test_runner.py",),
+    ),
+    Mutation(
+        "hits-ties-optimistic",
+        "src/drugscreen/repurpose/harness.py",
+        "return float(truth[above].sum() + room * truth[tied].sum() / tied.sum())",
+        "return float(truth[above].sum() + min(room, truth[tied].sum()))",
+        ("tests/repurpose/test_harness.py",),
+    ),
+    Mutation(
+        "disease-split-leak",
+        "src/drugscreen/repurpose/harness.py",
+        "train = labels & ~held[None, :]",
+        "train = labels.copy()",
+        ("tests/repurpose/test_harness.py",),
+    ),
+    Mutation(
+        "crossfit-own-edge",
+        "src/drugscreen/repurpose/rephetio.py",
+        "held = rows[in_fold & positive]",
+        "held = rows[~in_fold & positive]",
+        ("tests/repurpose/test_rephetio.py",),
+    ),
+    Mutation(
+        "zero-shot-head-unused",
+        "src/drugscreen/repurpose/rephetio.py",
+        "if self.zero_shot_ is not None and self.unseen_targets_.any():",
+        "if False:",
+        ("tests/repurpose/test_rephetio.py",),
+    ),
+    Mutation(
+        "c-best-not-one-se",
+        "src/drugscreen/repurpose/rephetio.py",
+        "np.flatnonzero(mean >= mean[best] - error[best])[0]",
+        "np.flatnonzero(mean >= mean[best])[0]",
+        ("tests/repurpose/test_rephetio.py",),
     ),
 ]
 

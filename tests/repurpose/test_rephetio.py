@@ -233,3 +233,23 @@ def test_zero_shot_head_scores_the_untreated_diseases(planted):
     assert roc_auc_score(labels[:, 0], table.loc[untreated, "score"]) > 0.7
     plain = Rephetio(**FAST, feature_folds=3, zero_shot=False).fit(net)
     assert plain.zero_shot_ is None and (plain.predict()["head"] == "treated").all()
+
+
+def test_c_is_the_most_regularised_within_one_standard_error(monkeypatch):
+    from drugscreen.repurpose import rephetio
+
+    rng = np.random.default_rng(0)
+    xs = rng.normal(size=(90, 3))
+    y = (xs[:, 0] + rng.normal(size=90) > 0).astype(int)
+
+    def scripted(scores):  # AUROC of fold f at C i, in the order _choose_c asks (fold-major)
+        values = iter(np.asarray(scores, dtype=float).ravel())
+        monkeypatch.setattr(rephetio, "roc_auc_score", lambda *a, **k: next(values))
+
+    model = Rephetio(Cs=(1.0, 0.01, 0.1))  # any order: the path runs from the smallest C
+    # the best mean is at C = 1 (0.80, standard error 0.02); C = 0.01 (0.79) is within it: chosen
+    scripted([[0.76, 0.77, 0.76], [0.79, 0.80, 0.82], [0.82, 0.82, 0.82]])
+    assert model._choose_c(xs, y) == 0.01
+    # folds that agree: the standard error is tiny, so only the best will do
+    scripted([[0.70, 0.75, 0.80], [0.70, 0.75, 0.80], [0.70, 0.75, 0.80]])
+    assert model._choose_c(xs, y) == 1.0
