@@ -29,6 +29,11 @@ _LAZY = {
     "harness": "drugscreen.repurpose.harness",
     "SEA": "drugscreen.repurpose.sea",
     "choose_threshold": "drugscreen.repurpose.sea",
+    "KGEmbedding": "drugscreen.repurpose.kge",
+    "hetnet_triples": "drugscreen.repurpose.kge",
+    "kge_scorer": "drugscreen.repurpose.kge",
+    "filtered_ranks": "drugscreen.repurpose.kge_metrics",
+    "rank_summary": "drugscreen.repurpose.kge_metrics",
 }
 
 __all__ = [
