@@ -27,7 +27,10 @@ def test_metapaths_and_dwpc_commands(files, tmp_path, capsys):
     extra = tmp_path / "extra.sif"
     compound = net.node_ids("Compound")[0]
     extra.write_text(f"source\tmetaedge\ttarget\n{compound}\tCcG\t{net.node_ids('Gene')[0]}\n")
-    assert main(["-q", "repurpose", "metapaths", nodes, edges, "--extra-edges", str(extra), "--max-length", "2"]) == 0
+    assert (
+        main(["-q", "repurpose", "metapaths", nodes, edges, "--extra-edges", str(extra), "--max-length", "2"])
+        == 0
+    )
     more = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
     assert set(more) - set(listed) == {"CcGaD"}
     out = tmp_path / "dwpc.csv"

@@ -253,3 +253,13 @@ def test_c_is_the_most_regularised_within_one_standard_error(monkeypatch):
     # folds that agree: the standard error is tiny, so only the best will do
     scripted([[0.70, 0.75, 0.80], [0.70, 0.75, 0.80], [0.70, 0.75, 0.80]])
     assert model._choose_c(xs, y) == 1.0
+
+
+def test_treats_degrees_are_features_only_when_cross_fitted(planted):
+    crossfitted = Rephetio(**FAST, feature_folds=3).fit(planted)
+    names = crossfitted.features_.names
+    assert {"degree_CtD", "degree_CtD_target"} <= set(names) and len(set(names)) == len(names)
+    column = crossfitted.features_.values[:, names.index("degree_CtD")].reshape(crossfitted.features_.shape)
+    np.testing.assert_allclose(column[:, 0], np.arcsinh(planted.adjacency("CtD").sum(axis=1)), rtol=1e-6)
+    plain = Rephetio(**FAST, feature_folds=None).fit(planted)
+    assert not [n for n in plain.features_.names if n.startswith("degree_CtD")]

@@ -68,7 +68,7 @@ def register(sub: Any) -> None:
 
     q = common("predict", "fit the Rephetio-style model and write a score for every pair")
     q.add_argument("--treats", default="CtD", help="metaedge of the positive labels [CtD]")
-    q.add_argument("--max-length", type=number, default=4, help="longest metapath [4]")
+    q.add_argument("--max-length", type=number, default=3, help="longest metapath [3]")
     q.add_argument("--metapath", nargs="+", help="use only these metapaths")
     q.add_argument("--max-metapaths", type=number, default=100, help="metapaths kept by training AUROC [100]")
     q.add_argument("--C", type=number, help="inverse regularisation [chosen by 3-fold AUROC]")

@@ -1,7 +1,7 @@
 """Does a repurposing model hold on indications it never saw? Three protocols, one table.
 
 A compound–disease scorer is judged the way a user meets it: rank every pair it was not
-trained on and count the true indications near the top. :func:`evaluate` runs any number of
+trained on and count the true indications near the top. :func:`~drugscreen.repurpose.harness.evaluate` runs any number of
 scorers under the same splits:
 
 ``"diseases"`` (leave diseases out)
@@ -17,14 +17,14 @@ scorers under the same splits:
     (e.g. MEDI, KEGG and NDF-RT indications mapped to the network's disease ids), ranked
     among every pair without a treats edge of the diseases the set covers.
 
-Metrics (:func:`ranking_metrics`): AUROC, AUPRC with its prevalence, mean per-disease AUROC,
+Metrics (``ranking_metrics``): AUROC, AUPRC with its prevalence, mean per-disease AUROC,
 precision at k and hits among the top N pairs. Ties are broken neither for nor against a
 scorer: a tie group that straddles a cut-off counts its positives pro rata (their expectation
 under a random order), as path-count baselines tie on many pairs.
 
 A scorer is a callable ``scorer(hetnet) -> score matrix`` (``[n_compounds, n_diseases]``,
 higher = more likely to treat) that learns from ``hetnet``'s treats edges only;
-:func:`baseline_scorers` gives the simple ones every model must beat.
+:func:`~drugscreen.repurpose.harness.baseline_scorers` gives the simple ones every model must beat.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ logger = logging.getLogger("drugscreen")
 #: A compound–disease scorer: learns from ``hetnet``'s treats edges, scores every pair.
 Scorer = Callable[[Hetnet], np.ndarray]
 
-#: The protocols :func:`evaluate` knows.
+#: The protocols ``evaluate`` knows.
 PROTOCOLS = ("diseases", "edges", "external")
 
 #: Hits are counted in the top ``TOP_SHARE`` of the ranked pairs: Rephetio's 3,301 of 209,168.
@@ -138,13 +138,13 @@ def external_split(labels: np.ndarray, external: np.ndarray, covered: np.ndarray
     external = _check_labels(external)
     if external.shape != labels.shape:
         raise InputError(f"external pairs have shape {external.shape}, the pairs are {labels.shape}")
-    covered = external.any(axis=0) if covered is None else np.asarray(covered, dtype=bool)
-    if covered.shape != (labels.shape[1],):
-        raise InputError(f"covered must hold one value per disease ({labels.shape[1]}), got {covered.shape}")
-    positive = external & ~labels & covered[None, :]
+    diseases = np.asarray(external.any(axis=0) if covered is None else covered, dtype=bool)
+    if diseases.shape != (labels.shape[1],):
+        raise InputError(f"covered must hold one value per disease ({labels.shape[1]}), got {diseases.shape}")
+    positive = external & ~labels & diseases[None, :]
     if not positive.any():
         raise InputError("no external pair is new: every one is already a treats edge")
-    return Split("external", 0, labels.copy(), ~labels & covered[None, :], positive)
+    return Split("external", 0, labels.copy(), ~labels & diseases[None, :], positive)
 
 
 def ranking_metrics(
@@ -318,12 +318,13 @@ def evaluate(
     top: int | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Every scorer on every split: one row per (protocol, fold, scorer) of :func:`ranking_metrics`.
+    """Every scorer on every split: one row per (protocol, fold, scorer) of
+    :func:`~drugscreen.repurpose.harness.ranking_metrics`.
 
     For each split the network's treats edges are replaced by ``split.train`` before any
     scorer sees it, so nothing a scorer computes can use a held-out edge. Per-disease AUROC
     groups the ranked pairs by disease. ``top`` fixes N of the hits (default: the share
-    :data:`TOP_SHARE` of the ranked pairs).
+    ``TOP_SHARE`` of the ranked pairs).
     """
     if not scorers:
         raise InputError("no scorers to evaluate")

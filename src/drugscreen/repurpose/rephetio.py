@@ -83,11 +83,15 @@ class Rephetio(BaseEstimator):
     treats : str
         The metaedge whose edges are the positive labels (``"CtD"``).
     min_length, max_length : int
-        Metapath lengths enumerated when ``metapaths`` is None.
+        Metapath lengths enumerated when ``metapaths`` is None. The default longest is 3: on
+        the evaluation harness (:mod:`~drugscreen.repurpose.harness`, Hetionet) adding the
+        length-4 metapaths lowered every metric under every protocol and made a fit 3× slower.
     damping : float
         DWPC damping (0.4 as Rephetio).
     l1_ratio : float
-        Elastic-net mixing (Rephetio's glmnet ``alpha = 0.2``).
+        Elastic-net mixing: 0 (default) is a ridge penalty fitted by L-BFGS; Rephetio used
+        glmnet's ``alpha = 0.2`` (``l1_ratio=0.2``, fitted by saga). On the evaluation harness
+        the two are equal within a few thousandths on every metric, and ridge fits 5× faster.
     C : float, optional
         Inverse regularisation strength; None picks the smallest of ``Cs`` whose 3-fold AUROC
         on the training pairs is within one standard error of the best (glmnet's
@@ -155,9 +159,9 @@ class Rephetio(BaseEstimator):
         target: str = "Disease",
         treats: str = "CtD",
         min_length: int = 2,
-        max_length: int = 4,
+        max_length: int = 3,
         damping: float = DAMPING,
-        l1_ratio: float = 0.2,
+        l1_ratio: float = 0.0,
         C: float | None = None,
         Cs: Sequence[float] = C_GRID,
         n_negatives: int | None = 30_000,
@@ -255,6 +259,7 @@ class Rephetio(BaseEstimator):
             target=hetnet.metagraph.kind(self.target),
             treats=self.treats,
             degrees=self.degree_features,
+            treats_degrees=self.feature_folds is not None,
             prior=self.prior,
             prior_permutations=self.prior_permutations,
             seed=self.random_state,
@@ -355,7 +360,8 @@ class Rephetio(BaseEstimator):
         return LogisticRegression(
             C=C,
             l1_ratio=self.l1_ratio,
-            solver="saga",
+            # a pure L2 penalty has a smooth objective: L-BFGS solves it in a fraction of saga's time
+            solver="lbfgs" if self.l1_ratio == 0 else "saga",
             max_iter=self.max_iter,
             tol=self.tol,
             random_state=self.random_state,

@@ -5,7 +5,8 @@ Three groups, as in Himmelstein et al. (eLife 2017):
 - ``dwpc_<metapath>``: ``arcsinh(DWPC / mean DWPC)``, the mean over all pairs of the network
   the features are computed on;
 - ``degree_<metaedge>``: ``arcsinh`` of the compound's (or disease's) degree in each metaedge
-  that touches it, the labelled metaedge (treats) excluded;
+  that touches it, the labelled metaedge (treats) excluded unless the training features are
+  cross-fitted (then a training pair's own edge is never counted);
 - ``prior_logit``: the logit of a degree-based prior — the chance that a pair is joined by a
   treats edge in degree-preserving permutations of the treats edges alone, averaged over the
   pairs with the same (compound degree, disease degree).
@@ -105,12 +106,18 @@ def transform_dwpc(raw: np.ndarray) -> np.ndarray:
     return np.arcsinh(raw * scale)
 
 
-def degree_columns(hetnet: Hetnet, source: str, target: str, treats: str) -> tuple[np.ndarray, list[str]]:
-    """``arcsinh`` degrees of each pair's source and target node in every metaedge touching them."""
+def degree_columns(
+    hetnet: Hetnet, source: str, target: str, treats: str, with_treats: bool = False
+) -> tuple[np.ndarray, list[str]]:
+    """``arcsinh`` degrees of each pair's source and target node in every metaedge touching them.
+
+    The labelled metaedge (``treats``) is left out unless ``with_treats``: a training pair's own
+    edge would count in it, which is safe only when training features are cross-fitted.
+    """
     n_s, n_t = len(hetnet.node_ids(source)), len(hetnet.node_ids(target))
     columns, names = [], []
     for name, edge in sorted(hetnet.metagraph.metaedges.items()):
-        if name == treats:
+        if name == treats and not with_treats:
             continue
         for kind, repeat in ((source, "rows"), (target, "cols")):
             if kind not in (edge.source, edge.target):
@@ -118,9 +125,10 @@ def degree_columns(hetnet: Hetnet, source: str, target: str, treats: str) -> tup
             degree = np.arcsinh(hetnet.degree(name, kind).to_numpy(dtype=np.float64)).astype(np.float32)
             grid = np.repeat(degree, n_t) if repeat == "rows" else np.tile(degree, n_s)
             columns.append(grid)
-            names.append(
-                f"degree_{name}" if edge.source != edge.target or kind == source else f"degree_{name}_target"
-            )
+            # the target side is marked when the metaedge could be read as the source's too
+            # (a metaedge within one kind, or one joining the two kinds such as treats)
+            both = edge.source == edge.target or {source, target} == {edge.source, edge.target}
+            names.append(f"degree_{name}_target" if both and kind == target else f"degree_{name}")
     values = np.column_stack(columns) if columns else np.zeros((n_s * n_t, 0), dtype=np.float32)
     return values, names
 
@@ -134,6 +142,7 @@ def pair_features(
     target: str,
     treats: str,
     degrees: bool = True,
+    treats_degrees: bool = False,
     prior: bool = True,
     prior_permutations: int = 100,
     seed: int = 0,
@@ -143,7 +152,7 @@ def pair_features(
     parts = [transform_dwpc(raw_dwpc).reshape(n_s * n_t, m)]
     names = [f"dwpc_{p}" for p in metapaths]
     if degrees:
-        values, degree_names = degree_columns(hetnet, source, target, treats)
+        values, degree_names = degree_columns(hetnet, source, target, treats, treats_degrees)
         parts.append(values)
         names += degree_names
     p = None
