@@ -3,13 +3,15 @@
 On ``../shared/data/hetionet`` (the 16 shipped edge types, and with the 4 extra edge files:
 20 types), every scorer under three protocols (:mod:`drugscreen.repurpose.harness`):
 
-- ``diseases``: 5-fold leave-diseases-out (every treats edge of a fold's diseases removed
-  before any feature; all their pairs ranked);
+- ``diseases``: 5-fold leave-diseases-out (every treats and palliates edge of a fold's
+  diseases removed before any feature; all their pairs ranked);
 - ``edges``: 5-fold leave-edges-out (a fold's treats edges removed before features; every
   pair without a training edge ranked);
 - ``external``: fit on all treats edges; positives are Guney et al. 2016's MEDI, KEGG and
   NDF-RT indications mapped to Hetionet's Disease Ontology ids (``external_indications.py``;
-  the mapping and its coverage are written to the results) that are not treats edges.
+  the mapping and its coverage are written to the results) that PharmacotherapyDB does not
+  class (not a treats or palliates edge, not judged a non-indication), ranked among the pairs of
+  the diseases the set covers that are neither treats nor palliates edges.
 
 Scorers: the default ``Rephetio()`` model, every baseline and (ablations, on the 16-type network)
 the model without cross-fitted training features (``feature_folds=None``: the defaults before the
@@ -77,10 +79,14 @@ def main() -> None:
         t0 = time.perf_counter()
         net = load(extra=types == "20")
         labels = net.adjacency("CtD").toarray().astype(bool)
+        # the positives: mapped indications PharmacotherapyDB does not already class (DM = a treats
+        # edge, SYM = a palliates edge: both known; NOT = judged no indication: stays a negative)
+        new = pairs[pairs["category"] == ""]
         external = np.zeros_like(labels)
-        external[net.positions("Compound", pairs["compound"]), net.positions("Disease", pairs["disease"])] = (
-            True
-        )
+        external[net.positions("Compound", new["compound"]), net.positions("Disease", new["disease"])] = True
+        covered = np.zeros(labels.shape[1], dtype=bool)
+        covered[net.positions("Disease", pairs["disease"])] = True
+        palliates = net.adjacency("CpD").toarray().astype(bool)
         scorers = harness.baseline_scorers(distance=network_distance(net))
         scorers["model"] = harness.rephetio_scorer(Rephetio(progress=False, **settings), net)
         if types in args.ablations.split(","):
@@ -91,9 +97,10 @@ def main() -> None:
         splits = [
             *harness.disease_splits(labels, args.folds, seed=0),
             *harness.edge_splits(labels, args.folds, seed=0),
-            harness.external_split(labels, external),
+            harness.external_split(labels, external, covered=covered, known=palliates),
         ]
-        results = harness.evaluate(scorers, net, splits, progress=False)
+        # a held-out disease loses its palliates edges too: no known drug of it is left to see
+        results = harness.evaluate(scorers, net, splits, hide=("CpD",), progress=False)
         seconds[f"{types} types"] = time.perf_counter() - t0
         summary = harness.summarise(results).assign(network=f"{types} types")
         tables.append(summary)

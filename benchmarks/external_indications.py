@@ -8,6 +8,11 @@ disease's name (lower case), or does after MeSH's inversion ("carcinoma, renal c
 Disease Ontology term, e.g. "carcinoma, non-small-cell lung" → lung cancer, as Hetionet itself
 propagated indications of subtypes up to its 137 diseases). Metab2MeSH rows (text-mined
 metabolite–disease co-occurrence, not indications) are left out.
+
+Each mapped pair is classed by PharmacotherapyDB (``hetionet/pharmacotherapydb``): ``DM`` pairs
+are Hetionet's treats edges, ``SYM`` its palliates edges — both already known to the network,
+so neither is a new indication — and ``NOT`` pairs were judged by its curators not to be
+indications (noise in MEDI): the benchmark counts these as negatives.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import pandas as pd
 from common import SHARED
 
 GUNEY = SHARED / "interactome" / "guney2016" / "drug_indications.tsv"
+PHARMACOTHERAPY = SHARED / "hetionet" / "pharmacotherapydb" / "indications.tsv"
 SOURCES = ("medi", "kegg", "ndfrt")
 
 #: Hetionet disease name -> MeSH terms of Guney et al.'s indication table (curated here).
@@ -23,11 +29,11 @@ CURATED: dict[str, tuple[str, ...]] = {
     "alcohol dependence": ("alcoholism",),
     "nicotine dependence": ("tobacco use disorder",),
     "lymphatic system cancer": (
-        "lymphoma", "lymphoma, b-cell", "lymphoma, follicular", "lymphoma, large b-cell, diffuse",
-        "lymphoma, large-cell, anaplastic", "lymphoma, mantle-cell", "lymphoma, non-hodgkin",
-        "lymphoma, t-cell", "lymphoma, t-cell, cutaneous", "burkitt lymphoma", "hodgkin disease",
+        "lymphoma", "lymphoma, b-cell", "lymphoma, follicular",
+        "lymphoma, mantle-cell", "lymphoma, non-hodgkin",
+        "lymphoma, t-cell, cutaneous", "burkitt lymphoma", "hodgkin disease",
     ),
-    "pharynx cancer": ("pharyngeal neoplasms", "nasopharyngeal neoplasms"),
+    "pharynx cancer": ("nasopharyngeal neoplasms",),
     "prostate cancer": ("prostatic neoplasms",),
     "stomach cancer": ("stomach neoplasms",),
     "alzheimer's disease": ("alzheimer disease",),
@@ -35,14 +41,12 @@ CURATED: dict[str, tuple[str, ...]] = {
     "urinary bladder cancer": ("urinary bladder neoplasms",),
     "gilles de la tourette syndrome": ("tourette syndrome",),
     "head and neck cancer": ("head and neck neoplasms",),
-    "creutzfeldt-jakob disease": ("creutzfeldt-jakob syndrome",),
     "primary biliary cirrhosis": ("liver cirrhosis, biliary",),
     "graves' disease": ("graves disease",),
-    "brain cancer": ("brain neoplasms", "brain stem neoplasms"),
+    "brain cancer": ("brain neoplasms",),
     "malignant glioma": ("glioma", "glioblastoma", "astrocytoma"),
     "uterine fibroid": ("leiomyoma",),
     "lung cancer": ("lung neoplasms", "carcinoma, non-small-cell lung"),
-    "behcet's disease": ("behcet syndrome",),
     "kawasaki disease": ("mucocutaneous lymph node syndrome",),
     "parkinson's disease": ("parkinson disease",),
     "breast cancer": ("breast neoplasms",),
@@ -51,7 +55,7 @@ CURATED: dict[str, tuple[str, ...]] = {
     "pancreatic cancer": ("pancreatic neoplasms",),
     "epilepsy syndrome": (
         "epilepsy", "epilepsies, partial", "epilepsy, absence", "epilepsies, myoclonic",
-        "epilepsy, generalized", "epilepsy, temporal lobe", "epilepsy, frontal lobe",
+        "epilepsy, generalized", "epilepsy, temporal lobe",
         "myoclonic epilepsy, juvenile",
     ),
     "bone cancer": ("osteosarcoma",),
@@ -59,28 +63,27 @@ CURATED: dict[str, tuple[str, ...]] = {
     "rectum cancer": ("colorectal neoplasms",),
     "ovarian cancer": ("ovarian neoplasms",),
     "hematologic cancer": (
-        "leukemia", "leukemia, b-cell", "leukemia, lymphocytic, chronic, b-cell", "leukemia, lymphoid",
-        "leukemia, myelogenous, chronic, bcr-abl positive", "leukemia, myeloid", "leukemia, myeloid, acute",
-        "leukemia, promyelocytic, acute", "leukemia, t-cell", "multiple myeloma", "myelodysplastic syndromes",
+        "leukemia", "leukemia, lymphocytic, chronic, b-cell", "leukemia, lymphoid",
+        "leukemia, myelogenous, chronic, bcr-abl positive", "leukemia, myeloid, acute",
+        "leukemia, promyelocytic, acute", "multiple myeloma", "myelodysplastic syndromes",
     ),
     "kidney cancer": ("kidney neoplasms", "carcinoma, renal cell"),
-    "germ cell cancer": ("germinoma", "neoplasms, germ cell and embryonal"),
     "testicular cancer": ("testicular neoplasms",),
     "liver cancer": ("liver neoplasms", "carcinoma, hepatocellular"),
     "uterine cancer": ("uterine neoplasms", "endometrial neoplasms"),
-    "adrenal gland cancer": ("adrenal gland neoplasms", "adrenal cortex neoplasms"),
-    "muscle cancer": ("rhabdomyosarcoma", "rhabdomyosarcoma, alveolar", "rhabdomyosarcoma, embryonal"),
+    "adrenal gland cancer": ("adrenal cortex neoplasms",),
+    "muscle cancer": ("rhabdomyosarcoma", "rhabdomyosarcoma, alveolar"),
     "skin cancer": ("skin neoplasms",),
     "cervical cancer": ("uterine cervical neoplasms",),
     "allergic rhinitis": ("rhinitis, allergic, seasonal",),
     "esophageal cancer": ("esophageal neoplasms",),
     "paget's disease of bone": ("osteitis deformans",),
-    "migraine": ("migraine disorders", "migraine with aura", "migraine without aura"),
+    "migraine": ("migraine disorders", "migraine with aura"),
     "crohn's disease": ("crohn disease",),
-    "barrett's esophagus": ("barrett esophagus",),
-    "refractive error": ("refractive errors", "myopia"),
+    "refractive error": ("myopia",),
     "nephrolithiasis": ("kidney calculi",),
-    "ocular cancer": ("eye neoplasms", "retinoblastoma"),
+    "ocular cancer": ("retinoblastoma",),
+    "glaucoma": ("glaucoma, open-angle",),
 }  # fmt: skip
 
 
@@ -106,18 +109,29 @@ def mesh_to_doid(diseases: pd.DataFrame, terms: pd.Series) -> pd.DataFrame:
 
 
 def guney_indications(nodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
-    """The mapped indication pairs (``compound, disease``), the mapping, and its coverage."""
+    """The mapped indication pairs (``compound, disease, category``), the mapping, and its coverage.
+
+    ``category`` is the pair's PharmacotherapyDB class where it has one: ``DM`` (a treats edge),
+    ``SYM`` (a palliates edge), ``NOT`` (curators judged it not an indication), else empty.
+    """
     every = pd.read_csv(GUNEY, sep="\t")
     table = every[every["source"].isin(SOURCES)]
     diseases = nodes[nodes["kind"] == "Disease"]
-    mapping = mesh_to_doid(diseases, every["disease_mesh_term"])
-    unknown = set(mapping["mesh_term"]) - set(every["disease_mesh_term"])
+    mapping = mesh_to_doid(diseases, table["disease_mesh_term"])
+    unknown = set(mapping["mesh_term"]) - set(table["disease_mesh_term"])
     if unknown:
-        raise KeyError(f"curated MeSH terms absent from the indication table: {sorted(unknown)}")
+        raise KeyError(f"curated MeSH terms absent from the indication rows: {sorted(unknown)}")
     compounds = set(nodes.loc[nodes["kind"] == "Compound", "id"])
     merged = table.merge(mapping, left_on="disease_mesh_term", right_on="mesh_term")
     merged["compound"] = "Compound::" + merged["drugbank_id"]
     pairs = merged.loc[merged["compound"].isin(compounds), ["compound", "disease"]].drop_duplicates()
+    curated = pd.read_csv(PHARMACOTHERAPY, sep="\t")
+    curated = curated.assign(
+        compound="Compound::" + curated["drugbank_id"], disease="Disease::" + curated["doid_id"]
+    )[["compound", "disease", "category"]]
+    pairs = pairs.merge(curated, on=["compound", "disease"], how="left")
+    pairs["category"] = pairs["category"].fillna("")
+    counts = pairs["category"].value_counts()
     coverage = {
         "indication_rows": float(len(table)),
         "mesh_terms": float(table["disease_mesh_term"].nunique()),
@@ -125,5 +139,9 @@ def guney_indications(nodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
         "rows_mapped": float(table["disease_mesh_term"].isin(mapping["mesh_term"]).sum()),
         "hetionet_diseases_reached": float(pairs["disease"].nunique()),
         "pairs": float(len(pairs)),
+        **{
+            f"pairs_{name or 'not_in_pharmacotherapydb'}": float(counts.get(name, 0))
+            for name in ("DM", "SYM", "NOT", "")
+        },
     }
     return pairs.reset_index(drop=True), mapping, coverage

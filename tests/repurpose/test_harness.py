@@ -96,7 +96,7 @@ def test_edge_and_external_splits():
     np.testing.assert_array_equal(split.ranked[:, 4], ~labels[:, 4])
     everything = harness.external_split(labels, external, covered=np.ones(labels.shape[1], bool))
     np.testing.assert_array_equal(everything.ranked, ~labels)
-    with pytest.raises(InputError, match="already a treats edge"):
+    with pytest.raises(InputError, match="already a known pair"):
         harness.external_split(labels, labels)
     with pytest.raises(InputError, match="n_folds"):
         harness.edge_splits(labels, 1)
@@ -150,3 +150,41 @@ def test_baselines_and_the_rephetio_scorer():
     assert not hasattr(model, "classifier_")  # never fitted in place
     with pytest.raises(InputError, match="needs a Rephetio"):
         harness.rephetio_scorer(object(), net)
+
+
+def test_hidden_edge_types_and_split_checks():
+    net = planted_hetnet(0)
+    labels = net.adjacency("CtD").toarray().astype(bool)
+    splits = harness.disease_splits(labels, 3)
+    seen = []
+
+    def spy(train_net):
+        seen.append(train_net.adjacency("DaG").toarray().astype(bool))  # rows: diseases
+        return np.zeros(labels.shape)
+
+    harness.evaluate({"spy": spy}, net, splits, hide=("DaG",), progress=False)
+    full = net.adjacency("DaG").toarray().astype(bool)
+    for dag, split in zip(seen, splits, strict=True):
+        held = split.hidden
+        assert not dag[held].any()  # the held-out diseases lost their hidden edges
+        np.testing.assert_array_equal(dag[~held], full[~held])  # and only they did
+    with pytest.raises(InputError, match="does not join"):
+        harness.evaluate({"spy": spy}, net, splits[:1], hide=("GiG",), progress=False)
+    # the Rephetio scorer recomputes metapaths through a hidden edge type
+    model = Rephetio(**FAST)
+    score = harness.rephetio_scorer(model, net)
+    reduced = net.replace("CtD", splits[0].train.astype(float))
+    reduced = reduced.replace("DaG", np.zeros(net.adjacency("DaG").shape))  # CbGaD must be recomputed
+    plain = clone(model).fit(reduced).predict()["score"].to_numpy().reshape(labels.shape)
+    np.testing.assert_allclose(score(reduced), plain, rtol=1e-6)
+    bad = harness.Split("edges", 0, labels, ~labels, labels)  # positives that are training edges
+    with pytest.raises(InputError, match="training edge or is not ranked"):
+        harness.evaluate({"x": lambda n: np.zeros(labels.shape)}, net, [bad], progress=False)
+    with pytest.raises(InputError, match="only 0/1"):
+        harness.edge_splits(np.full(labels.shape, 2), 3)
+    with pytest.raises(InputError, match="True/False per disease"):
+        harness.external_split(labels, ~labels, covered=np.arange(labels.shape[1]))
+    known = np.zeros_like(labels)
+    known[1, :] = True
+    split = harness.external_split(labels, ~labels, known=known)
+    assert not split.ranked[1].any() and not split.positive[1].any()

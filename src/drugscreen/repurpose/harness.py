@@ -74,6 +74,9 @@ class Split:
         The pairs the scorer is judged on.
     positive : ndarray of bool
         The true pairs (a subset of ``ranked``).
+    hidden : ndarray of bool, optional
+        Diseases whose edges of the metaedges named by ``hide`` in :func:`evaluate` are
+        removed too (the held-out diseases of :func:`disease_splits`).
     """
 
     protocol: str
@@ -81,6 +84,7 @@ class Split:
     train: np.ndarray
     ranked: np.ndarray
     positive: np.ndarray
+    hidden: np.ndarray | None = None
 
 
 def disease_splits(labels: np.ndarray, n_folds: int = 5, seed: int = 0) -> list[Split]:
@@ -105,7 +109,7 @@ def disease_splits(labels: np.ndarray, n_folds: int = 5, seed: int = 0) -> list[
         held = fold_of == k
         train = labels & ~held[None, :]
         ranked = np.broadcast_to(held[None, :], labels.shape).copy()
-        splits.append(Split("diseases", k, train, ranked, labels & ranked))
+        splits.append(Split("diseases", k, train, ranked, labels & ranked, hidden=held))
     return splits
 
 
@@ -127,24 +131,41 @@ def edge_splits(labels: np.ndarray, n_folds: int = 5, seed: int = 0) -> list[Spl
     return splits
 
 
-def external_split(labels: np.ndarray, external: np.ndarray, covered: np.ndarray | None = None) -> Split:
+def external_split(
+    labels: np.ndarray,
+    external: np.ndarray,
+    covered: np.ndarray | None = None,
+    known: np.ndarray | None = None,
+) -> Split:
     """Fit on every treats edge; positives are ``external`` pairs that are not treats edges.
 
     Ranked are the pairs without a treats edge of the diseases the external source covers:
     ``covered`` (bool per disease), by default those with at least one external pair — a
     disease the source never mentions says nothing about which of its pairs are negatives.
+    ``known`` (bool per pair) are other pairs the network already records (e.g. palliates
+    edges): neither ranked nor positives, as they are not new.
     """
     labels = _check_labels(labels)
-    external = _check_labels(external)
+    external = _check_labels(external, "external")
     if external.shape != labels.shape:
         raise InputError(f"external pairs have shape {external.shape}, the pairs are {labels.shape}")
-    diseases = np.asarray(external.any(axis=0) if covered is None else covered, dtype=bool)
-    if diseases.shape != (labels.shape[1],):
-        raise InputError(f"covered must hold one value per disease ({labels.shape[1]}), got {diseases.shape}")
-    positive = external & ~labels & diseases[None, :]
+    if covered is None:
+        diseases = external.any(axis=0)
+    else:
+        diseases = np.asarray(covered)
+        if diseases.dtype != bool or diseases.shape != (labels.shape[1],):
+            raise InputError(
+                f"covered must be one True/False per disease ({labels.shape[1]}), "
+                f"got {diseases.dtype} of shape {diseases.shape}"
+            )
+    other = np.zeros_like(labels) if known is None else _check_labels(known, "known")
+    if other.shape != labels.shape:
+        raise InputError(f"known pairs have shape {other.shape}, the pairs are {labels.shape}")
+    ranked = ~labels & ~other & diseases[None, :]
+    positive = external & ranked
     if not positive.any():
-        raise InputError("no external pair is new: every one is already a treats edge")
-    return Split("external", 0, labels.copy(), ~labels & diseases[None, :], positive)
+        raise InputError("no external pair is new: every one is already a known pair")
+    return Split("external", 0, labels.copy(), ranked, positive)
 
 
 def ranking_metrics(
@@ -236,10 +257,12 @@ def _mean_group_auroc(truth: np.ndarray, score: np.ndarray, groups: np.ndarray |
     return float(np.mean(values)) if values else float("nan")
 
 
-def _check_labels(labels: object) -> np.ndarray:
+def _check_labels(labels: object, name: str = "labels") -> np.ndarray:
     dense = sparse.csr_array(labels).toarray() if sparse.issparse(labels) else np.asarray(labels)
     if dense.ndim != 2:
-        raise InputError(f"labels must be a [n_compounds, n_diseases] matrix, got {dense.ndim} dimension(s)")
+        raise InputError(f"{name} must be a [n_compounds, n_diseases] matrix, got {dense.ndim} dimension(s)")
+    if dense.dtype != bool and not np.isin(dense, (0, 1)).all():
+        raise InputError(f"{name} must hold only 0/1 (or True/False) values")
     return dense.astype(bool)
 
 
@@ -316,6 +339,7 @@ def evaluate(
     source: str = "Compound",
     target: str = "Disease",
     top: int | None = None,
+    hide: Sequence[str] = (),
     progress: bool = True,
 ) -> pd.DataFrame:
     """Every scorer on every split: one row per (protocol, fold, scorer) of
@@ -324,7 +348,9 @@ def evaluate(
     For each split the network's treats edges are replaced by ``split.train`` before any
     scorer sees it, so nothing a scorer computes can use a held-out edge. Per-disease AUROC
     groups the ranked pairs by disease. ``top`` fixes N of the hits (default: the share
-    ``TOP_SHARE`` of the ranked pairs).
+    ``TOP_SHARE`` of the ranked pairs). ``hide`` names other metaedges whose edges at a split's
+    ``hidden`` diseases are removed too — e.g. ``("CpD",)`` so that a held-out disease's
+    palliative treatments do not describe it either.
     """
     if not scorers:
         raise InputError("no scorers to evaluate")
@@ -332,11 +358,15 @@ def evaluate(
     disease = np.broadcast_to(np.arange(shape[1])[None, :], shape)
     rows = []
     for split in progress_bar(list(splits), desc="evaluation splits", enabled=progress):
-        if split.train.shape != shape:
-            raise InputError(
-                f"split {split.protocol}/{split.fold} has shape {split.train.shape}, not {shape}"
-            )
+        name = f"split {split.protocol}/{split.fold}"
+        if not split.train.shape == split.ranked.shape == split.positive.shape == shape:
+            raise InputError(f"{name}: train, ranked and positive must all have shape {shape}")
+        if (split.positive & split.train).any() or (split.positive & ~split.ranked).any():
+            raise InputError(f"{name}: a positive pair is a training edge or is not ranked")
         net = hetnet.replace(treats, sparse.csr_array(split.train.astype(np.float64)))
+        if split.hidden is not None:
+            for metaedge in hide:
+                net = _without_target_edges(net, metaedge, target, split.hidden)
         truth = split.positive[split.ranked]
         for name, scorer in scorers.items():
             scores = np.asarray(scorer(net), dtype=np.float64)
@@ -349,6 +379,20 @@ def evaluate(
                 metrics["auroc"], metrics["hits_top"],
             )  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _without_target_edges(net: Hetnet, metaedge: str, target: str, hidden: np.ndarray) -> Hetnet:
+    """``net`` without the ``metaedge`` edges that touch the ``hidden`` nodes of kind ``target``."""
+    edge = net.metaedge(metaedge)
+    kind = net.metagraph.kind(target)
+    if kind not in (edge.source, edge.target) or edge.source == edge.target:
+        raise InputError(f"hide: {metaedge} does not join {kind} nodes to another kind")
+    matrix = sparse.csr_array(net.adjacency(metaedge)).toarray()
+    if edge.target == kind:
+        matrix[:, hidden] = 0
+    else:
+        matrix[hidden, :] = 0
+    return net.replace(metaedge, sparse.csr_array(matrix))
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
@@ -364,9 +408,10 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
 def rephetio_scorer(model: object, hetnet: Hetnet) -> Scorer:
     """A :class:`~drugscreen.repurpose.Rephetio` model as a scorer: fitted anew on each network given.
 
-    The DWPC of the metapaths that do not use the treats metaedge is the same on every split
-    of ``hetnet`` and is computed once (on the first call); the others are recomputed on each
-    split's network. The model itself is cloned, never fitted in place.
+    The DWPC of the metapaths that do not use the treats metaedge is computed on ``hetnet``
+    once (on the first call) and reused on a split's network only where each of the
+    metapath's metaedges is the very same matrix there; the others (the treats edges, any
+    hidden edge type) are recomputed. The model itself is cloned, never fitted in place.
     """
     from sklearn.base import clone
 
@@ -378,19 +423,30 @@ def rephetio_scorer(model: object, hetnet: Hetnet) -> Scorer:
     model.check_params()
     paths = model.resolve_metapaths(hetnet)
     source, target = hetnet.metagraph.kind(model.source), hetnet.metagraph.kind(model.target)
-    using = [i for i, p in enumerate(paths) if model.treats in p.metaedges]
-    fixed = [i for i in range(len(paths)) if i not in set(using)]
+    fixed = [i for i, p in enumerate(paths) if model.treats not in p.metaedges]
     shared: dict[str, np.ndarray] = {}
 
     def score(net: Hetnet) -> np.ndarray:
-        if "raw" not in shared:
-            raw = np.empty((len(net.node_ids(source)), len(net.node_ids(target)), len(paths)), np.float32)
+        if "raw" not in shared:  # the metapaths without treats edges, on the network given here
+            raw = np.zeros((len(net.node_ids(source)), len(net.node_ids(target)), len(paths)), np.float32)
             raw[:, :, fixed] = metapath_block(
                 hetnet, [paths[i] for i in fixed], model.damping, source, target
             )
             shared["raw"] = raw
         raw = shared["raw"].copy()
-        raw[:, :, using] = metapath_block(net, [paths[i] for i in using], model.damping, source, target)
+        # reused only where every metaedge of the metapath is the very same matrix as in
+        # ``hetnet`` (Hetnet.replace shares the untouched ones): the treats edges, and any edge
+        # type a split hid or changed, are recomputed on this network
+        reused = set(fixed) & {
+            i
+            for i, p in enumerate(paths)
+            if all(net.adjacency(m) is hetnet.adjacency(m) for m in p.metaedges)
+        }
+        changed = [i for i in range(len(paths)) if i not in reused]
+        if changed:
+            raw[:, :, changed] = metapath_block(
+                net, [paths[i] for i in changed], model.damping, source, target
+            )
         fitted = clone(model).fit(net, dwpc=raw)
         return fitted.predict()["score"].to_numpy().reshape(raw.shape[:2])
 

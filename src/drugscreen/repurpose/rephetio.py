@@ -71,7 +71,7 @@ def column_aurocs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 class Rephetio(BaseEstimator):
-    """Elastic-net logistic regression on DWPC, degree and prior features of every pair.
+    """Regularised logistic regression on DWPC, degree and prior features of every pair.
 
     Parameters
     ----------
@@ -84,7 +84,7 @@ class Rephetio(BaseEstimator):
         The metaedge whose edges are the positive labels (``"CtD"``).
     min_length, max_length : int
         Metapath lengths enumerated when ``metapaths`` is None. The default longest is 3: on
-        the evaluation harness (:mod:`~drugscreen.repurpose.harness`, Hetionet) adding the
+        the evaluation harness (``drugscreen.repurpose.harness``, Hetionet) adding the
         length-4 metapaths lowered every metric under every protocol and made a fit 3× slower.
     damping : float
         DWPC damping (0.4 as Rephetio).
@@ -115,7 +115,7 @@ class Rephetio(BaseEstimator):
     zero_shot : bool
         With ``feature_folds``, also fit a second classifier for diseases (target nodes) with
         no known treatment, on training features cross-fitted by disease (every treats edge
-        of a fold's diseases held out): such a disease has no path through a treats edge and
+        of a fold's diseases held out): such a disease has no path ending in a treats edge and
         a flat prior, so the weights learnt where those dominate do not carry over. Its pairs
         are scored by this classifier (``head`` = ``"zero-shot"`` in :meth:`predict`).
     degree_features, prior : bool
@@ -123,7 +123,7 @@ class Rephetio(BaseEstimator):
     prior_permutations : int
         Permutations of the treats edges behind the prior.
     max_iter, tol : int, float
-        Iterations and tolerance of scikit-learn's saga solver.
+        Iterations and tolerance of the solver (L-BFGS, or saga for an elastic net).
     random_state : int
         Seeds the negative sample, the prior's permutations and the solver.
     progress : bool
@@ -303,6 +303,8 @@ class Rephetio(BaseEstimator):
         (diseases) into folds and holds out every treats edge of the fold's diseases, so the
         rows look like pairs of a disease with no known treatment.
         """
+        if by not in ("edges", "diseases"):
+            raise InputError(f"by must be 'edges' or 'diseases', got {by!r}")
         n_folds = int(self.feature_folds or 1)
         flat = labels.ravel()
         positive = flat[rows]
@@ -543,7 +545,8 @@ class Rephetio(BaseEstimator):
 def without_pairs(hetnet: Hetnet, treats: str, rows: np.ndarray, shape: tuple[int, int]) -> Hetnet:
     """The network without the treats edges of the given pairs (row numbers; those that are edges)."""
     matrix = sparse.csr_array(hetnet.adjacency(treats))
-    i, j = np.divmod(np.asarray(rows, dtype=np.int64), shape[1])
+    # unique: a pair given twice would make the mask 2 and leave the edge in (1 - 2 = -1 != 0)
+    i, j = np.divmod(np.unique(np.asarray(rows, dtype=np.int64)), shape[1])
     mask = sparse.csr_array((np.ones(len(i)), (i, j)), shape=shape)
     kept = sparse.csr_array(matrix - matrix.multiply(mask))
     kept.eliminate_zeros()
