@@ -149,8 +149,9 @@ def external_split(
     external = _check_labels(external, "external")
     if external.shape != labels.shape:
         raise InputError(f"external pairs have shape {external.shape}, the pairs are {labels.shape}")
+    diseases: np.ndarray
     if covered is None:
-        diseases = external.any(axis=0)
+        diseases = np.asarray(external.any(axis=0))
     else:
         diseases = np.asarray(covered)
         if diseases.dtype != bool or diseases.shape != (labels.shape[1],):
