@@ -188,3 +188,14 @@ def test_hidden_edge_types_and_split_checks():
     known[1, :] = True
     split = harness.external_split(labels, ~labels, known=known)
     assert not split.ranked[1].any() and not split.positive[1].any()
+
+
+def test_metric_inputs_are_checked():
+    truth = np.array([True, False, False])
+    with pytest.raises(InputError, match="2 groups for 3 pairs"):
+        harness.ranking_metrics(truth, np.arange(3.0), np.array([0, 1]))
+    with pytest.raises(InputError, match="labels but"):
+        harness.expected_hits(truth, np.arange(4.0), 2)
+    with pytest.raises(InputError, match="k must be"):
+        harness.expected_hits(truth, np.arange(3.0), -1)
+    assert harness.expected_hits(truth, np.arange(3.0), 0) == 0.0

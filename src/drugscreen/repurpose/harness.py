@@ -229,7 +229,9 @@ def expected_hits(truth: np.ndarray, score: np.ndarray, k: int) -> float:
     """Positives among the ``k`` best scores, a tie group at the cut-off counted pro rata."""
     truth = np.asarray(truth, dtype=bool).ravel()
     score = _finite(score).ravel()
-    k = min(int(k), score.size)
+    if truth.shape != score.shape:
+        raise InputError(f"{truth.size} labels but {score.size} scores")
+    k = min(int(check_number("k", k, low=0, integer=True)), score.size)
     if k <= 0:
         return 0.0
     threshold = np.partition(score, score.size - k)[score.size - k]
@@ -249,6 +251,8 @@ def _mean_group_auroc(truth: np.ndarray, score: np.ndarray, groups: np.ndarray |
     if groups is None:
         return float("nan")
     groups = np.asarray(groups).ravel()
+    if groups.shape != truth.shape:
+        raise InputError(f"{groups.size} groups for {truth.size} pairs")
     values = []
     for group in np.unique(groups):
         mask = groups == group
@@ -272,8 +276,6 @@ def _check_folds(n_folds: object) -> int:
 
 
 def baseline_scorers(
-    source: str = "Compound",
-    target: str = "Disease",
     treats: str = "CtD",
     *,
     paths: Sequence[str] = PATH_BASELINES,

@@ -97,6 +97,10 @@ def cross_validate(
     with_baselines : bool
         Also score the held-out pairs with :func:`baselines`, computed on the same reduced
         network.
+
+    Every held-out pair is scored by the model's ``"treated"`` head, also where a fold leaves
+    a disease with no treats edge; the zero-shot setting is measured by the evaluation
+    harness's leave-diseases-out protocol (``drugscreen.repurpose.harness``).
     """
     if not isinstance(model, Rephetio):
         raise InputError(f"cross_validate needs a Rephetio model, got {type(model).__name__}")
