@@ -265,7 +265,7 @@ MUTATIONS = [
     ),
     Mutation(
         "hits-ties-optimistic",
-        "src/drugscreen/repurpose/harness.py",
+        "src/drugscreen/repurpose/harness_metrics.py",
         "return float(truth[above].sum() + room * truth[tied].sum() / tied.sum())",
         "return float(truth[above].sum() + min(room, truth[tied].sum()))",
         ("tests/repurpose/test_harness.py",),

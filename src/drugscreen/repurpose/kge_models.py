@@ -22,6 +22,7 @@ Complex embeddings are stored as real tensors ``[n, dim, 2]`` (real, imaginary).
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,33 +46,37 @@ DEFAULT_REGULARIZATION = {"TransE": 0.0, "DistMult": 0.1, "ComplEx": 0.01, "Rota
 Tensor = torch.Tensor
 
 
-class Interaction:
+class Interaction(ABC):
     """A model's scoring function, initialisation and constraints (one subclass per model)."""
 
     complex = False
     regularize_entities = False
     regularize_relations = False
 
+    @abstractmethod
     def init(
         self, n_entities: int, n_relations: int, dim: int, gen: torch.Generator
     ) -> tuple[Tensor, Tensor]:
         """Fresh entity and relation tables."""
-        raise NotImplementedError
 
     def constrain(self, entity: Tensor, relation: Tensor) -> None:
-        """Project the tables back onto the model's constraints (in place, after a step)."""
+        """Project the tables back onto the model's constraints (in place, after a step).
 
+        The default leaves them free (ComplEx has no constraint).
+        """
+        return None
+
+    @abstractmethod
     def score(self, h: Tensor, r: Tensor, t: Tensor) -> Tensor:
         """Scores of triples whose vectors broadcast against each other (last axes: the vector)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def score_tails(self, h: Tensor, r: Tensor, entity: Tensor) -> Tensor:
         """``[B, n_entities]`` scores of ``(h[i], r[i], e)`` for every entity ``e``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def score_heads(self, r: Tensor, t: Tensor, entity: Tensor) -> Tensor:
         """``[B, n_entities]`` scores of ``(e, r[i], t[i])`` for every entity ``e``."""
-        raise NotImplementedError
 
 
 def _uniform(shape: tuple[int, ...], bound: float, gen: torch.Generator) -> Tensor:
