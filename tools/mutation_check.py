@@ -279,7 +279,7 @@ MUTATIONS = [
     ),
     Mutation(
         "crossfit-own-edge",
-        "src/drugscreen/repurpose/rephetio.py",
+        "src/drugscreen/repurpose/rephetio_pairs.py",
         "held = rows[in_fold & positive]",
         "held = rows[~in_fold & positive]",
         ("tests/repurpose/test_rephetio.py",),
@@ -293,7 +293,7 @@ MUTATIONS = [
     ),
     Mutation(
         "c-best-not-one-se",
-        "src/drugscreen/repurpose/rephetio.py",
+        "src/drugscreen/repurpose/rephetio_classifier.py",
         "np.flatnonzero(mean >= mean[best] - error[best])[0]",
         "np.flatnonzero(mean >= mean[best])[0]",
         ("tests/repurpose/test_rephetio.py",),

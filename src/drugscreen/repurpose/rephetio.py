@@ -17,57 +17,36 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.stats import rankdata
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 from drugscreen.errors import InputError
 from drugscreen.network.hetnet import Hetnet
 from drugscreen.network.metagraph import Metapath, check_lengths
 from drugscreen.repurpose.dwpc import DAMPING, check_damping
+from drugscreen.repurpose.rephetio_classifier import (  # noqa: F401  (column_aurocs: part of this module's API)
+    C_GRID,
+    FittedClassifier,
+    choose_c,
+    column_aurocs,
+    select_columns,
+)
 from drugscreen.repurpose.rephetio_features import PairFeatures, metapath_block, pair_features
+from drugscreen.repurpose.rephetio_pairs import (  # noqa: F401  (without_pairs: part of this module's API)
+    crossfit,
+    pair_labels,
+    sample_pairs,
+    without_pairs,
+)
 from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
-
-#: Inverse regularisation strengths tried when ``C=None`` (3-fold AUROC, one-standard-error rule).
-C_GRID = (0.01, 0.03, 0.1, 0.3)
-
-
-@dataclass
-class FittedClassifier:
-    """The selected feature columns, their scaler and the fitted elastic net."""
-
-    columns: np.ndarray
-    scaler: StandardScaler
-    model: LogisticRegression
-    C: float
-
-    def decision_function(self, x: np.ndarray) -> np.ndarray:
-        """Log-odds of each row of the full feature matrix ``x``."""
-        return self.model.decision_function(self.scaler.transform(x[:, self.columns]))
-
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Probability of the positive class for each row of ``x``."""
-        return self.model.predict_proba(self.scaler.transform(x[:, self.columns]))[:, 1]
-
-
-def column_aurocs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """AUROC of every column of ``x`` as a score for ``y`` (ties count one half), by ranks."""
-    n_pos = int(y.sum())
-    n_neg = len(y) - n_pos
-    ranks = rankdata(x, axis=0)
-    return (ranks[y].sum(axis=0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
 class Rephetio(BaseEstimator):
@@ -303,35 +282,14 @@ class Rephetio(BaseEstimator):
         (diseases) into folds and holds out every treats edge of the fold's diseases, so the
         rows look like pairs of a disease with no known treatment.
         """
-        if by not in ("edges", "diseases"):
-            raise InputError(f"by must be 'edges' or 'diseases', got {by!r}")
-        n_folds = int(self.feature_folds or 1)
-        flat = labels.ravel()
-        positive = flat[rows]
-        rng = np.random.default_rng(self.random_state)
-        if by == "edges":
-            if positive.sum() < n_folds:
-                raise InputError(f"{int(positive.sum())} positive pairs cannot fill {n_folds} feature folds")
-            fold = np.empty(len(rows), dtype=np.int64)
-            for mask in (positive, ~positive):
-                fold[mask] = rng.permutation(np.arange(mask.sum()) % n_folds)
-        else:
-            n_targets = labels.shape[1]
-            target_fold = rng.permutation(np.arange(n_targets) % n_folds)
-            fold = target_fold[rows % n_targets]
-        values: np.ndarray | None = None
-        for k in range(n_folds):
-            in_fold = fold == k
-            if by == "edges":
-                held = rows[in_fold & positive]
-            else:
-                held = np.flatnonzero(flat & (target_fold[np.arange(flat.size) % labels.shape[1]] == k))
-            features = self.features_without(hetnet, raw, paths, held)
-            if values is None:
-                values = np.empty((len(rows), features.values.shape[1]), dtype=features.values.dtype)
-            values[in_fold] = features.values[rows[in_fold]]
-        assert values is not None
-        return values
+        return crossfit(
+            labels,
+            rows,
+            int(self.feature_folds or 1),
+            self.random_state,
+            by,
+            lambda held: self.features_without(hetnet, raw, paths, held),
+        )
 
     def fit_classifier(self, x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> FittedClassifier:
         """Select metapaths, standardise, choose C (when None) and fit the elastic net."""
@@ -339,13 +297,7 @@ class Rephetio(BaseEstimator):
             raise InputError(
                 f"need at least two positive and two negative pairs, got {int(y.sum())} positives"
             )
-        is_dwpc = np.array([n.startswith("dwpc_") for n in names])
-        columns = np.arange(len(names))
-        if self.max_metapaths is not None and is_dwpc.sum() > self.max_metapaths:
-            dwpc_columns = columns[is_dwpc]
-            aurocs = column_aurocs(x[:, dwpc_columns], y.astype(bool))
-            keep = np.sort(dwpc_columns[np.argsort(-aurocs, kind="stable")[: self.max_metapaths]])
-            columns = np.concatenate([keep, columns[~is_dwpc]])
+        columns = select_columns(x, y, names, self.max_metapaths)
         scaler = StandardScaler().fit(x[:, columns])
         xs = scaler.transform(x[:, columns])
         C = self.C if self.C is not None else self._choose_c(xs, y)
@@ -370,35 +322,8 @@ class Rephetio(BaseEstimator):
         )
 
     def _choose_c(self, xs: np.ndarray, y: np.ndarray) -> float:
-        """The most regularised C whose 3-fold AUROC is within one standard error of the best.
-
-        Rephetio's ``lambda.1se``: a model chosen for out-of-sample ranking rather than for the
-        last digit of the training folds. Along each fold's path the solver starts from the
-        previous (more regularised) solution, which makes the whole path cost little more
-        than one fit.
-        """
-        n_splits = min(3, int(y.sum()), int((1 - y).sum()))
-        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
-        grid = sorted(float(c) for c in self.Cs)
-        scores = np.empty((n_splits, len(grid)))
-        for f, (train, test) in enumerate(folds.split(xs, y)):
-            model = self._classifier(grid[0]).set_params(warm_start=True)
-            for i, C in enumerate(grid):
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    model.set_params(C=C).fit(xs[train], y[train])
-                scores[f, i] = roc_auc_score(y[test], model.decision_function(xs[test]))
-        mean = scores.mean(axis=0)
-        error = scores.std(axis=0, ddof=1) / np.sqrt(n_splits) if n_splits > 1 else np.zeros(len(grid))
-        best = int(np.argmax(mean))
-        chosen = grid[int(np.flatnonzero(mean >= mean[best] - error[best])[0])]
-        logger.info(
-            "rephetio: C = %g (one standard error below the best; 3-fold AUROC %s at C = %s)",
-            chosen,
-            ", ".join(f"{m:.3f}" for m in mean),
-            ", ".join(f"{c:g}" for c in grid),
-        )
-        return chosen
+        """The C of ``rephetio_classifier.choose_c`` for these settings."""
+        return choose_c(xs, y, self.Cs, self._classifier, self.random_state)
 
     # ------------------------------------------------------------------ estimator API
     def fit(
@@ -542,41 +467,6 @@ class Rephetio(BaseEstimator):
         return table.loc[order].reset_index(drop=True)
 
 
-def without_pairs(hetnet: Hetnet, treats: str, rows: np.ndarray, shape: tuple[int, int]) -> Hetnet:
-    """The network without the treats edges of the given pairs (row numbers; those that are edges)."""
-    matrix = sparse.csr_array(hetnet.adjacency(treats))
-    # unique: a pair given twice would make the mask 2 and leave the edge in (1 - 2 = -1 != 0)
-    i, j = np.divmod(np.unique(np.asarray(rows, dtype=np.int64)), shape[1])
-    mask = sparse.csr_array((np.ones(len(i)), (i, j)), shape=shape)
-    kept = sparse.csr_array(matrix - matrix.multiply(mask))
-    kept.eliminate_zeros()
-    return hetnet.replace(treats, kept)
-
-
 def check_top(top: object) -> int | None:
     """``top`` of :meth:`Rephetio.rank`: None or a whole number >= 1 (else an :class:`InputError`)."""
     return None if top is None else int(check_number("top", top, low=1, integer=True))
-
-
-def sample_pairs(labels: np.ndarray, n_negatives: int | None, seed: int) -> np.ndarray:
-    """Rows (pair numbers) of every positive and of ``n_negatives`` others drawn with ``seed``."""
-    if n_negatives is not None:
-        n_negatives = check_number("n_negatives", n_negatives, low=1, integer=True)
-    seed = check_number("seed", seed, low=0, integer=True)
-    flat = labels.ravel().astype(bool)
-    positives = np.flatnonzero(flat)
-    negatives = np.flatnonzero(~flat)
-    if n_negatives is not None and n_negatives < len(negatives):
-        rng = np.random.default_rng(seed)
-        negatives = np.sort(rng.choice(negatives, n_negatives, replace=False))
-    return np.concatenate([positives, negatives])
-
-
-def pair_labels(hetnet: Hetnet, source: str, target: str, treats: str, labels: Any = None) -> np.ndarray:
-    """``bool[n_source, n_target]``: the given labels, or the network's ``treats`` edges."""
-    shape = (len(hetnet.node_ids(source)), len(hetnet.node_ids(target)))
-    labels = hetnet.adjacency(treats) if labels is None else labels
-    dense = sparse.csr_array(labels).toarray() if sparse.issparse(labels) else np.asarray(labels)
-    if dense.shape != shape:
-        raise InputError(f"labels have shape {dense.shape}, the pairs are {shape}")
-    return dense.astype(bool)

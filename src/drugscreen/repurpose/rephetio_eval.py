@@ -27,8 +27,9 @@ from drugscreen.network.hetnet import Hetnet
 from drugscreen.network.metagraph import Metapath
 from drugscreen.network.permute import permute_edges, permute_hetnet
 from drugscreen.repurpose.dwpc import check_damping
-from drugscreen.repurpose.rephetio import Rephetio, pair_labels, sample_pairs, without_pairs
+from drugscreen.repurpose.rephetio import Rephetio
 from drugscreen.repurpose.rephetio_features import degree_prior, metapath_block
+from drugscreen.repurpose.rephetio_pairs import pair_labels, sample_pairs, without_pairs
 from drugscreen.validate import check_number
 
 logger = logging.getLogger("drugscreen")
