@@ -1,11 +1,14 @@
 """Drug combinations: dose–response synergy, network separation and exposure classes,
-multi-ingredient entities.
+multi-ingredient entities and formulas.
 
 >>> import drugscreen as ds
 >>> scores = ds.combos.synergy(blocks)                                    # doctest: +SKIP
 >>> pairs = ds.combos.exposure_classes(net, drug_targets, disease_genes)   # doctest: +SKIP
+>>> scored = ds.combos.score_formulas(net, "formulas.tsv", disease_genes)  # doctest: +SKIP
 """
 
+from drugscreen.combos.formulas import FormulaScores, score_formulas
+from drugscreen.combos.formulas_io import druglikeness, read_formulas
 from drugscreen.combos.hill import HillFit, fit_hill
 from drugscreen.combos.musyc import MusycFit, MusycParams, fit_musyc, musyc, musyc_surface
 from drugscreen.combos.separation import (
@@ -22,6 +25,7 @@ __all__ = [
     "EXPOSURE_ORDER",
     "MODELS",
     "EntityScore",
+    "FormulaScores",
     "HillFit",
     "MusycFit",
     "MusycParams",
@@ -35,4 +39,7 @@ __all__ = [
     "drug_separation",
     "exposure_classes",
     "score_entity",
+    "read_formulas",
+    "druglikeness",
+    "score_formulas",
 ]
