@@ -25,20 +25,26 @@ beats every baseline.
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import resource
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from common import RESULTS, SHARED, write_report
+from common import RESULTS, SHARED, machine, write_report
 from external_indications import guney_indications
 
 from drugscreen.network.hetnet import Hetnet
 from drugscreen.repurpose import harness
 from drugscreen.repurpose.rephetio import Rephetio
 from drugscreen.repurpose.rephetio_eval import network_distance
+from drugscreen.repurpose.validation import SUMMARY, summary_record
 
 HETIONET = SHARED / "hetionet"
+#: The harness figures shipped with the package (a repurposing campaign's report shows them).
+SUMMARY_FILE = Path(__file__).resolve().parents[1] / "src" / "drugscreen" / "repurpose" / SUMMARY
 EXTRA = ("CcSE", "PCiC", "DpS", "GpPW")
 METRICS = ("auroc", "auprc", "mean_group_auroc", "precision_at_10", "precision_at_100", "hits_top")
 
@@ -156,6 +162,9 @@ def main() -> None:
             "all_wins": bool(wins_table["model wins"].all()),
         },
     )
+    # the figures a repurposing campaign's report shows beside its ranking
+    record = summary_record(wins, date=datetime.date.today().isoformat(), machine=machine())
+    SUMMARY_FILE.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

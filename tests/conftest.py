@@ -149,3 +149,20 @@ def finished(tmp_path_factory: pytest.TempPathFactory, campaign_inputs: Path) ->
 
     out = tmp_path_factory.mktemp("campaign") / "out"
     return ds.campaign.run(small_config(campaign_inputs), out, progress=False)
+
+
+@pytest.fixture(scope="session")
+def repurpose_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's repurposing campaign inputs (a generated knowledge graph); returns the TOML."""
+    from drugscreen.campaign.repurpose_demo import write_repurpose_inputs
+
+    return write_repurpose_inputs(tmp_path_factory.mktemp("repurpose-inputs"))
+
+
+@pytest.fixture(scope="session")
+def repurposed(tmp_path_factory: pytest.TempPathFactory, repurpose_inputs: Path) -> Any:
+    """One finished demo repurposing campaign, shared by the tests that only read it."""
+    import drugscreen as ds
+
+    out = tmp_path_factory.mktemp("repurpose") / "out"
+    return ds.campaign.run(repurpose_inputs, out, progress=False)

@@ -5,8 +5,10 @@
 >>> result.shortlist.head()                               # doctest: +SKIP
 >>> ds.campaign.status("out")                             # doctest: +SKIP
 
-The configuration format (every key, with a complete example) is in the guide page
-``docs/guide/campaign.rst``; ``examples/campaign.toml`` is a template.
+The configuration format (every key, with a complete example) is in the guide pages
+``docs/guide/campaign.rst`` (screening) and ``docs/guide/repurposing_campaign.rst``
+(``kind = "repurpose"``); ``examples/campaign.toml`` and ``examples/repurpose.toml`` are
+templates.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ _EXPORTS = {
     "status": "drugscreen.campaign.runner",
     "load_config": "drugscreen.campaign.config",
     "CampaignConfig": "drugscreen.campaign.sections",
+    "RepurposeConfig": "drugscreen.campaign.repurpose_config",
     "CampaignResult": "drugscreen.campaign.result",
     "mpo_score": "drugscreen.campaign.scoring",
 }

@@ -12,7 +12,6 @@ too, so ``from drugscreen.campaign.config import CampaignConfig`` (or any sectio
 from __future__ import annotations
 
 import math
-import numbers
 import os
 import re
 from pathlib import Path
@@ -33,6 +32,7 @@ from drugscreen.campaign.sections import (
     SelectSection,
     Term,
 )
+from drugscreen.campaign.values import check_unknown, get_flag, get_names, get_real, get_text, get_whole
 from drugscreen.errors import InputError
 from drugscreen.validate import user_path
 
@@ -43,12 +43,17 @@ RULE_OPERATORS = ("<=", ">=", "<", ">")
 _RULE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>)\s*(\S+)\s*$")
 
 
-def load_config(config: Any, *, base_dir: str | os.PathLike[str] | None = None) -> CampaignConfig:
+def load_config(config: Any, *, base_dir: str | os.PathLike[str] | None = None) -> Any:
     """Read and validate a campaign configuration.
+
+    The ``kind`` key picks the campaign: ``"screening"`` (the default; a
+    :class:`~drugscreen.campaign.CampaignConfig`) or ``"repurpose"`` (a
+    :class:`~drugscreen.campaign.RepurposeConfig`, see
+    :mod:`drugscreen.campaign.repurpose_config`).
 
     Parameters
     ----------
-    config : path, dict or CampaignConfig
+    config : path, dict, CampaignConfig or RepurposeConfig
         A TOML file (paths in it are relative to its directory), a dict of the same shape
         (paths relative to ``base_dir``, by default the working directory), or an already
         loaded configuration.
@@ -62,8 +67,13 @@ def load_config(config: Any, *, base_dir: str | os.PathLike[str] | None = None) 
         type, a number out of range, an unknown fingerprint, metric, fusion rule, model family,
         filter, rule operator or selection method.
     """
+    from drugscreen.campaign.repurpose_config import RepurposeConfig, check_repurpose, parse_repurpose
+
     if isinstance(config, CampaignConfig):
         _cross_checks(config)  # the files may have gone since, or a field been replaced
+        return config
+    if isinstance(config, RepurposeConfig):
+        check_repurpose(config)
         return config
     base = os.fspath(base_dir) if base_dir is not None else "."
     if isinstance(config, str | os.PathLike):
@@ -81,11 +91,14 @@ def load_config(config: Any, *, base_dir: str | os.PathLike[str] | None = None) 
         raise InputError(f"a campaign config is a TOML file or a dict, not {type(config).__name__}")
     config = dict(config)
     kind = config.pop("kind", "screening")
+    if kind == "repurpose":
+        return parse_repurpose(config, base)
     if kind != "screening":
         raise InputError(
-            f"config: kind must be 'screening' (the campaign kind this version runs), not {kind!r}"
+            f"config: kind must be 'screening' or 'repurpose' (the campaign kinds this version runs), "
+            f"not {kind!r}"
         )
-    _unknown(config, list(_PARSERS), "config")
+    check_unknown(config, list(_PARSERS), "config")
     if "library" not in config:
         raise InputError("config: the [library] section is required (library.path: the molecules to screen)")
     sections: dict[str, Any] = {}
@@ -101,85 +114,13 @@ def load_config(config: Any, *, base_dir: str | os.PathLike[str] | None = None) 
 
 
 # ---------------------------------------------------------------------------------------------
-# checks of single values
-
-
-def _unknown(raw: dict[str, Any], known: list[str], where: str) -> None:
-    bad = sorted(set(raw) - set(known))
-    if bad:
-        prefix = "" if where == "config" else "config: "
-        raise InputError(f"{prefix}{where}: unknown key {bad[0]!r} (known: {', '.join(known)})")
-
-
-def _text(raw: dict[str, Any], key: str, where: str, default: Any = None, *, choices: Any = None) -> Any:
-    if key not in raw:
-        return default
-    value = raw[key]
-    if isinstance(value, os.PathLike):  # a dict built in Python may hold Path objects
-        value = os.fspath(value)
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"config: {where}.{key} must be a non-empty string, not {value!r}")
-    if choices is not None and value not in choices:
-        raise InputError(f"config: {where}.{key} must be one of {', '.join(choices)}, not {value!r}")
-    return value
-
-
-def _flag(raw: dict[str, Any], key: str, where: str, default: bool) -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        raise InputError(f"config: {where}.{key} must be true or false, not {value!r}")
-    return value
-
-
-def _whole(raw: dict[str, Any], key: str, where: str, default: int, low: int, high: int | None = None) -> int:
-    value = raw.get(key, default)
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = int(value)  # NumPy integers from a dict built in Python
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or value < low
-        or (high is not None and value > high)
-    ):
-        span = f">= {low}" if high is None else f"from {low} to {high:,}"
-        raise InputError(f"config: {where}.{key} must be a whole number {span}, not {value!r}")
-    return value
-
-
-def _real(raw: Any, key: str, where: str, default: float | None = None, low: float | None = None,
-          high: float | None = None) -> float:  # fmt: skip
-    value = raw.get(key, default) if isinstance(raw, dict) else raw
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InputError(f"config: {where}.{key} must be a finite number, not {value!r}")
-    if (low is not None and value < low) or (high is not None and value > high):
-        span = (
-            f"lie in [{low}, {high}]"
-            if low is not None and high is not None
-            else (f"be >= {low}" if low is not None else f"be <= {high}")
-        )
-        raise InputError(f"config: {where}.{key} must {span}, not {value!r}")
-    return float(value)
-
-
-def _names(raw: dict[str, Any], key: str, where: str) -> list[str] | None:
-    if key not in raw:
-        return None
-    value = raw[key]
-    if isinstance(value, str):
-        value = [part.strip() for part in value.split(",") if part.strip()]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise InputError(f"config: {where}.{key} must be a list of names, not {raw[key]!r}")
-    return list(value)
-
-
-# ---------------------------------------------------------------------------------------------
 # sections
 
 
 def _library(raw: dict[str, Any], where: str) -> LibrarySection:
     from drugscreen.chem.filters import resolve_filters
 
-    _unknown(raw, list(LibrarySection.__dataclass_fields__), where)
+    check_unknown(raw, list(LibrarySection.__dataclass_fields__), where)
     if "path" not in raw:
         raise InputError("config: library.path is required (a .smi, .csv, .tsv, .sdf or .parquet file)")
     filters = raw.get("filters", {})
@@ -195,14 +136,14 @@ def _library(raw: dict[str, Any], where: str) -> LibrarySection:
                 f"config: library.filters.{name} must be one of {', '.join(FILTER_ACTIONS)}, not {action!r}"
             )
     return LibrarySection(
-        path=_text(raw, "path", where),
-        smiles_column=_text(raw, "smiles_column", where),
-        id_column=_text(raw, "id_column", where),
-        label_column=_text(raw, "label_column", where),
-        standardize=_flag(raw, "standardize", where, True),
-        dedup=_flag(raw, "dedup", where, True),
+        path=get_text(raw, "path", where),
+        smiles_column=get_text(raw, "smiles_column", where),
+        id_column=get_text(raw, "id_column", where),
+        label_column=get_text(raw, "label_column", where),
+        standardize=get_flag(raw, "standardize", where, True),
+        dedup=get_flag(raw, "dedup", where, True),
         filters=dict(filters),
-        chunk_size=_whole(raw, "chunk_size", where, 100_000, 1, 100_000_000),
+        chunk_size=get_whole(raw, "chunk_size", where, 100_000, 1, 100_000_000),
     )
 
 
@@ -211,22 +152,22 @@ def _actives(raw: dict[str, Any], where: str) -> ActivesSection:
     from drugscreen.errors import SpecError
     from drugscreen.similarity.params import METRICS
 
-    _unknown(raw, list(ActivesSection.__dataclass_fields__), where)
+    check_unknown(raw, list(ActivesSection.__dataclass_fields__), where)
     if "path" not in raw:
         raise InputError("config: actives.path is required (a file of known actives)")
     section = ActivesSection(
-        path=_text(raw, "path", where),
-        smiles_column=_text(raw, "smiles_column", where),
-        id_column=_text(raw, "id_column", where),
-        activity_column=_text(raw, "activity_column", where),
-        inactives=_text(raw, "inactives", where),
-        fingerprint=_text(raw, "fingerprint", where, "morgan"),
-        radius=_whole(raw, "radius", where, 2, 1, 6),
-        nbits=_whole(raw, "nbits", where, 2048, 64, 16384),
-        metric=_text(raw, "metric", where, "tanimoto", choices=METRICS),
-        fusion=_text(raw, "fusion", where, "max", choices=("max", "mean")),
-        top_n=_whole(raw, "top_n", where, 1000, 1, 10_000_000),
-        threshold=_real(raw, "threshold", where, 0.0, 0.0, 1.0),
+        path=get_text(raw, "path", where),
+        smiles_column=get_text(raw, "smiles_column", where),
+        id_column=get_text(raw, "id_column", where),
+        activity_column=get_text(raw, "activity_column", where),
+        inactives=get_text(raw, "inactives", where),
+        fingerprint=get_text(raw, "fingerprint", where, "morgan"),
+        radius=get_whole(raw, "radius", where, 2, 1, 6),
+        nbits=get_whole(raw, "nbits", where, 2048, 64, 16384),
+        metric=get_text(raw, "metric", where, "tanimoto", choices=METRICS),
+        fusion=get_text(raw, "fusion", where, "max", choices=("max", "mean")),
+        top_n=get_whole(raw, "top_n", where, 1000, 1, 10_000_000),
+        threshold=get_real(raw, "threshold", where, 0.0, 0.0, 1.0),
     )
     try:
         FingerprintSpec(kind=section.fingerprint, radius=section.radius, nbits=section.nbits)
@@ -238,10 +179,10 @@ def _actives(raw: dict[str, Any], where: str) -> ActivesSection:
 def _model(raw: dict[str, Any], where: str) -> ModelSection:
     from drugscreen.models.workflow import MODELS
 
-    _unknown(raw, list(ModelSection.__dataclass_fields__), where)
+    check_unknown(raw, list(ModelSection.__dataclass_fields__), where)
     return ModelSection(
-        family=_text(raw, "family", where, "fingerprint", choices=MODELS),
-        folds=_whole(raw, "folds", where, 5, 2, 20),
+        family=get_text(raw, "family", where, "fingerprint", choices=MODELS),
+        folds=get_whole(raw, "folds", where, 5, 2, 20),
     )
 
 
@@ -265,8 +206,8 @@ def parse_rule(text: Any, where: str = "admet.rules") -> Rule:
 def _admet(raw: dict[str, Any], where: str) -> AdmetSection:
     from drugscreen.admet.predictor import resolve_endpoints
 
-    _unknown(raw, list(AdmetSection.__dataclass_fields__), where)
-    endpoints = _names(raw, "endpoints", where)
+    check_unknown(raw, list(AdmetSection.__dataclass_fields__), where)
+    endpoints = get_names(raw, "endpoints", where)
     if endpoints is not None:
         try:
             endpoints = resolve_endpoints(endpoints)
@@ -278,14 +219,14 @@ def _admet(raw: dict[str, Any], where: str) -> AdmetSection:
             f"config: admet.rules must be a list of strings such as 'herg <= 0.3', not {rules!r}"
         )
     return AdmetSection(
-        enabled=_flag(raw, "enabled", where, True),
+        enabled=get_flag(raw, "enabled", where, True),
         endpoints=endpoints,
         rules=[parse_rule(r, f"admet.rules[{i}]") for i, r in enumerate(rules)],
     )
 
 
 def _rank(raw: dict[str, Any], where: str) -> RankSection:
-    _unknown(raw, list(RankSection.__dataclass_fields__), where)
+    check_unknown(raw, list(RankSection.__dataclass_fields__), where)
     terms_raw = raw.get("terms", [])
     if not isinstance(terms_raw, list):
         raise InputError("config: rank.terms must be a list of tables ([[rank.terms]])")
@@ -294,15 +235,15 @@ def _rank(raw: dict[str, Any], where: str) -> RankSection:
         at = f"rank.terms[{i}]"
         if not isinstance(t, dict):
             raise InputError(f"config: {at} must be a table with column, worst, best, weight")
-        _unknown(t, list(Term.__dataclass_fields__), at)
+        check_unknown(t, list(Term.__dataclass_fields__), at)
         for key in ("column", "worst", "best"):
             if key not in t:
                 raise InputError(f"config: {at}.{key} is required")
         term = Term(
-            column=_text(t, "column", at),
-            worst=_real(t, "worst", at),
-            best=_real(t, "best", at),
-            weight=_real(t, "weight", at, 1.0, 0.0, 1e6),
+            column=get_text(t, "column", at),
+            worst=get_real(t, "worst", at),
+            best=get_real(t, "best", at),
+            weight=get_real(t, "weight", at, 1.0, 0.0, 1e6),
         )
         if term.worst == term.best:
             raise InputError(f"config: {at}: worst and best must differ (both {term.worst:g})")
@@ -311,40 +252,40 @@ def _rank(raw: dict[str, Any], where: str) -> RankSection:
         terms.append(term)
     if terms and not any(t.weight > 0 for t in terms):
         raise InputError("config: rank.terms: at least one term needs a positive weight")
-    return RankSection(terms=terms, combine=_text(raw, "combine", where, "geometric",
+    return RankSection(terms=terms, combine=get_text(raw, "combine", where, "geometric",
                                                   choices=("geometric", "arithmetic")))  # fmt: skip
 
 
 def _select(raw: dict[str, Any], where: str) -> SelectSection:
-    _unknown(raw, list(SelectSection.__dataclass_fields__), where)
+    check_unknown(raw, list(SelectSection.__dataclass_fields__), where)
     return SelectSection(
-        method=_text(raw, "method", where, "butina", choices=("butina", "maxmin")),
-        n=_whole(raw, "n", where, 50, 1, 100_000),
-        max_per_cluster=_whole(raw, "max_per_cluster", where, 3, 1),
-        cutoff=_real(raw, "cutoff", where, 0.6, 0.0, 0.99),
-        pool=_whole(raw, "pool", where, 500, 1, 1_000_000),
+        method=get_text(raw, "method", where, "butina", choices=("butina", "maxmin")),
+        n=get_whole(raw, "n", where, 50, 1, 100_000),
+        max_per_cluster=get_whole(raw, "max_per_cluster", where, 3, 1),
+        cutoff=get_real(raw, "cutoff", where, 0.6, 0.0, 0.99),
+        pool=get_whole(raw, "pool", where, 500, 1, 1_000_000),
     )
 
 
 def _report(raw: dict[str, Any], where: str) -> ReportSection:
-    _unknown(raw, list(ReportSection.__dataclass_fields__), where)
+    check_unknown(raw, list(ReportSection.__dataclass_fields__), where)
     return ReportSection(
-        title=_text(raw, "title", where, "Screening campaign"),
-        columns=_names(raw, "columns", where),
-        library_sample=_whole(raw, "library_sample", where, 500, 0, 20_000),
+        title=get_text(raw, "title", where, "Screening campaign"),
+        columns=get_names(raw, "columns", where),
+        library_sample=get_whole(raw, "library_sample", where, 500, 0, 20_000),
     )
 
 
 def _run(raw: dict[str, Any], where: str) -> RunSection:
-    _unknown(raw, list(RunSection.__dataclass_fields__), where)
+    check_unknown(raw, list(RunSection.__dataclass_fields__), where)
     n_jobs = raw.get("n_jobs", -1)
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise InputError(f"config: run.n_jobs must be -1 (all cores) or a whole number >= 1, not {n_jobs!r}")
     return RunSection(
         n_jobs=n_jobs,
-        device=_text(raw, "device", where, "cpu", choices=("cpu", "cuda")),
-        seed=_whole(raw, "seed", where, 0, 0, 2**31 - 1),
-        scheduler=_text(raw, "scheduler", where),
+        device=get_text(raw, "device", where, "cpu", choices=("cpu", "cuda")),
+        seed=get_whole(raw, "seed", where, 0, 0, 2**31 - 1),
+        scheduler=get_text(raw, "scheduler", where),
     )
 
 

@@ -30,11 +30,19 @@ class CampaignResult:
         """Every candidate with every step's columns (``all_scores.parquet``)."""
         return pd.read_parquet(self.directory / "all_scores.parquet")
 
+    @cached_property
+    def kind(self) -> str:
+        """``"screening"`` or ``"repurpose"`` (from ``campaign.json``)."""
+        record = json.loads((self.directory / "campaign.json").read_text(encoding="utf-8"))
+        return str(record.get("config", {}).get("kind", "screening"))
+
     @property
     def shortlist(self) -> pd.DataFrame:
-        """The selected compounds in rank order."""
+        """The selected compounds in rank order (a repurposing campaign: each disease's
+        shortlisted drugs, in rank order within each disease)."""
         table = self.all_scores
-        return table[table["selected"]].reset_index(drop=True)
+        column = "shortlisted" if self.kind == "repurpose" else "selected"
+        return table[table[column]].reset_index(drop=True)
 
     def steps(self) -> dict[str, dict[str, Any]]:
         """Each step's record: counts, seconds, facts (model metrics, endpoints)."""
@@ -46,12 +54,12 @@ class CampaignResult:
     @property
     def funnel(self) -> pd.DataFrame:
         """Counts in and out of every step."""
-        from drugscreen.campaign.context import ALL_STEPS
+        from drugscreen.campaign.plans import plan_for
 
         steps = self.steps()
         rows = [
             {"step": step, "count": name, "value": value}
-            for step in ALL_STEPS
+            for step in plan_for(self.kind).steps
             if step in steps
             for name, value in steps[step].get("counts", {}).items()
         ]
@@ -64,6 +72,17 @@ class CampaignResult:
         """In a notebook: the funnel and the top of the shortlist as a structure grid."""
         from drugscreen.report.depict import depict
 
+        if self.kind == "repurpose":
+            columns = [
+                c
+                for c in ("disease", "rank", "drug", "drug_name", "score", "evidence")
+                if c in self.shortlist
+            ]
+            return (
+                f"<div><b>Repurposing campaign</b> {html.escape(str(self.directory))}: report "
+                f"<code>{html.escape(str(self.report_path))}</code>"
+                f"{self.shortlist[columns].head(20).to_html(index=False)}</div>"
+            )
         top = self.shortlist.head(12)
         cells = "".join(
             f'<div style="display:inline-block;width:200px;margin:4px;vertical-align:top;font-size:12px">'

@@ -24,7 +24,6 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +31,12 @@ import pandas as pd
 
 import drugscreen
 from drugscreen.campaign.config import CampaignConfig, load_config
-from drugscreen.campaign.steps import ALL_STEPS, RUNNERS, Context, StepOutput
+from drugscreen.campaign.context import StepOutput
+from drugscreen.campaign.keys import step_keys
+from drugscreen.campaign.plans import OWN_FILES, Plan, plan_for
 from drugscreen.errors import InputError
 from drugscreen.report.page import plain_json
-from drugscreen.screen.job import digest, read_json
+from drugscreen.screen.job import read_json
 from drugscreen.similarity.lock import take_lock_file
 from drugscreen.similarity.manifest import sha256_file, write_json_atomic
 from drugscreen.validate import user_path
@@ -44,14 +45,11 @@ logger = logging.getLogger("drugscreen")
 
 CAMPAIGN = "campaign.json"
 STEPS_DIR = "steps"
-#: The report step's files.
-REPORT_FILES = ("report.html", "shortlist.csv", "shortlist.sdf", "all_scores.parquet")
-#: Everything a campaign writes in its directory: nothing else is ever touched.
-OWN_FILES = (CAMPAIGN, STEPS_DIR, *REPORT_FILES)
+__all__ = ["OWN_FILES", "run", "status", "step_keys"]
 
 
 def run(config: Any, out_dir: str | os.PathLike[str], *, client: Any = None, progress: bool = True) -> Any:
-    """Run (or resume) a screening campaign and write its report.
+    """Run (or resume) a campaign (screening or repurposing) and write its report.
 
     Parameters
     ----------
@@ -89,20 +87,24 @@ def run(config: Any, out_dir: str | os.PathLike[str], *, client: Any = None, pro
     )
     own_client = None
     try:
-        keys = step_keys(cfg)
+        plan = plan_for(cfg.kind)
+        keys = plan.keys(cfg)
         _write_campaign(directory, cfg)
-        if client is None and cfg.run.scheduler:
-            from drugscreen.backends.dask import connect
+        if isinstance(cfg, CampaignConfig):
+            if client is None and cfg.run.scheduler:
+                from drugscreen.backends.dask import connect
 
-            client = own_client = connect(cfg.run.scheduler)
-        if client is not None and not cfg.library_is_database():
-            raise InputError(
-                "a Dask client screens a database library (drugscreen db build ...): "
-                "a library file is screened by this machine's processes"
-            )
-        ctx = Context(cfg, directory, progress, client)
+                client = own_client = connect(cfg.run.scheduler)
+            if client is not None and not cfg.library_is_database():
+                raise InputError(
+                    "a Dask client screens a database library (drugscreen db build ...): "
+                    "a library file is screened by this machine's processes"
+                )
+        elif client is not None:
+            raise InputError("a Dask client screens a database library: a repurposing campaign runs here")
+        ctx = plan.context(cfg, directory, progress, client)
         rerun_from = None
-        for name in ALL_STEPS:
+        for name in plan.steps:
             state = _state(directory, name)
             if (
                 rerun_from is None
@@ -119,7 +121,7 @@ def run(config: Any, out_dir: str | os.PathLike[str], *, client: Any = None, pro
                     logger.info(
                         "step %s: its inputs or options changed; running it and the steps after it", name
                     )
-            _execute(ctx, directory, name, keys[name])
+            _execute(plan, ctx, directory, name, keys[name])
         if rerun_from is None:
             logger.info("%s: the campaign is complete and up to date", directory)
     finally:
@@ -130,6 +132,7 @@ def run(config: Any, out_dir: str | os.PathLike[str], *, client: Any = None, pro
 
 
 def _check_directory(out_dir: str | os.PathLike[str]) -> Path:
+    # every kind's files count as a campaign's: a directory is a campaign's whatever its kind
     directory = user_path(out_dir).resolve()
     if directory.exists() and not directory.is_dir():
         raise InputError(f"campaign directory {directory} exists and is not a directory")
@@ -152,60 +155,6 @@ def _check_directory(out_dir: str | os.PathLike[str]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / STEPS_DIR).mkdir(exist_ok=True)
     return directory
-
-
-def _file_identity(path: Path) -> dict[str, Any]:
-    """A file by its content; a database by its manifest (which lists every file's sha256)."""
-    if path.is_dir():
-        path = path / "manifest.json"
-    return {"name": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
-
-
-def step_keys(cfg: CampaignConfig) -> dict[str, str]:
-    """The key of every step: the digest of what decides its output, chained through the steps
-    it reads (the number of processes is not part of any key: it does not change an output)."""
-    from drugscreen.admet import panel_files
-
-    lib = cfg.library
-    library = {
-        "file": _file_identity(cfg.resolve(lib.path)),
-        "columns": [lib.smiles_column, lib.id_column],
-        "standardize": lib.standardize,
-        "drop": sorted(n for n, a in lib.filters.items() if a == "drop"),
-        "chunk_size": lib.chunk_size,
-    }
-    actives = None
-    if cfg.actives is not None:
-        actives = asdict(cfg.actives) | {"file": _file_identity(cfg.resolve(cfg.actives.path))}
-        if cfg.actives.inactives:
-            actives["inactives"] = _file_identity(cfg.resolve(cfg.actives.inactives))
-        actives.pop("path")
-    keys: dict[str, str] = {}
-    keys["screen"] = digest({"library": library, "actives": actives, "device": cfg.run.device})
-    flags = sorted(n for n, a in lib.filters.items() if a == "flag")
-    keys["candidates"] = digest(
-        {"screen": keys["screen"], "top_n": actives and actives["top_n"], "dedup": lib.dedup, "flags": flags}
-    )
-    keys["activity"] = digest(
-        {"candidates": keys["candidates"], "model": asdict(cfg.model), "seed": cfg.run.seed}
-    )
-    panel = digest(panel_files.manifest().get("files", {})) if cfg.admet.enabled else None
-    keys["admet"] = digest(
-        {"candidates": keys["candidates"], "endpoints": cfg.admet.endpoints, "panel": panel}
-    )
-    rules = [str(r) for r in cfg.admet.rules]
-    keys["rules"] = digest({"activity": keys["activity"], "admet": keys["admet"], "rules": rules})
-    keys["rank"] = digest({"rules": keys["rules"], "rank": asdict(cfg.rank)})
-    keys["select"] = digest({"rank": keys["rank"], "select": asdict(cfg.select), "seed": cfg.run.seed})
-    keys["report"] = digest(
-        {
-            "select": keys["select"],
-            "report": asdict(cfg.report),
-            "labels": lib.label_column,
-            "drugscreen": drugscreen.__version__,
-        }
-    )
-    return keys
 
 
 def _write_campaign(directory: Path, cfg: CampaignConfig) -> None:
@@ -255,7 +204,7 @@ def _intact(directory: Path, state: dict[str, Any], quiet: bool = False) -> bool
     return True
 
 
-def _load(ctx: Context, directory: Path, name: str, state: dict[str, Any]) -> None:
+def _load(ctx: Any, directory: Path, name: str, state: dict[str, Any]) -> None:
     if state.get("table"):
         ctx.files[name] = directory / state["table"]
     ctx.infos[name] = state.get("info", {}) | {"counts": state.get("counts", {})}
@@ -293,24 +242,22 @@ class _InterruptWatch:
             signal.signal(signal.SIGINT, previous)
 
 
-def _execute(ctx: Context, directory: Path, name: str, key: str) -> None:
+def _execute(plan: Plan, ctx: Any, directory: Path, name: str, key: str) -> None:
     watch = _InterruptWatch()
     with watch.watching():
-        _run_step(ctx, directory, name, key, watch)
+        _run_step(plan, ctx, directory, name, key, watch)
 
 
-def _run_step(ctx: Context, directory: Path, name: str, key: str, watch: _InterruptWatch) -> None:
+def _run_step(plan: Plan, ctx: Any, directory: Path, name: str, key: str, watch: _InterruptWatch) -> None:
     logger.info("step %s: running", name)
     started = time.perf_counter()
     if name == "report":
-        from drugscreen.campaign.outputs import write_outputs
-
-        files = write_outputs(ctx)
-        output = StepOutput(None, counts={"shortlist": int(ctx.infos["select"]["counts"]["shortlist"])})
+        files = plan.write_outputs(ctx)
+        output = StepOutput(None, counts=plan.report_counts(ctx))
         outputs = {str(f.relative_to(directory)): f.stat().st_size for f in files}
         table_rel = None
     else:
-        output = RUNNERS[name](ctx)
+        output = plan.runners[name](ctx)
         if output.file is not None:
             path = output.file
         else:
@@ -357,7 +304,7 @@ def _current_keys(directory: Path) -> dict[str, str] | None:
 
     try:
         config = load_config(given(record["config"]), base_dir=record.get("base_dir", "."))
-        return step_keys(config)
+        return plan_for(config.kind).keys(config)
     except (InputError, KeyError, TypeError, OSError):
         return None
 
@@ -378,8 +325,10 @@ def status(out_dir: str | os.PathLike[str]) -> pd.DataFrame:
     if not (directory / CAMPAIGN).is_file():
         raise InputError(f"{directory} is not a campaign directory (it has no {CAMPAIGN})")
     keys = _current_keys(directory)
+    record = read_json(directory / CAMPAIGN, "the campaign description", missing_ok=True)
+    kind = (record.get("config") or {}).get("kind", "screening") if isinstance(record, dict) else "screening"
     rows = []
-    for name in ALL_STEPS:
+    for name in plan_for(kind).steps:
         state = _state(directory, name)
         done = state is not None and _intact(directory, state, quiet=True)
         if done and keys is not None and state is not None and state.get("key") != keys.get(name):

@@ -22,7 +22,8 @@ def register(sub: Any) -> None:
         "and a D-MPNN trained on logP computed in code (property model scoring the hits); finally the "
         "shipped ADMET panel for the drugs and the hits, and last the main job: a screening campaign "
         "(toy sulfonamide target) from library and assay to a ranked, diverse shortlist and its "
-        "report.html.",
+        "report.html, after a repurposing campaign on a generated knowledge graph (ranked drugs with "
+        "their evidence, drug pairs and herbal formulas in its own report.html).",
     )
     demo.add_argument("--out", default="demo-output", help="output directory [demo-output]")
     demo.add_argument(
@@ -127,8 +128,30 @@ def run(args: argparse.Namespace) -> int:
         f"\nADMET panel: {result.admet_file}"
         f"\nScreening job: {job.out_dir} (hits.parquet, rejects.csv, summary.json)"
     )
+    _repurpose_campaign(args)
     _campaign(args)
     return 0
+
+
+def _repurpose_campaign(args: argparse.Namespace) -> None:
+    """A repurposing campaign on a generated knowledge graph, with hidden indications to find."""
+    import pandas as pd
+
+    from drugscreen.campaign.repurpose_demo import demo_repurpose
+
+    result = demo_repurpose(user_path(args.out), n_jobs=args.jobs, progress=not args.quiet)
+    hidden = pd.read_csv(user_path(args.out) / "repurpose-inputs" / "hidden_indications.csv", dtype=str)
+    short = result.shortlist
+    found = short.merge(hidden, on=["drug", "disease"])
+    wanted = hidden[hidden["disease"].isin(short["disease"])]
+    print(
+        f"\nRepurposing campaign (generated knowledge graph): {short['disease'].nunique()} diseases, "
+        f"{len(short)} candidates shortlisted; {len(found)} of the {len(wanted)} hidden indications of "
+        "these diseases (drugs whose treats edge the generator left out) are on the shortlist. Top 3 each:"
+    )
+    top = short.groupby("disease").head(3)[["disease", "rank", "drug", "score", "kg_score", "z"]]
+    print(top.to_string(index=False, float_format="%.3f"))
+    print(f"Repurposing report: {result.report_path}")
 
 
 def _campaign(args: argparse.Namespace) -> None:
