@@ -49,7 +49,7 @@ def load_config(config: Any, *, base_dir: str | os.PathLike[str] | None = None) 
     The ``kind`` key picks the campaign: ``"screening"`` (the default; a
     :class:`~drugscreen.campaign.CampaignConfig`) or ``"repurpose"`` (a
     :class:`~drugscreen.campaign.RepurposeConfig`, see
-    :mod:`drugscreen.campaign.repurpose_config`).
+    ``drugscreen.campaign.repurpose_config``).
 
     Parameters
     ----------

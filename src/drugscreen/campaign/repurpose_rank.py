@@ -23,6 +23,17 @@ from drugscreen.campaign.repurpose_steps import RepurposeContext, model
 logger = logging.getLogger("drugscreen")
 
 
+#: Hetionet's relation names by metaedge (its SIF abbreviates them to one letter, ambiguous:
+#: ``p`` is palliates, presents and participates), for the drawn paths.
+HETIONET_RELATIONS = {
+    "CbG": "binds", "CtD": "treats", "CpD": "palliates", "CrC": "resembles", "DrD": "resembles",
+    "DaG": "associates", "DuG": "upregulates", "DdG": "downregulates", "DlA": "localizes",
+    "GiG": "interacts", "GcG": "covaries", "Gr>G": "regulates", "CuG": "upregulates",
+    "CdG": "downregulates", "AuG": "upregulates", "AdG": "downregulates", "AeG": "expresses",
+    "CcSE": "causes", "PCiC": "includes", "DpS": "presents", "GpPW": "participates",
+}  # fmt: skip
+
+
 def _percentile(values: pd.Series, groups: pd.Series) -> pd.Series:
     """Percentile rank within each group, 1 for the best (largest); NaN stays NaN."""
     return values.groupby(groups).rank(method="average", pct=True)
@@ -152,7 +163,8 @@ def _paths(ctx: RepurposeContext, metapath: str, source: str, target: str) -> li
         return []
     path = hetnet.parse(metapath)
     names = _node_names(ctx)
-    relations = [step.metaedge.relation for step in path.steps]
+    relations = [HETIONET_RELATIONS.get(step.metaedge.abbreviation, step.metaedge.relation)
+                 for step in path.steps]  # fmt: skip
     out = []
     for row in table.to_dict("records"):
         ids = [str(row[f"node_{i}"]) for i in range(len(path.kinds))]
