@@ -76,7 +76,9 @@ def new_indications(shortlist: pd.DataFrame, scores: pd.DataFrame, external: pd.
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--skip-all", action="store_true", help="skip the campaign over every disease")
     args = parser.parse_args()
     nodes = pd.read_csv(HETIONET / "hetionet-v1.0-nodes.tsv.gz", sep="\t")

@@ -49,6 +49,9 @@ def test_wheel_contains_kernels_and_data(tmp_path):
         "drugscreen/py.typed",
         "drugscreen/report/static/report.js",  # the campaign report's page needs both
         "drugscreen/report/static/report.css",
+        "drugscreen/report/static/repurpose.js",  # the repurposing report's page
+        "drugscreen/report/static/repurpose.css",
+        "drugscreen/repurpose/harness_summary.json",  # the validation figures it shows
     ):
         assert member in names, member
     # the ADMET panel ships whole: every file its manifest lists, and it predicts from the wheel

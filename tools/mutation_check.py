@@ -6,7 +6,8 @@ label masking, the conformal quantile, job resume bookkeeping, degree bins of pr
 Loewe inversion and SEA E-values; from issue 22 the ADMET panel's nearest-neighbour
 search, percentiles, scaffold folds and log10 back-transform; from issue 23 the campaign's score, cluster cap, candidate ties, step keys
 and the report's sorting; from issue 24 the repurposing harness's tie-fair hits and disease
-splits, cross-fitted features, the zero-shot head and the one-standard-error rule. Each mutation is a literal text replacement; the file is
+splits, cross-fitted features, the zero-shot head and the one-standard-error rule; and the repurposing campaign's combined score, shortlist, tie order,
+step key and page escaping. Each mutation is a literal text replacement; the file is
 restored afterwards whatever happens. Run from the repository root::
 
     CI=true .venv/bin/python tools/mutation_check.py           # all
@@ -297,6 +298,48 @@ MUTATIONS = [
         "np.flatnonzero(mean >= mean[best] - error[best])[0]",
         "np.flatnonzero(mean >= mean[best])[0]",
         ("tests/repurpose/test_rephetio.py",),
+    ),
+    Mutation(
+        "repurpose-proximity-sign",
+        "src/drugscreen/campaign/repurpose_rank.py",
+        'parts.append((w_prox, _percentile(-table["z"], table["disease"])))',
+        'parts.append((w_prox, _percentile(table["z"], table["disease"])))',
+        ("tests/campaign/test_repurpose_campaign.py",),
+    ),
+    Mutation(
+        "repurpose-missing-part-counted",
+        "src/drugscreen/campaign/repurpose_rank.py",
+        "den = sum((w * p.notna() for w, p in parts)",
+        "den = sum((w + 0 * p.notna() for w, p in parts)",
+        ("tests/campaign/test_repurpose_campaign.py",),
+    ),
+    Mutation(
+        "repurpose-known-shortlisted",
+        "src/drugscreen/campaign/repurpose_rank.py",
+        'eligible = table["rank"].notna() & (cfg.rank.include_known | ~table["known"])',
+        'eligible = table["rank"].notna()',
+        ("tests/campaign/test_repurpose_campaign.py",),
+    ),
+    Mutation(
+        "repurpose-tie-order",
+        "src/drugscreen/campaign/repurpose_rank.py",
+        'sort_values(["disease", "_s", "drug"], ascending=[True, False, True])',
+        'sort_values(["disease", "_s", "drug"], ascending=[True, False, False])',
+        ("tests/campaign/test_repurpose_campaign.py",),
+    ),
+    Mutation(
+        "repurpose-rank-key",
+        "src/drugscreen/campaign/repurpose_steps.py",
+        '"rank": asdict(cfg.rank)})',
+        '"rank": None})',
+        ("tests/campaign/test_repurpose_campaign.py",),
+    ),
+    Mutation(
+        "repurpose-page-unescaped",
+        "src/drugscreen/report/repurpose_page.py",
+        'return f"<td>{html.escape(str(value))}</td>"',
+        'return f"<td>{str(value)}</td>"',
+        ("tests/campaign/test_repurpose_campaign.py",),
     ),
 ]
 

@@ -315,3 +315,141 @@ def test_demo_inputs_are_deterministic(tmp_path: Path) -> None:
     for name in ("nodes.tsv", "edges.sif", "drugs.tsv", "formulas.tsv", "hidden_indications.csv"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     shutil.rmtree(a)
+
+
+def test_page_escapes_hostile_names() -> None:
+    from drugscreen.report.repurpose_page import DiseaseView, RepurposePage, render_repurpose
+
+    evil = '<script>alert("x")</script>'
+    view = DiseaseView(
+        id=evil,
+        name=evil,
+        facts=[(evil, evil)],
+        candidates=[{"drug": evil, "drug_name": evil, "rank": 1, "score": 0.5}],
+        evidence={
+            evil: {"metapaths": [{"metapath": evil, "contribution": 1.0, "paths": []}], "targets_near": []}
+        },
+        combinations=[{"drug_a": evil, "drug_b": "b", "exposure": "complementary", "rank": 1}],
+        formulas=[{"formula": evil, "ingredients": [{"ingredient": evil, "z": 1.0}], "warnings": [evil]}],
+    )
+    page = RepurposePage(title=evil, subtitle=evil, provenance=[(evil, evil)],
+                         columns=[("drug", "drug"), ("drug_name", evil), ("rank", "rank")],
+                         diseases=[view], limitations=[evil], notes=[evil], config_text=evil)  # fmt: skip
+    text = render_repurpose(page)
+    assert "<script>alert" not in text
+    assert text.count("<script>") == 1  # the page's own script only
+
+
+# ---------------------------------------------------------------------------------------------
+# found by a hostile review
+
+
+QUICK = {"formulas": None, "combinations": {"enabled": False}, "model": {"seeds": 1}}
+
+
+def run_quick(toml: Path, out: Path, **changes: Any) -> Any:
+    raw = config_dict(toml, **{**QUICK, **changes})
+    return ds.campaign.run(ds.campaign.load_config(raw, base_dir=toml.parent), out, progress=False)
+
+
+def test_other_kind_and_metaedge_names(repurpose_inputs: Path, tmp_path: Path) -> None:
+    folder = repurpose_inputs.parent
+    names = {"Compound": "Drug", "Disease": "Illness"}
+    nodes = pd.read_csv(folder / "nodes.tsv", sep="\t")
+    edges = pd.read_csv(folder / "edges.sif", sep="\t")
+    for old, new in names.items():
+        nodes["kind"] = nodes["kind"].replace(old, new)
+        nodes["id"] = nodes["id"].str.replace(f"{old}::", f"{new}::")
+        edges["source"] = edges["source"].str.replace(f"{old}::", f"{new}::")
+        edges["target"] = edges["target"].str.replace(f"{old}::", f"{new}::")
+    metaedges = {"CbG": "DbG", "CtD": "DtI", "DaG": "IaG", "CrC": "DrD", "DrD": "IrI"}
+    edges["metaedge"] = edges["metaedge"].map(lambda m: metaedges.get(m, m))
+    nodes.to_csv(tmp_path / "nodes.tsv", sep="\t", index=False)
+    edges.to_csv(tmp_path / "edges.sif", sep="\t", index=False)
+    shutil.copy(folder / "drugs.tsv", tmp_path / "drugs.tsv")
+    network = {"nodes": "nodes.tsv", "edges": ["edges.sif"], "drug_kind": "Drug", "disease_kind": "Illness",
+               "treats": "DtI", "binds": "DbG", "associates": "IaG"}  # fmt: skip
+    raw = config_dict(repurpose_inputs, **QUICK, network=network)
+    result = ds.campaign.run(
+        ds.campaign.load_config(raw, base_dir=tmp_path), tmp_path / "out", progress=False
+    )
+    scores = result.all_scores
+    assert scores["kg_score"].notna().all() and set(scores["disease"]) == {"DOID:0000001", "DOID:0000002"}
+    raw["network"]["treats"] = "XtX"
+    with pytest.raises(InputError, match="network.treats"):
+        ds.campaign.run(ds.campaign.load_config(raw, base_dir=tmp_path), tmp_path / "out2", progress=False)
+
+
+def test_a_drug_only_in_the_target_table_is_ranked_and_explained(
+    repurpose_inputs: Path, tmp_path: Path
+) -> None:
+    folder = repurpose_inputs.parent
+    edges = pd.read_csv(folder / "edges.sif", sep="\t")
+    cbg = edges[edges["metaedge"] == "CbG"]
+    table = pd.DataFrame({"gene": cbg["target"].str[6:], "drug": cbg["source"].str[10:]})  # gene first
+    module = edges.loc[(edges["metaedge"] == "DaG") & (edges["source"] == "Disease::DOID:0000001"), "target"]
+    new = pd.DataFrame({"gene": module.str[6:].head(3), "drug": "NEWDRUG"})
+    pd.concat([table, new]).to_csv(tmp_path / "targets.csv", index=False)
+    shutil.copy(folder / "nodes.tsv", tmp_path / "nodes.tsv")
+    shutil.copy(folder / "edges.sif", tmp_path / "edges.sif")
+    shutil.copy(folder / "drugs.tsv", tmp_path / "drugs.tsv")
+    raw = config_dict(repurpose_inputs, **QUICK, drugs={"targets": "targets.csv"}, rank={"proximity": 1.0})
+    result = ds.campaign.run(
+        ds.campaign.load_config(raw, base_dir=tmp_path), tmp_path / "out", progress=False
+    )
+    scores = result.all_scores
+    row = scores[(scores["drug"] == "NEWDRUG") & (scores["disease"] == "DOID:0000001")].iloc[0]
+    assert np.isnan(row["kg_score"]) and row["z"] < 0 and row["evidence"] == "proximity"
+    assert not scores["drug"].isin(set(table["gene"])).any()  # genes never read as drugs
+
+
+def test_duplicate_ids_and_gene_sets_outside_the_network(repurpose_inputs: Path, tmp_path: Path) -> None:
+    raw = config_dict(repurpose_inputs, disease={"ids": ["DOID:0000001", "Disease::DOID:0000001"]})
+    with pytest.raises(InputError, match="more than once"):
+        ds.campaign.load_config(raw, base_dir=repurpose_inputs.parent)
+    raw = config_dict(repurpose_inputs, **QUICK)
+    raw["disease"] = {"genes": ["zz1", "zz2", "zz3"], "name": "ghost"}
+    with pytest.raises(InputError, match="none of its 3 genes"):
+        ds.campaign.run(
+            ds.campaign.load_config(raw, base_dir=repurpose_inputs.parent), tmp_path / "o", progress=False
+        )
+    edges = pd.read_csv(repurpose_inputs.parent / "edges.sif", sep="\t")
+    genes = edges.loc[(edges["metaedge"] == "DaG") & (edges["source"] == "Disease::DOID:0000004"), "target"]
+    raw["disease"] = {"genes": genes.str[6:].tolist(), "name": "Disease::myset"}
+    result = ds.campaign.run(ds.campaign.load_config(raw, base_dir=repurpose_inputs.parent), tmp_path / "p",
+                             progress=False)  # fmt: skip
+    assert set(result.all_scores["disease"]) == {"myset"} and result.all_scores["kg_score"].notna().all()
+
+
+def test_only_the_steps_an_option_touches_rerun(repurpose_inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_quick(repurpose_inputs, out)
+
+    def records() -> dict[str, bytes]:
+        return {p.stem: p.read_bytes() for p in (out / "steps").glob("*.json")}
+
+    first = records()
+    run_quick(repurpose_inputs, out, report={"title": "another title"})
+    second = records()
+    assert [s for s in first if first[s] != second[s]] == ["report"]
+    run_quick(repurpose_inputs, out, report={"title": "another title"}, model={"seeds": 2})
+    third = records()
+    changed = {s for s in second if second[s] != third[s]}
+    assert changed == {
+        "knowledge",
+        "rank",
+        "evidence",
+        "combinations",
+        "report",
+    }  # not inputs, sea, proximity
+
+
+def test_a_screening_directory_is_not_reused_and_stale_formulas_go(repurposed: Any, repurpose_inputs: Path,
+                                                                   tmp_path: Path, finished: Any) -> None:  # fmt: skip
+    with pytest.raises(InputError, match="holds a screening campaign"):
+        run_quick(repurpose_inputs, finished.directory)
+    out = tmp_path / "out"
+    shutil.copytree(repurposed.directory, out)
+    assert (out / "formulas.csv").is_file()
+    run_quick(repurpose_inputs, out)  # now without [formulas]
+    assert not (out / "formulas.csv").exists()

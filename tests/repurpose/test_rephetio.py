@@ -224,11 +224,27 @@ def test_zero_shot_head_scores_the_untreated_diseases(planted):
     assert (table.loc[untreated, "head"] == "zero-shot").all()
     assert (table.loc[~untreated, "head"] == "treated").all()
     assert model.unseen_targets_.tolist() == [True] + [False] * (labels.shape[1] - 1)
-    # contributions add up to the zero-shot head's log-odds for its pairs
+    # contributions add up to the zero-shot head's log-odds for its pairs: the linear half's terms,
+    # the bonus term, and the half intercept and trees' log-odds the averaged head adds
     row = table[untreated].iloc[0]
     parts = model.contributions(row["compound"], row["disease"])
-    log_odds = parts["contribution"].sum() + model.zero_shot_.model.intercept_[0]
+    head = model.zero_shot_
+    assert head.trees is not None and parts["feature"].iloc[:].str.startswith("bonus_").sum() <= 1
+    i = int(net.positions("Compound", [row["compound"]])[0])
+    x = model.features_.values[i * labels.shape[1] : i * labels.shape[1] + 1]
+    log_odds = (
+        parts["contribution"].sum()
+        + 0.5 * head.model.intercept_[0]
+        + 0.5 * head.trees.decision_function(x)[0]
+    )
     assert 1 / (1 + np.exp(-log_odds)) == pytest.approx(row["score"], rel=1e-5)
+    linear = Rephetio(**FAST, feature_folds=3, zero_shot_trees=False, path_bonus=0).fit(net)
+    parts = linear.contributions(row["compound"], row["disease"])
+    log_odds = parts["contribution"].sum() + linear.zero_shot_.model.intercept_[0]
+    score = (
+        linear.predict().set_index(["compound", "disease"]).loc[(row["compound"], row["disease"]), "score"]
+    )
+    assert 1 / (1 + np.exp(-log_odds)) == pytest.approx(score, rel=1e-5)
     # the head learnt from pairs whose disease has no treats edge: planted CbGaD signal carries it
     assert roc_auc_score(labels[:, 0], table.loc[untreated, "score"]) > 0.7
     plain = Rephetio(**FAST, feature_folds=3, zero_shot=False).fit(net)
@@ -263,3 +279,17 @@ def test_treats_degrees_are_features_only_when_cross_fitted(planted):
     np.testing.assert_allclose(column[:, 0], np.arcsinh(planted.adjacency("CtD").sum(axis=1)), rtol=1e-6)
     plain = Rephetio(**FAST, feature_folds=None).fit(planted)
     assert not [n for n in plain.features_.names if n.startswith("degree_CtD")]
+
+
+def test_path_bonus_adds_arcsinh_of_the_path_count(planted):
+    from drugscreen.repurpose.dwpc import path_counts
+
+    # the planted network has no DrD edges: the default metapath is skipped, another is counted
+    assert Rephetio(**FAST, feature_folds=3).fit(planted).bonus_ is None
+    base = Rephetio(**FAST, feature_folds=3, path_bonus=0).fit(planted)
+    bonus = Rephetio(**FAST, feature_folds=3, path_bonus=0.7, bonus_metapath="CrCtD").fit(planted)
+    p0, p1 = base.predict()["score"].to_numpy(), bonus.predict()["score"].to_numpy()
+    counts = np.asarray(path_counts(planted, "CrCtD")).ravel()
+    logit = lambda p: np.log(p) - np.log1p(-p)  # noqa: E731
+    np.testing.assert_allclose(logit(p1) - logit(p0), 0.7 * np.arcsinh(counts), atol=1e-6)
+    assert (counts > 0).any()

@@ -33,6 +33,10 @@ class Plan:
     write_outputs: Callable[[Any], list[Path]]
     report_counts: Callable[[Any], dict[str, int]]
     files: tuple[str, ...]
+    #: Whether each step's key names everything its output depends on (the steps it reads
+    #: included), so a step whose key is unchanged is reused even after an earlier step ran
+    #: again; otherwise every step after the first that runs runs too.
+    keys_name_inputs: bool = False
 
 
 def plan_for(kind: str) -> Plan:
@@ -65,5 +69,6 @@ def plan_for(kind: str) -> Plan:
             write_outputs=outputs.write_outputs,
             report_counts=outputs.report_counts,
             files=REPURPOSE_FILES,
+            keys_name_inputs=True,
         )
     raise InputError(f"unknown campaign kind {kind!r} (known: screening, repurpose)")

@@ -333,6 +333,12 @@ def check_repurpose(config: RepurposeConfig) -> None:
         found = config.resolve(value)
         if not found.is_file():
             raise InputError(f"config: {key}: file not found: {found}")
+    ids = config.disease.ids or []
+    prefix = f"{net.disease_kind}::"
+    bare_ids = [i.removeprefix(prefix) for i in ids]
+    twice = sorted({i for i in bare_ids if bare_ids.count(i) > 1})
+    if twice:
+        raise InputError(f"config: disease.ids names {twice[0]!r} more than once")
     if not config.has_graph():
         if config.disease.ids is not None:
             raise InputError(

@@ -111,9 +111,13 @@ def user_diseases(cfg: RepurposeConfig) -> list[Disease]:
             sets = {e: sets[e] for e in d.entries}
         if not sets:
             raise InputError(f"config: disease.gmt: {d.gmt} holds no gene set")
-    treatments = sorted(set(d.treatments or []))
-    return [Disease(id=name, name=name, genes=sorted(set(genes)), treatments=treatments, added=True)
-            for name, genes in sets.items()]  # fmt: skip
+    treatments = sorted({bare(t, cfg.network.drug_kind) for t in d.treatments or []})
+    out = []
+    for name, genes in sets.items():
+        disease_id = bare(name, cfg.network.disease_kind)  # "Disease::x" and "x" are one id
+        out.append(Disease(id=disease_id, name=disease_id, genes=sorted({bare(g, cfg.network.gene_kind) for g in genes}),
+                           treatments=treatments, added=True))  # fmt: skip
+    return out
 
 
 def with_user_diseases(
@@ -136,6 +140,10 @@ def with_user_diseases(
         genes = [node(g, net.gene_kind) for g in d.genes if node(g, net.gene_kind) in ids]
         links += [{"source": disease_node, "metaedge": net.associates, "target": g} for g in genes]
         drugs = [node(c, net.drug_kind) for c in d.treatments if node(c, net.drug_kind) in ids]
+        if len(drugs) < len(d.treatments):
+            missing = sorted(set(d.treatments) - {bare(c, net.drug_kind) for c in drugs})
+            logger.warning("disease %s: treatments %s are not %s nodes of the graph: known, but no treats edge",
+                           d.id, ", ".join(missing[:5]), net.drug_kind)  # fmt: skip
         links += [{"source": c, "metaedge": net.treats, "target": disease_node} for c in drugs]
         logger.info("disease %s: added to the graph with %d of its %d genes", d.id, len(genes), len(d.genes))
     nodes = pd.concat([nodes, pd.DataFrame(rows)], ignore_index=True).fillna("")
@@ -164,13 +172,18 @@ def drug_table(cfg: RepurposeConfig, nodes: pd.DataFrame | None, edges: pd.DataF
                 targets.setdefault(bare(source, net.drug_kind), set()).add(bare(target, net.gene_kind))
     if d.targets is not None:
         table = read_table(cfg.resolve(d.targets), "drug-target table")
-        gene = "gene" if "gene" in table.columns else (table.columns[1] if table.shape[1] > 1 else None)
-        if gene is None:
+        if table.shape[1] < 2:
             raise InputError(f"drugs.targets {d.targets}: needs a drug column and a gene column")
-        table = table.dropna(subset=[table.columns[0], gene])
-        for drug, target in zip(table.iloc[:, 0], table[gene], strict=True):
-            targets.setdefault(str(drug), set()).add(str(target))
-            names.setdefault(str(drug), str(drug))
+        # named columns first (a "gene, drug" table is read the right way round), else the first two
+        drug_col = "drug" if "drug" in table.columns else table.columns[0]
+        gene = "gene" if "gene" in table.columns else next(c for c in table.columns if c != drug_col)
+        table = table.dropna(subset=[drug_col, gene])
+        if table.empty:
+            raise InputError(f"drugs.targets {d.targets}: no drug-target row")
+        for drug, target in zip(table[drug_col], table[gene], strict=True):
+            drug = bare(str(drug), net.drug_kind)
+            targets.setdefault(drug, set()).add(bare(str(target), net.gene_kind))
+            names.setdefault(drug, drug)
     smiles: dict[str, str] = {}
     if d.smiles is not None:
         table = read_table(cfg.resolve(d.smiles), "drug structure table")

@@ -146,6 +146,15 @@ def _validation() -> tuple[list[dict[str, Any]], str]:
     return rows, caption
 
 
+def _started(ctx: RepurposeContext) -> str:
+    """The campaign's start date (``campaign.json``): a resumed run writes the same page."""
+    try:
+        record = json.loads((ctx.directory / "campaign.json").read_text(encoding="utf-8"))
+        return str(record.get("started", ""))[:10]
+    except (OSError, ValueError):
+        return datetime.date.today().isoformat()
+
+
 def build_page(ctx: RepurposeContext, table: pd.DataFrame) -> RepurposePage:
     """What the page shows, from the steps' tables and facts."""
     cfg = ctx.config
@@ -165,7 +174,7 @@ def build_page(ctx: RepurposeContext, table: pd.DataFrame) -> RepurposePage:
         ("proximity", f"closest distance, {cfg.proximity.n_random:,} degree-matched draws" if cfg.proximity.enabled else "off"),
         ("weights", f"knowledge graph {cfg.rank.knowledge:g}, proximity {cfg.rank.proximity:g}"),
         ("versions", f"drugscreen {drugscreen.__version__}"),
-        ("date", datetime.date.today().isoformat()),
+        ("started", _started(ctx)),
     ]  # fmt: skip
     views = [_disease_view(ctx, d, table, facts.get(d.id, {})) for d in diseases]
     names = ", ".join(d.name for d in diseases[:3]) + (
@@ -193,6 +202,9 @@ def write_outputs(ctx: RepurposeContext) -> list[Path]:
     paths.append(write_table(ctx.table("combinations"), d / "combinations.csv"))
     if ctx.config.formulas.path is not None:
         paths.append(write_table(ctx.table("formulas"), d / "formulas.csv"))
+    elif (d / "formulas.csv").is_file():
+        # this campaign's own file from a run with [formulas]: it no longer describes the campaign
+        (d / "formulas.csv").unlink()
     paths.append(write_repurpose_report(page, d / "report.html"))
     return paths
 

@@ -119,11 +119,16 @@ def run_rank(ctx: RepurposeContext) -> StepOutput:
                 for s in seeds
             ]
         )
+        # the combined rank (of the mean score) and each seed's own: the range holds them all
+        per_seed = np.column_stack([table["rank"].to_numpy(dtype=float, na_value=np.nan), per_seed])
         table["rank_low"] = pd.array(np.nanmin(np.where(np.isnan(per_seed), np.inf, per_seed), axis=1))
         table["rank_high"] = pd.array(np.nanmax(np.where(np.isnan(per_seed), -np.inf, per_seed), axis=1))
         for column in ("rank_low", "rank_high"):
             table[column] = table[column].where(np.isfinite(table[column])).astype("Int64")
         table = table.drop(columns=seeds)
+    else:  # without the model there is one ranking: no spread
+        table["rank_low"] = table["rank"]
+        table["rank_high"] = table["rank"]
     parts = [("knowledge graph", table["kg_score"].notna() & (weights[0] > 0) if has_kg else None),
              ("proximity", table["z"].notna() & (weights[1] > 0))]  # fmt: skip
     table["evidence"] = [
@@ -210,11 +215,12 @@ def run_evidence(ctx: RepurposeContext) -> StepOutput:
     in_net = set(ctx.interactome().genes)
     genes = {d.id: [g for g in d.genes if g in in_net] for d in ctx.diseases()}
     targets = ctx.targets()
+    in_graph = set(fitted.hetnet_.node_ids(cfg.network.drug_kind)) if fitted is not None else set()
     rows = []
     for row in short[["disease", "drug"]].to_dict("records"):
         disease, drug = str(row["disease"]), str(row["drug"])
         metapaths: list[dict[str, Any]] = []
-        if fitted is not None:
+        if fitted is not None and node(drug, cfg.network.drug_kind) in in_graph:  # table-only drugs: no paths
             source, target = node(drug, cfg.network.drug_kind), node(disease, cfg.network.disease_kind)
             parts = fitted.contributions(source, target)
             parts = parts[parts["feature"].str.startswith("dwpc_") & (parts["contribution"] > 0)]
@@ -285,6 +291,11 @@ def run_formulas(ctx: RepurposeContext) -> StepOutput:
     in_net = set(net.genes)
     diseases = {d.id: [g for g in d.genes if g in in_net] for d in ctx.diseases()}
     diseases = {k: v for k, v in diseases.items() if len(v) >= cfg.disease.min_genes}
+    if not diseases:
+        logger.warning(
+            "formulas: no disease has %d genes in the interactome: none scored", cfg.disease.min_genes
+        )
+        return StepOutput(pd.DataFrame(columns=["formula", "disease"]), counts={"formulas": 0})
     scores = score_formulas(net, formulas, diseases, n_random=cfg.formulas.n_random,
                             min_bin_size=cfg.proximity.min_bin_size, seed=cfg.run.seed,
                             n_jobs=cfg.run.n_jobs)  # fmt: skip

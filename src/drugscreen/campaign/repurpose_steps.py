@@ -153,21 +153,27 @@ def repurpose_keys(cfg: RepurposeConfig) -> dict[str, str]:
         ]  # fmt: skip
     }
     files["edges"] = [file_identity(cfg.resolve(p)) for p in cfg.network.edges]
+    disease = {k: v for k, v in asdict(cfg.disease).items() if k != "min_genes"}
     drugs = {k: v for k, v in asdict(cfg.drugs).items() if not k.startswith("sea")}
+    genes = cfg.disease.min_genes
     keys: dict[str, str] = {}
-    keys["inputs"] = digest({"files": files, "disease": asdict(cfg.disease), "network": asdict(cfg.network),
-                             "drugs": drugs})  # fmt: skip
+    # what the knowledge graph (with the added diseases) is made of: the model reads only this
+    graph = digest({"files": {k: files[k] for k in ("nodes", "edges", "gmt")}, "disease": disease,
+                    "network": asdict(cfg.network)})  # fmt: skip
+    keys["inputs"] = digest({"graph": graph, "files": files, "drugs": drugs})
     sea = {k: v for k, v in asdict(cfg.drugs).items() if k.startswith("sea")}
     keys["sea"] = digest({"inputs": keys["inputs"], "sea": sea, "seed": cfg.run.seed})
-    keys["knowledge"] = digest({"inputs": keys["inputs"], "model": asdict(cfg.model), "seed": cfg.run.seed})
-    keys["proximity"] = digest({"sea": keys["sea"], "proximity": asdict(cfg.proximity), "seed": cfg.run.seed})
-    keys["rank"] = digest(
-        {"knowledge": keys["knowledge"], "proximity": keys["proximity"], "rank": asdict(cfg.rank)}
-    )
-    keys["evidence"] = digest({"rank": keys["rank"], "report": asdict(cfg.report)})
-    keys["combinations"] = digest({"rank": keys["rank"], "combinations": asdict(cfg.combinations)})
+    keys["knowledge"] = digest({"graph": graph, "model": asdict(cfg.model), "seed": cfg.run.seed})
+    keys["proximity"] = digest({"sea": keys["sea"], "proximity": asdict(cfg.proximity), "seed": cfg.run.seed,
+                                "min_genes": genes})  # fmt: skip
+    keys["rank"] = digest({"inputs": keys["inputs"], "knowledge": keys["knowledge"], "proximity": keys["proximity"],
+                           "rank": asdict(cfg.rank)})  # fmt: skip
+    explain = {"paths": cfg.report.paths, "metapaths": cfg.report.metapaths}
+    keys["evidence"] = digest({"rank": keys["rank"], "explain": explain, "min_genes": genes})
+    keys["combinations"] = digest({"rank": keys["rank"], "combinations": asdict(cfg.combinations),
+                                   "min_bin_size": cfg.proximity.min_bin_size, "min_genes": genes})  # fmt: skip
     keys["formulas"] = digest({"inputs": keys["inputs"], "formulas": asdict(cfg.formulas), "seed": cfg.run.seed,
-                               "min_bin_size": cfg.proximity.min_bin_size})  # fmt: skip
+                               "min_bin_size": cfg.proximity.min_bin_size, "min_genes": genes})  # fmt: skip
     keys["report"] = digest({**{k: keys[k] for k in ALL_STEPS[:-1]}, "report": asdict(cfg.report),
                              "drugscreen": drugscreen.__version__})  # fmt: skip
     return keys
@@ -184,11 +190,18 @@ def run_inputs(ctx: RepurposeContext) -> StepOutput:
     nodes, edges = ctx.graph_tables()
     diseases = ctx.diseases(nodes, edges)
     drugs = drug_table(ctx.config, nodes, edges)
+    if nodes is not None and edges is not None:
+        check_graph(ctx.config, nodes, edges)
     net = ctx.interactome()
     in_net = set(net.genes)
     facts: list[dict[str, Any]] = []
     for d in diseases:
         n = sum(g in in_net for g in d.genes)
+        if d.added and n == 0:
+            raise InputError(
+                f"disease {d.id!r}: none of its {len(d.genes)} genes is in the interactome "
+                f"(ids as the interactome's, e.g. {sorted(in_net)[:2]})"
+            )
         facts.append(d.to_dict() | {"n_network_genes": n})
         if n < ctx.config.disease.min_genes:
             logger.warning("disease %s: %d of its genes are in the interactome (fewer than "
@@ -200,6 +213,23 @@ def run_inputs(ctx: RepurposeContext) -> StepOutput:
     counts = {"drugs": len(drugs), "drugs_with_targets": int(targeted), "diseases": len(diseases)}
     info = {"diseases": facts, "network": {"genes": int(net.n_genes), "edges": int(net.n_edges)}}
     return StepOutput(drugs, counts=counts, info=info)
+
+
+def check_graph(cfg: RepurposeConfig, nodes: pd.DataFrame, edges: pd.DataFrame) -> None:
+    """The node kinds and metaedges ``[network]`` names are the graph's (one line naming the key)."""
+    net = cfg.network
+    kinds = set(nodes["kind"])
+    for key in ("drug_kind", "disease_kind", "gene_kind"):
+        if getattr(net, key) not in kinds:
+            raise InputError(f"config: network.{key}: the graph has no {getattr(net, key)!r} nodes "
+                             f"(its kinds: {', '.join(sorted(kinds)[:8])})")  # fmt: skip
+    metaedges = set(edges["metaedge"])
+    needed = [("treats", cfg.model.enabled), ("associates", cfg.disease.ids is not None),
+              ("binds", cfg.drugs.targets is None)]  # fmt: skip
+    for key, used in needed:
+        if used and getattr(net, key) not in metaedges:
+            raise InputError(f"config: network.{key}: the graph has no {getattr(net, key)!r} edges "
+                             f"(its metaedges: {', '.join(sorted(metaedges)[:12])})")  # fmt: skip
 
 
 def run_sea(ctx: RepurposeContext) -> StepOutput:
@@ -247,7 +277,8 @@ def run_knowledge(ctx: RepurposeContext) -> StepOutput:
         if raw is None:
             raw = model.raw_dwpc_
         table = model.predict()
-        keep = table["disease"].map(lambda x: bare(x, cfg.network.disease_kind)).isin(wanted).to_numpy()
+        table = table.rename(columns=dict(zip(table.columns[:2], ["drug_node", "disease_node"], strict=True)))
+        keep = table["disease_node"].map(lambda x: bare(x, cfg.network.disease_kind)).isin(wanted).to_numpy()
         scores.append(table.loc[keep, "score"].to_numpy())
         table = table[keep]
         if s == 0:
@@ -255,8 +286,8 @@ def run_knowledge(ctx: RepurposeContext) -> StepOutput:
     stacked = np.vstack(scores)
     out = pd.DataFrame(
         {
-            "drug": [bare(x, cfg.network.drug_kind) for x in table["compound"]],
-            "disease": [bare(x, cfg.network.disease_kind) for x in table["disease"]],
+            "drug": [bare(x, cfg.network.drug_kind) for x in table["drug_node"]],
+            "disease": [bare(x, cfg.network.disease_kind) for x in table["disease_node"]],
             "kg_score": stacked.mean(axis=0),
             "kg_sd": stacked.std(axis=0, ddof=1) if len(scores) > 1 else np.zeros(stacked.shape[1]),
             "head": table["head"].to_numpy(),

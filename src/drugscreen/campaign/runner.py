@@ -9,7 +9,8 @@ Layout of the campaign directory::
 
 A step's key is the digest of its own options and of the keys of the steps before it. On a
 rerun a step whose key and outputs are unchanged is read back instead of run; the first whose
-key changed runs again, and so does every step after it. A killed campaign resumes: finished
+key changed runs again, and so does every step after it (a repurposing campaign's keys name
+every step they read, so there only the steps whose key changed run). A killed campaign resumes: finished
 steps are kept, the screen resumes after its last finished chunk, and since every step is
 deterministic the outputs equal an uninterrupted run's.
 """
@@ -89,6 +90,7 @@ def run(config: Any, out_dir: str | os.PathLike[str], *, client: Any = None, pro
     try:
         plan = plan_for(cfg.kind)
         keys = plan.keys(cfg)
+        _check_kind(directory, cfg.kind)
         _write_campaign(directory, cfg)
         if isinstance(cfg, CampaignConfig):
             if client is None and cfg.run.scheduler:
@@ -107,7 +109,7 @@ def run(config: Any, out_dir: str | os.PathLike[str], *, client: Any = None, pro
         for name in plan.steps:
             state = _state(directory, name)
             if (
-                rerun_from is None
+                (rerun_from is None or plan.keys_name_inputs)
                 and state is not None
                 and state.get("key") == keys[name]
                 and _intact(directory, state)
@@ -157,7 +159,19 @@ def _check_directory(out_dir: str | os.PathLike[str]) -> Path:
     return directory
 
 
-def _write_campaign(directory: Path, cfg: CampaignConfig) -> None:
+def _check_kind(directory: Path, kind: str) -> None:
+    """A directory of one kind of campaign is not reused for another (their files differ)."""
+    path = directory / CAMPAIGN
+    record = read_json(path, "the campaign description", missing_ok=True) if path.is_file() else None
+    if isinstance(record, dict):
+        before = (record.get("config") or {}).get("kind", "screening")
+        if before != kind:
+            raise InputError(
+                f"{directory} holds a {before} campaign; a {kind} campaign needs a new or empty directory"
+            )
+
+
+def _write_campaign(directory: Path, cfg: Any) -> None:
     """``campaign.json``: the configuration and versions; the start date stays that of the first
     run of this configuration (so a resumed run writes the same report)."""
     from rdkit import __version__ as rdkit_version

@@ -11,20 +11,25 @@ from drugscreen.cli.options import number
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "campaign",
-        help="run a screening campaign (library + actives -> ranked, diverse shortlist + HTML report)",
-        description="A screening campaign: the library is screened against the actives (group "
-        "fusion), the best candidates get an activity model's score and the ADMET panel, hard "
-        "rules remove the unacceptable, a multi-parameter score ranks the rest and a diverse "
-        "shortlist is picked; report.html shows it all. Every step is checkpointed: the same "
-        "command resumes after an interruption, and after an edit of the configuration reruns "
-        "only the steps the edit affects. See examples/campaign.toml and the guide page.",
+        help="run a campaign: screening (library + actives -> ranked, diverse shortlist) or "
+        "repurposing (disease -> ranked drugs with evidence), with an HTML report",
+        description="A screening campaign (kind = 'screening', the default): the library is "
+        "screened against the actives (group fusion), the best candidates get an activity model's "
+        "score and the ADMET panel, hard rules remove the unacceptable, a multi-parameter score "
+        "ranks the rest and a diverse shortlist is picked. A repurposing campaign (kind = "
+        "'repurpose'): every drug is ranked for the disease(s) by a knowledge-graph model and "
+        "network proximity, explained, paired and (with formulas) scored as formulas. report.html "
+        "shows it all. Every step is checkpointed: the same command resumes after an interruption, "
+        "and after an edit of the configuration reruns only the steps the edit affects. See "
+        "examples/campaign.toml, examples/repurpose.toml and the guide pages.",
     )
     steps = p.add_subparsers(dest="campaign_command", required=True, metavar="ACTION")
     r = steps.add_parser(
         "run",
         help="run or resume a campaign",
         description="Run (or resume) the campaign CONFIG describes in OUT_DIR and write "
-        "report.html, shortlist.csv, shortlist.sdf and all_scores.parquet there.",
+        "report.html and all_scores.parquet there, with shortlist.csv and shortlist.sdf (screening) "
+        "or candidates.csv, combinations.csv and formulas.csv (repurposing).",
     )
     r.add_argument("config", metavar="CONFIG", help="the campaign's TOML file")
     r.add_argument(
@@ -40,7 +45,8 @@ def register(sub: Any) -> None:
     r.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="screen a database library on a Dask cluster, e.g. tcp://scheduler:8786 [run.scheduler]",
+        help="screen a database library on a Dask cluster, e.g. tcp://scheduler:8786 [run.scheduler] "
+        "(screening campaigns only)",
     )
     r.set_defaults(handler=run)
     s = steps.add_parser(
@@ -57,18 +63,24 @@ def run(args: argparse.Namespace) -> int:
 
     from drugscreen.campaign.config import load_config
     from drugscreen.campaign.runner import run as run_campaign
+    from drugscreen.errors import InputError
     from drugscreen.validate import check_n_jobs
 
     config = load_config(args.config)
     if args.jobs is not None:
         check_n_jobs(args.jobs)
         config = dataclasses.replace(config, run=dataclasses.replace(config.run, n_jobs=args.jobs))
+    if args.scheduler and config.kind != "screening":
+        raise InputError(
+            "--scheduler screens a database library: a repurposing campaign runs on this machine"
+        )
     if args.scheduler:
         config = load_config(
             dataclasses.replace(config, run=dataclasses.replace(config.run, scheduler=args.scheduler))
         )
     result = run_campaign(config, args.out_dir, progress=not args.quiet)
-    print(f"{len(result.shortlist)} compounds shortlisted; report: {result.report_path}")
+    what = "drug-disease candidates" if result.kind == "repurpose" else "compounds"
+    print(f"{len(result.shortlist)} {what} shortlisted; report: {result.report_path}")
     return 0
 
 

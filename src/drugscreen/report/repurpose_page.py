@@ -8,6 +8,7 @@ elements under the table, opened from a row's *evidence* link.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 from collections.abc import Sequence
@@ -86,7 +87,8 @@ def _kv(rows: Sequence[tuple[str, str]]) -> str:
 
 
 def _anchor(disease: str, drug: str) -> str:
-    return "ev-" + "".join(c if c.isalnum() else "-" for c in f"{disease}-{drug}")
+    """A unique element id for a (disease, drug) panel (names with odd characters never collide)."""
+    return "ev-" + hashlib.blake2s(f"{disease}\0{drug}".encode(), digest_size=8).hexdigest()
 
 
 def _candidates(view: DiseaseView, columns: Sequence[tuple[str, str]]) -> str:

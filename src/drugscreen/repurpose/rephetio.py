@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -38,6 +39,7 @@ from drugscreen.repurpose.rephetio_classifier import (  # noqa: F401  (column_au
     select_columns,
 )
 from drugscreen.repurpose.rephetio_features import PairFeatures, metapath_block, pair_features
+from drugscreen.repurpose.rephetio_heads import fit_trees, path_bonus
 from drugscreen.repurpose.rephetio_pairs import (  # noqa: F401  (without_pairs: part of this module's API)
     crossfit,
     pair_labels,
@@ -97,6 +99,15 @@ class Rephetio(BaseEstimator):
         of a fold's diseases held out): such a disease has no path ending in a treats edge and
         a flat prior, so the weights learnt where those dominate do not carry over. Its pairs
         are scored by this classifier (``head`` = ``"zero-shot"`` in :meth:`predict`).
+    zero_shot_trees : bool
+        Average the zero-shot head's log-odds with boosted trees' fitted on the same features
+        (:mod:`~drugscreen.repurpose.rephetio_heads`).
+    path_bonus : float
+        Add ``path_bonus · arcsinh(count)`` to every pair's log-odds, ``count`` the number of
+        ``bonus_metapath`` paths on the fitted network (0: none).
+    bonus_metapath : str, optional
+        The metapath counted (``"CtDrD"``: treats a disease that resembles this one; skipped,
+        with a log line, on a network without its edge types).
     degree_features, prior : bool
         Include the degree features and the prior logit.
     prior_permutations : int
@@ -147,6 +158,9 @@ class Rephetio(BaseEstimator):
         max_metapaths: int | None = 100,
         feature_folds: int | None = 5,
         zero_shot: bool = True,
+        zero_shot_trees: bool = True,
+        path_bonus: float = 0.5,
+        bonus_metapath: str | None = "CtDrD",
         degree_features: bool = True,
         prior: bool = True,
         prior_permutations: int = 100,
@@ -169,6 +183,9 @@ class Rephetio(BaseEstimator):
         self.max_metapaths = max_metapaths
         self.feature_folds = feature_folds
         self.zero_shot = zero_shot
+        self.zero_shot_trees = zero_shot_trees
+        self.path_bonus = path_bonus
+        self.bonus_metapath = bonus_metapath
         self.degree_features = degree_features
         self.prior = prior
         self.prior_permutations = prior_permutations
@@ -199,6 +216,7 @@ class Rephetio(BaseEstimator):
         if self.feature_folds is not None:
             check_number("feature_folds", self.feature_folds, low=2, integer=True)
         check_number("prior_permutations", self.prior_permutations, low=1, integer=True)
+        check_number("path_bonus", self.path_bonus, low=0)
         check_number("max_iter", self.max_iter, low=1, integer=True)
         check_number("tol", self.tol, low=0, low_open=True)
         check_number("random_state", self.random_state, low=0, high=2**32 - 1, integer=True)
@@ -367,8 +385,11 @@ class Rephetio(BaseEstimator):
             if self.zero_shot:
                 unseen = self.crossfit_features(hetnet, raw, paths, edges, rows, by="diseases")
                 self.zero_shot_ = self.fit_classifier(unseen, y_rows, features.names)
+                if self.zero_shot_trees:
+                    self.zero_shot_.trees = fit_trees(unseen, y_rows, self.random_state)
         self.classifier_ = self.fit_classifier(x, y_rows, features.names)
         self.unseen_targets_ = pair_labels(hetnet, source, target, self.treats).sum(axis=0) == 0
+        self.bonus_ = path_bonus(hetnet, self.bonus_metapath, source, target) if self.path_bonus > 0 else None
         self.C_ = self.classifier_.C
         self.hetnet_ = hetnet
         self.features_ = features
@@ -409,6 +430,9 @@ class Rephetio(BaseEstimator):
             scores[:, self.unseen_targets_] = self.zero_shot_.predict_proba(unseen).reshape(shape[0], -1)
             scores = scores.ravel()
             heads[:, self.unseen_targets_] = "zero-shot"
+        if self.bonus_ is not None:
+            logit = np.log(np.clip(scores, 1e-300, None)) - np.log1p(-np.clip(scores, None, 1 - 1e-16))
+            scores = expit(logit + self.path_bonus * self.bonus_.ravel())
         names = net.nodes.set_index("id")["name"]
         sources, targets = net.node_ids(source).to_numpy(), net.node_ids(target).to_numpy()
         table = pd.DataFrame(
@@ -448,7 +472,10 @@ class Rephetio(BaseEstimator):
 
         ``value`` is the standardised feature, ``contribution = coef · value`` (the terms of
         the log-odds, which add up to it with the intercept of the pair's head); non-zero
-        coefficients only, largest ``|contribution|`` first.
+        coefficients only, largest ``|contribution|`` first. With the path-count bonus its term
+        is a row too (``feature`` = ``bonus_<metapath>``, ``value`` = arcsinh of the count,
+        ``coef`` = ``path_bonus``). A zero-shot pair's terms are the linear part of its head;
+        with ``zero_shot_trees`` its log-odds also average in the trees', which have no terms.
         """
         self._check_fitted()
         net = self.hetnet_
@@ -461,6 +488,12 @@ class Rephetio(BaseEstimator):
         values = fitted.scaler.transform(self.features_.values[row : row + 1, fitted.columns])[0]
         names = [self.features_.names[c] for c in fitted.columns]
         table = pd.DataFrame({"feature": names, "value": values, "coef": fitted.model.coef_[0]})
+        if fitted.trees is not None:  # the linear half of an averaged head: its terms count half
+            table["coef"] *= 0.5
+        if self.bonus_ is not None:
+            bonus = {"feature": f"bonus_{self.bonus_metapath}", "value": float(self.bonus_[i, j]),
+                     "coef": self.path_bonus}  # fmt: skip
+            table = pd.concat([table, pd.DataFrame([bonus])], ignore_index=True)
         table["contribution"] = table["value"] * table["coef"]
         table = table[table["coef"] != 0]
         order = table["contribution"].abs().sort_values(ascending=False, kind="stable").index

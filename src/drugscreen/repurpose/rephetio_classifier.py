@@ -10,8 +10,10 @@ import logging
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from scipy.special import expit
 from scipy.stats import rankdata
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -33,14 +35,19 @@ class FittedClassifier:
     scaler: StandardScaler
     model: LogisticRegression
     C: float
+    #: Optional boosted trees on all columns; their log-odds are averaged with the linear model's.
+    trees: Any = None
 
     def decision_function(self, x: np.ndarray) -> np.ndarray:
         """Log-odds of each row of the full feature matrix ``x``."""
-        return self.model.decision_function(self.scaler.transform(x[:, self.columns]))
+        linear = self.model.decision_function(self.scaler.transform(x[:, self.columns]))
+        if self.trees is None:
+            return np.asarray(linear)
+        return np.asarray(0.5 * linear + 0.5 * self.trees.decision_function(x))
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Probability of the positive class for each row of ``x``."""
-        return self.model.predict_proba(self.scaler.transform(x[:, self.columns]))[:, 1]
+        return np.asarray(expit(self.decision_function(x)))
 
 
 def column_aurocs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
