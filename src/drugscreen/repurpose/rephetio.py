@@ -101,7 +101,7 @@ class Rephetio(BaseEstimator):
         are scored by this classifier (``head`` = ``"zero-shot"`` in :meth:`predict`).
     zero_shot_trees : bool
         Average the zero-shot head's log-odds with boosted trees' fitted on the same features
-        (:mod:`~drugscreen.repurpose.rephetio_heads`).
+        (``drugscreen.repurpose.rephetio_heads``).
     path_bonus : float
         Add ``path_bonus · arcsinh(count)`` to every pair's log-odds, ``count`` the number of
         ``bonus_metapath`` paths on the fitted network (0: none).
