@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,19 @@ def find_browser() -> str | None:
         if found:
             return found
     return None
+
+
+BROWSER = find_browser()
+# in CI (.ci/run installs Chromium) a missing browser is a failure, never a quiet skip
+IN_CI = os.environ.get("CI") == "true"
+
+
+def needs_browser(test: Any) -> Any:
+    """Skip ``test`` when no Chromium is installed, except in CI (where that is a failure)."""
+    import pytest
+
+    reason = "no Chromium installed (apt-get install chromium)"
+    return pytest.mark.skipif(BROWSER is None and not IN_CI, reason=reason)(test)
 
 
 class Chromium:

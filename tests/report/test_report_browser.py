@@ -11,14 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from report.cdp import Chromium, find_browser
-
-BROWSER = find_browser()
-# in CI (.ci/run installs Chromium) a missing browser is a failure, never a quiet skip
-IN_CI = os.environ.get("CI") == "true"
-needs_browser = pytest.mark.skipif(
-    BROWSER is None and not IN_CI, reason="no Chromium installed (apt-get install chromium)"
-)
+from report.cdp import BROWSER, Chromium, needs_browser
 
 
 @pytest.fixture(scope="module")

@@ -5,17 +5,10 @@ Skipped when no Chromium is installed (CI installs the Debian package ``chromium
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
-from report.cdp import Chromium, find_browser
-
-BROWSER = find_browser()
-IN_CI = os.environ.get("CI") == "true"
-needs_browser = pytest.mark.skipif(
-    BROWSER is None and not IN_CI, reason="no Chromium installed (apt-get install chromium)"
-)
+from report.cdp import BROWSER, Chromium, needs_browser
 
 
 @pytest.fixture(scope="module")

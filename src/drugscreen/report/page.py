@@ -253,7 +253,12 @@ def render(page: ReportPage) -> str:
 
 def write_report(page: ReportPage, path: str | os.PathLike[str]) -> Path:
     """Write the page to ``path`` atomically (a temporary name, then renamed)."""
+    return write_html(render(page), path)
+
+
+def write_html(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write a rendered page to ``path`` atomically (a temporary name, then renamed)."""
     target = Path(path)
     with atomic_path(target) as tmp:
-        tmp.write_text(render(page), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
     return target

@@ -17,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from drugscreen.durable import atomic_path
 from drugscreen.report.graphs import class_heatmap, kind_colour, path_graph, target_graph
+from drugscreen.report.page import write_html
 
 
 @dataclass
@@ -204,7 +204,4 @@ def render_repurpose(page: RepurposePage) -> str:
 
 def write_repurpose_report(page: RepurposePage, path: str | os.PathLike[str]) -> Path:
     """Write the page to ``path`` atomically (a temporary name, then renamed)."""
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        tmp.write_text(render_repurpose(page), encoding="utf-8")
-    return target
+    return write_html(render_repurpose(page), path)
