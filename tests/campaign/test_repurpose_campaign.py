@@ -453,3 +453,11 @@ def test_a_screening_directory_is_not_reused_and_stale_formulas_go(repurposed: A
     assert (out / "formulas.csv").is_file()
     run_quick(repurpose_inputs, out)  # now without [formulas]
     assert not (out / "formulas.csv").exists()
+
+
+def test_page_shows_at_most_max_diseases(repurpose_inputs: Path, tmp_path: Path) -> None:
+    result = run_quick(repurpose_inputs, tmp_path / "out", report={"max_diseases": 1})
+    text = result.report_path.read_text()
+    assert text.count('class="disease"') == 1 and 'data-disease="DOID:0000001"' in text
+    assert "first 1 of 2 diseases" in text
+    assert set(result.all_scores["disease"]) == {"DOID:0000001", "DOID:0000002"}  # the tables hold both

@@ -112,6 +112,7 @@ class RepurposeReportSection:
     title: str = "Repurposing campaign"
     paths: int = 3
     metapaths: int = 3
+    max_diseases: int = 25
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,7 @@ def _report(raw: dict[str, Any], where: str) -> RepurposeReportSection:
         title=get_text(raw, "title", where, "Repurposing campaign"),
         paths=get_whole(raw, "paths", where, 3, 0, 20),
         metapaths=get_whole(raw, "metapaths", where, 3, 0, 20),
+        max_diseases=get_whole(raw, "max_diseases", where, 25, 1, 100_000),
     )
 
 

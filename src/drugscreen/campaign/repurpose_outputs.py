@@ -176,14 +176,20 @@ def build_page(ctx: RepurposeContext, table: pd.DataFrame) -> RepurposePage:
         ("versions", f"drugscreen {drugscreen.__version__}"),
         ("started", _started(ctx)),
     ]  # fmt: skip
-    views = [_disease_view(ctx, d, table, facts.get(d.id, {})) for d in diseases]
+    shown = diseases[: cfg.report.max_diseases]
+    views = [_disease_view(ctx, d, table, facts.get(d.id, {})) for d in shown]
+    notes = []
+    if len(shown) < len(diseases):  # each disease's drawings cost about 0.4 MB of page
+        notes.append(f"The page shows the first {len(shown)} of {len(diseases)} diseases (report.max_diseases); "
+                     "every disease's candidates, pairs and formulas are in candidates.csv, combinations.csv, "
+                     "formulas.csv and all_scores.parquet.")  # fmt: skip
     names = ", ".join(d.name for d in diseases[:3]) + (
         f" and {len(diseases) - 3} more" if len(diseases) > 3 else ""
     )
     config_text = json.dumps(cfg.to_dict(), indent=2, default=str)
     return RepurposePage(title=cfg.report.title, subtitle=f"drugs for {names}", provenance=provenance,
                          columns=PAGE_COLUMNS, diseases=views, validation=validation, validation_caption=caption,
-                         limitations=LIMITATIONS, config_text=config_text)  # fmt: skip
+                         notes=notes, limitations=LIMITATIONS, config_text=config_text)  # fmt: skip
 
 
 def write_outputs(ctx: RepurposeContext) -> list[Path]:
