@@ -11,10 +11,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drugscreen.campaign.sections import RunSection
+from drugscreen.campaign.sections import RunSection, resolve_path
 from drugscreen.campaign.values import check_unknown, get_flag, get_names, get_real, get_text, get_whole
 from drugscreen.errors import InputError
-from drugscreen.validate import user_path
 
 
 @dataclass(frozen=True)
@@ -142,8 +141,7 @@ class RepurposeConfig:
 
     def resolve(self, path: str) -> Path:
         """A path of the configuration, relative to the TOML file's directory."""
-        p = user_path(path)
-        return p if p.is_absolute() else Path(self.base_dir) / p
+        return resolve_path(self.base_dir, path)
 
     def has_graph(self) -> bool:
         """Whether a knowledge graph is given (``network.nodes`` and ``network.edges``)."""

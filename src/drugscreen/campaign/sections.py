@@ -156,5 +156,10 @@ class CampaignConfig:
 
     def resolve(self, path: str) -> Path:
         """A path of the configuration, relative to the TOML file's directory."""
-        p = user_path(path)
-        return p if p.is_absolute() else Path(self.base_dir) / p
+        return resolve_path(self.base_dir, path)
+
+
+def resolve_path(base_dir: str, path: str) -> Path:
+    """A configuration's path: ``~`` expanded, relative ones taken from ``base_dir`` (the TOML's folder)."""
+    p = user_path(path)
+    return p if p.is_absolute() else Path(base_dir) / p

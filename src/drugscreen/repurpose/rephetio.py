@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,8 +29,8 @@ from sklearn.preprocessing import StandardScaler
 
 from drugscreen.errors import InputError
 from drugscreen.network.hetnet import Hetnet
-from drugscreen.network.metagraph import Metapath, check_lengths
-from drugscreen.repurpose.dwpc import DAMPING, check_damping
+from drugscreen.network.metagraph import Metapath
+from drugscreen.repurpose.dwpc import DAMPING
 from drugscreen.repurpose.rephetio_classifier import (  # noqa: F401  (column_aurocs: part of this module's API)
     C_GRID,
     FittedClassifier,
@@ -46,7 +46,7 @@ from drugscreen.repurpose.rephetio_pairs import (  # noqa: F401  (without_pairs:
     sample_pairs,
     without_pairs,
 )
-from drugscreen.validate import check_number
+from drugscreen.repurpose.rephetio_params import check_settings, check_top  # noqa: F401  (check_top: this module's API)
 
 logger = logging.getLogger("drugscreen")
 
@@ -200,30 +200,7 @@ class Rephetio(BaseEstimator):
 
         :meth:`fit` and :func:`~drugscreen.repurpose.cross_validate` call this before any work.
         """
-        check_lengths(self.max_length, self.min_length)
-        check_damping(self.damping)
-        check_number("l1_ratio", self.l1_ratio, low=0, high=1)
-        if self.C is not None:
-            check_number("C", self.C, low=0, low_open=True)
-        if isinstance(self.Cs, str) or not isinstance(self.Cs, Iterable) or not list(self.Cs):
-            raise InputError(f"Cs must be a non-empty list of numbers > 0, got {self.Cs!r}")
-        for value in self.Cs:
-            check_number("Cs", value, low=0, low_open=True)
-        if self.n_negatives is not None:
-            check_number("n_negatives", self.n_negatives, low=1, integer=True)
-        if self.max_metapaths is not None:
-            check_number("max_metapaths", self.max_metapaths, low=1, integer=True)
-        if self.feature_folds is not None:
-            check_number("feature_folds", self.feature_folds, low=2, integer=True)
-        check_number("prior_permutations", self.prior_permutations, low=1, integer=True)
-        check_number("path_bonus", self.path_bonus, low=0)
-        check_number("max_iter", self.max_iter, low=1, integer=True)
-        check_number("tol", self.tol, low=0, low_open=True)
-        check_number("random_state", self.random_state, low=0, high=2**32 - 1, integer=True)
-        if self.metapaths is not None and not isinstance(self.metapaths, str | Iterable):
-            raise InputError(
-                f"metapaths must be a list of abbreviations such as 'CbGaD', got {self.metapaths!r}"
-            )
+        check_settings(self)
 
     def resolve_metapaths(self, hetnet: Hetnet) -> list[Metapath]:
         """The metapaths this model uses on ``hetnet`` (checked against its metagraph)."""
@@ -498,8 +475,3 @@ class Rephetio(BaseEstimator):
         table = table[table["coef"] != 0]
         order = table["contribution"].abs().sort_values(ascending=False, kind="stable").index
         return table.loc[order].reset_index(drop=True)
-
-
-def check_top(top: object) -> int | None:
-    """``top`` of :meth:`Rephetio.rank`: None or a whole number >= 1 (else an :class:`InputError`)."""
-    return None if top is None else int(check_number("top", top, low=1, integer=True))
