@@ -53,6 +53,7 @@ _SUBPACKAGES = (
     "network",
     "repurpose",
     "combos",
+    "targets",
     "screen",
     "models",
     "admet",
