@@ -53,7 +53,7 @@ def load_config(config: Any, *, base_dir: str | os.PathLike[str] | None = None) 
 
     Parameters
     ----------
-    config : path, dict, CampaignConfig or RepurposeConfig
+    config : path, dict, CampaignConfig, RepurposeConfig or TargetsConfig
         A TOML file (paths in it are relative to its directory), a dict of the same shape
         (paths relative to ``base_dir``, by default the working directory), or an already
         loaded configuration.
@@ -75,6 +75,11 @@ def load_config(config: Any, *, base_dir: str | os.PathLike[str] | None = None) 
     if isinstance(config, RepurposeConfig):
         check_repurpose(config)
         return config
+    from drugscreen.campaign.targets_config import TargetsConfig, check_targets
+
+    if isinstance(config, TargetsConfig):
+        check_targets(config)
+        return config
     base = os.fspath(base_dir) if base_dir is not None else "."
     if isinstance(config, str | os.PathLike):
         path = user_path(config)
@@ -93,9 +98,13 @@ def load_config(config: Any, *, base_dir: str | os.PathLike[str] | None = None) 
     kind = config.pop("kind", "screening")
     if kind == "repurpose":
         return parse_repurpose(config, base)
+    if kind == "targets":
+        from drugscreen.campaign.targets_config import parse_targets
+
+        return parse_targets(config, base)
     if kind != "screening":
         raise InputError(
-            f"config: kind must be 'screening' or 'repurpose' (the campaign kinds this version runs), "
+            f"config: kind must be 'screening', 'repurpose' or 'targets' (the campaign kinds this version runs), "
             f"not {kind!r}"
         )
     check_unknown(config, list(_PARSERS), "config")

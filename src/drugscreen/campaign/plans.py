@@ -18,8 +18,10 @@ from drugscreen.errors import InputError
 SCREENING_FILES = ("report.html", "shortlist.csv", "shortlist.sdf", "all_scores.parquet")
 #: The report step's files of a repurposing campaign.
 REPURPOSE_FILES = ("report.html", "candidates.csv", "all_scores.parquet", "combinations.csv", "formulas.csv")
+#: The report step's files of a target-discovery campaign.
+TARGETS_FILES = ("report.html", "targets.csv", "all_genes.parquet", "top_target_actives.smi")
 #: Everything a campaign of any kind writes in its directory: nothing else is ever touched.
-OWN_FILES = ("campaign.json", "steps", *dict.fromkeys(SCREENING_FILES + REPURPOSE_FILES))
+OWN_FILES = ("campaign.json", "steps", *dict.fromkeys(SCREENING_FILES + REPURPOSE_FILES + TARGETS_FILES))
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Plan:
 
 
 def plan_for(kind: str) -> Plan:
-    """The plan of a campaign kind (``"screening"`` or ``"repurpose"``)."""
+    """The plan of a campaign kind (``"screening"``, ``"repurpose"`` or ``"targets"``)."""
     if kind == "screening":
         from drugscreen.campaign.context import ALL_STEPS, Context
         from drugscreen.campaign.keys import step_keys
@@ -71,4 +73,18 @@ def plan_for(kind: str) -> Plan:
             files=REPURPOSE_FILES,
             keys_name_inputs=True,
         )
-    raise InputError(f"unknown campaign kind {kind!r} (known: screening, repurpose)")
+    if kind == "targets":
+        from drugscreen.campaign import targets_outputs
+        from drugscreen.campaign import targets_steps as tsteps
+
+        return Plan(
+            steps=tsteps.ALL_STEPS,
+            runners=tsteps.RUNNERS,
+            keys=tsteps.targets_keys,
+            context=tsteps.TargetsContext,
+            write_outputs=targets_outputs.write_outputs,
+            report_counts=targets_outputs.report_counts,
+            files=TARGETS_FILES,
+            keys_name_inputs=True,
+        )
+    raise InputError(f"unknown campaign kind {kind!r} (known: screening, repurpose, targets)")

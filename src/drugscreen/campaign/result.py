@@ -27,21 +27,24 @@ class CampaignResult:
 
     @cached_property
     def all_scores(self) -> pd.DataFrame:
-        """Every candidate with every step's columns (``all_scores.parquet``)."""
-        return pd.read_parquet(self.directory / "all_scores.parquet")
+        """Every candidate with every step's columns (``all_scores.parquet``; a target-discovery
+        campaign: every gene, ``all_genes.parquet``)."""
+        name = "all_genes.parquet" if self.kind == "targets" else "all_scores.parquet"
+        return pd.read_parquet(self.directory / name)
 
     @cached_property
     def kind(self) -> str:
-        """``"screening"`` or ``"repurpose"`` (from ``campaign.json``)."""
+        """``"screening"``, ``"repurpose"`` or ``"targets"`` (from ``campaign.json``)."""
         record = json.loads((self.directory / "campaign.json").read_text(encoding="utf-8"))
         return str(record.get("config", {}).get("kind", "screening"))
 
     @property
     def shortlist(self) -> pd.DataFrame:
         """The selected compounds in rank order (a repurposing campaign: each disease's
-        shortlisted drugs, in rank order within each disease)."""
+        shortlisted drugs, in rank order within each disease; a target-discovery campaign: the
+        shortlisted genes)."""
         table = self.all_scores
-        column = "shortlisted" if self.kind == "repurpose" else "selected"
+        column = {"repurpose": "shortlisted", "targets": "shortlist"}.get(self.kind, "selected")
         return table[table[column]].reset_index(drop=True)
 
     def steps(self) -> dict[str, dict[str, Any]]:
@@ -72,14 +75,12 @@ class CampaignResult:
         """In a notebook: the funnel and the top of the shortlist as a structure grid."""
         from drugscreen.report.depict import depict
 
-        if self.kind == "repurpose":
-            columns = [
-                c
-                for c in ("disease", "rank", "drug", "drug_name", "score", "evidence")
-                if c in self.shortlist
-            ]
+        if self.kind in ("repurpose", "targets"):
+            wanted = ("disease", "rank", "drug", "drug_name", "gene", "score", "is_seed", "network", "genetics",
+                      "tractability", "evidence")  # fmt: skip
+            columns = [c for c in wanted if c in self.shortlist]
             return (
-                f"<div><b>Repurposing campaign</b> {html.escape(str(self.directory))}: report "
+                f"<div><b>{'Repurposing' if self.kind == 'repurpose' else 'Target discovery'} campaign</b> {html.escape(str(self.directory))}: report "
                 f"<code>{html.escape(str(self.report_path))}</code>"
                 f"{self.shortlist[columns].head(20).to_html(index=False)}</div>"
             )

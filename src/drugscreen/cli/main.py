@@ -1,4 +1,4 @@
-"""Command line: ``drugscreen prepare | fingerprint | db build|append|info|verify | search | screen | cluster | pick | vs-eval | train | predict | admet | campaign | proximity | repurpose | targets | synergy | demo``.
+"""Command line: ``drugscreen prepare | fingerprint | db build|append|info|verify | search | screen | cluster | pick | vs-eval | train | predict | admet | campaign | proximity | repurpose | targets | genes | synergy | demo``.
 
 Thin by design: parse arguments, call the library, write results. Each command lives in its
 own module (``drugscreen.cli.<command>``) with a ``register`` function that adds its parser.
@@ -22,6 +22,7 @@ from drugscreen.cli import (
     db,
     demo,
     fingerprint,
+    genes,
     pick,
     predict,
     prepare,
@@ -64,6 +65,7 @@ COMMANDS = (
     proximity,
     repurpose,
     targets,
+    genes,
     synergy,
     demo,
 )

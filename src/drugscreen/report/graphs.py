@@ -148,3 +148,39 @@ def class_heatmap(drugs: Sequence[str], pairs: Sequence[tuple[str, str, str]], *
                      f'<text x="26" y="{y}" font-size="11">{name}</text>')  # fmt: skip
     parts.append("</svg>")
     return "".join(parts)
+
+
+#: Colours of a target neighbourhood's genes: the target, known disease genes, other top
+#: candidates, and the rest.
+ROLE_COLOURS = {"target": "#1c7ed6", "seed": "#d9480f", "candidate": "#2b8a3e", "other": "#adb5bd"}
+
+
+def neighbourhood_graph(center: str, neighbours: Sequence[Mapping[str, Any]], *, radius: int = 120) -> str:
+    """A gene (centre) and its network neighbours on a circle, coloured by role.
+
+    ``neighbours`` is ``[{"gene", "label", "role"}, ...]`` with roles of :data:`ROLE_COLOURS`
+    (``seed``: a known disease gene; ``candidate``: another shortlisted gene).
+    """
+    import math
+
+    size = 2 * radius + 120
+    mid = size / 2
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="neighbourhood" width="{size}" height="{size}" '
+             f'viewBox="0 0 {size} {size}" role="img" aria-label="network neighbourhood of {html.escape(center)}">']  # fmt: skip
+    points = []
+    for i, n in enumerate(neighbours):
+        angle = 2 * math.pi * i / max(len(neighbours), 1) - math.pi / 2
+        points.append((mid + radius * math.cos(angle), mid + radius * math.sin(angle), n))
+    for x, y, _ in points:
+        parts.append(f'<line x1="{mid:.0f}" y1="{mid:.0f}" x2="{x:.0f}" y2="{y:.0f}" stroke="#dee2e6"/>')
+    for x, y, n in points:
+        colour = ROLE_COLOURS.get(n.get("role", "other"), ROLE_COLOURS["other"])
+        title = html.escape(f"{n.get('label') or n['gene']} ({n.get('role', 'other')})")
+        parts.append(f'<g class="node"><title>{title}</title><circle cx="{x:.0f}" cy="{y:.0f}" r="7" '
+                     f'fill="{colour}"/><text x="{x:.0f}" y="{y + 19:.0f}" font-size="10" '
+                     f'text-anchor="middle">{_label(n.get("label") or n["gene"], 12)}</text></g>')  # fmt: skip
+    parts.append(f'<circle cx="{mid:.0f}" cy="{mid:.0f}" r="10" fill="{ROLE_COLOURS["target"]}"/>'
+                 f'<text x="{mid:.0f}" y="{mid + 24:.0f}" font-size="12" font-weight="bold" '
+                 f'text-anchor="middle">{_label(center, 14)}</text>')  # fmt: skip
+    parts.append("</svg>")
+    return "".join(parts)
