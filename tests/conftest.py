@@ -166,3 +166,20 @@ def repurposed(tmp_path_factory: pytest.TempPathFactory, repurpose_inputs: Path)
 
     out = tmp_path_factory.mktemp("repurpose") / "out"
     return ds.campaign.run(repurpose_inputs, out, progress=False)
+
+
+@pytest.fixture(scope="session")
+def targets_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's target-discovery campaign inputs (a generated network); returns the TOML."""
+    from drugscreen.campaign.targets_demo import write_targets_inputs
+
+    return write_targets_inputs(tmp_path_factory.mktemp("targets-inputs"))
+
+
+@pytest.fixture(scope="session")
+def targeted(tmp_path_factory: pytest.TempPathFactory, targets_inputs: Path) -> Any:
+    """One finished demo target-discovery campaign, shared by the tests that only read it."""
+    import drugscreen as ds
+
+    out = tmp_path_factory.mktemp("targets") / "out"
+    return ds.campaign.run(targets_inputs, out, progress=False)
