@@ -6,8 +6,9 @@
 >>> ds.campaign.status("out")                             # doctest: +SKIP
 
 The configuration format (every key, with a complete example) is in the guide pages
-``docs/guide/campaign.rst`` (screening) and ``docs/guide/repurposing_campaign.rst``
-(``kind = "repurpose"``); ``examples/campaign.toml`` and ``examples/repurpose.toml`` are
+``docs/guide/campaign.rst`` (screening), ``docs/guide/repurposing_campaign.rst``
+(``kind = "repurpose"``) and ``docs/guide/target_campaign.rst`` (``kind = "targets"``);
+``examples/campaign.toml``, ``examples/repurpose.toml`` and ``examples/targets.toml`` are
 templates.
 """
 
@@ -22,6 +23,7 @@ _EXPORTS = {
     "load_config": "drugscreen.campaign.config",
     "CampaignConfig": "drugscreen.campaign.sections",
     "RepurposeConfig": "drugscreen.campaign.repurpose_config",
+    "TargetsConfig": "drugscreen.campaign.targets_config",
     "CampaignResult": "drugscreen.campaign.result",
     "mpo_score": "drugscreen.campaign.scoring",
 }

@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 import drugscreen
@@ -83,8 +82,9 @@ def targets_keys(cfg: TargetsConfig) -> dict[str, str]:
     keys["propagation"] = digest({"inputs": keys["inputs"], "propagation": asdict(cfg.propagation),
                                   "seed": cfg.run.seed})  # fmt: skip
     keys["genetics"] = digest({"tables": evidence, "name": cfg.disease.name or cfg.disease.entry})
+    method = {k: getattr(cfg.propagation, k) for k in ("method", "restart", "time")}  # what the folds use
     keys["validation"] = digest({"inputs": keys["inputs"], "validation": asdict(cfg.validation),
-                                 "propagation": asdict(cfg.propagation), "seed": cfg.run.seed})  # fmt: skip
+                                 "method": method, "seed": cfg.run.seed})  # fmt: skip
     keys["rank"] = digest({"propagation": keys["propagation"], "genetics": keys["genetics"],
                            "weights": cfg.genetics.weights, "rank": asdict(cfg.rank),
                            "drugs": [files["targets"], files["library"]]})  # fmt: skip
@@ -201,8 +201,6 @@ def run_rank(ctx: TargetsContext) -> StepOutput:
     drugs = (
         read_table(cfg.resolve(cfg.drugs.targets), "drug target", text=False) if cfg.drugs.targets else None
     )
-    if drugs is not None and "approved" in drugs.columns:
-        drugs["approved"] = drugs["approved"].map(_truthy)
     library = read_table(cfg.resolve(cfg.drugs.library), "library target") if cfg.drugs.library else None
     weights = {
         "network": cfg.rank.network,
@@ -219,12 +217,6 @@ def run_rank(ctx: TargetsContext) -> StepOutput:
         extra.rename(columns={"score": "network_score", "z": "network_z", "p": "network_p"}), on="gene"
     )
     return StepOutput(table, counts={"shortlist": int(table["shortlist"].sum())})
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "y", "approved"}
-    return bool(value) and not (isinstance(value, float) and np.isnan(value))
 
 
 RUNNERS = {"inputs": run_inputs, "propagation": run_propagation, "genetics": run_genetics,

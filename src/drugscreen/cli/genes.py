@@ -181,6 +181,8 @@ def run_evidence(args: argparse.Namespace) -> int:
     for item in args.weight:
         source, _, value = item.partition("=")
         try:
+            if not source.strip():
+                raise ValueError(item)
             weights[source.strip()] = float(value)
         except ValueError:
             raise InputError(f"--weight {item!r}: expected SOURCE=NUMBER") from None

@@ -8,6 +8,7 @@ tractability, and measure how often such a ranking is right.
 >>> cv = ds.targets.cross_validate(net, "disease_genes.gmt")             # doctest: +SKIP
 """
 
+from drugscreen.targets.combine import combine
 from drugscreen.targets.evidence import aggregate_evidence, harmonic_sum, read_evidence, score_from_pvalue
 from drugscreen.targets.mr import MRResult, mendelian_randomization
 from drugscreen.targets.prioritize import METHODS, prioritize
@@ -19,6 +20,7 @@ __all__ = [
     "MRResult",
     "Validation",
     "aggregate_evidence",
+    "combine",
     "cross_validate",
     "harmonic_sum",
     "mendelian_randomization",

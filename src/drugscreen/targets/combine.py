@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -130,7 +131,7 @@ def _tractability(
     if drugs is not None:
         _need(drugs, ("drug", "gene"), "drug_targets")
         approved = (
-            drugs["approved"].astype(bool)
+            drugs["approved"].map(_truthy).astype(bool)
             if "approved" in drugs.columns
             else pd.Series(False, index=drugs.index)
         )
@@ -147,6 +148,16 @@ def _tractability(
     out["tractability_class"] = klass
     out["tractability"] = klass.map(TRACTABILITY).astype(float)
     return out
+
+
+def _truthy(value: Any) -> bool:
+    """An ``approved`` cell: a bool or number, or text (true / yes / y / 1 / approved); a blank
+    is not approved (``astype(bool)`` would call "no" and a missing value approved)."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "y", "approved"}
+    if value is None or pd.isna(value):
+        return False
+    return bool(value)
 
 
 def _need(table: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
