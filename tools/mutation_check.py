@@ -7,7 +7,9 @@ Loewe inversion and SEA E-values; from issue 22 the ADMET panel's nearest-neighb
 search, percentiles, scaffold folds and log10 back-transform; from issue 23 the campaign's score, cluster cap, candidate ties, step keys
 and the report's sorting; from issue 24 the repurposing harness's tie-fair hits and disease
 splits, cross-fitted features, the zero-shot head and the one-standard-error rule; and the repurposing campaign's combined score, shortlist, tie order,
-step key and page escaping. Each mutation is a literal text replacement; the file is
+step key and page escaping; from issue 25 the random walk's damping, AUROC ties, the
+permutation p, complex-aware folds, the harmonic sum, MR-Egger's orientation, the combined
+contributions, the targets campaign's rank key and the targets page's escaping. Each mutation is a literal text replacement; the file is
 restored afterwards whatever happens. Run from the repository root::
 
     CI=true .venv/bin/python tools/mutation_check.py           # all
@@ -340,6 +342,69 @@ MUTATIONS = [
         'return f"<td>{html.escape(str(value))}</td>"',
         'return f"<td>{str(value)}</td>"',
         ("tests/campaign/test_repurpose_campaign.py",),
+    ),
+    Mutation(
+        "targets-rwr-damping",
+        "src/drugscreen/targets/propagation.py",
+        "nxt *= 1.0 - restart",
+        "nxt *= restart",
+        ("tests/targets/test_prioritize.py",),
+    ),
+    Mutation(
+        "targets-auroc-ties",
+        "src/drugscreen/targets/validation.py",
+        "ranks = rankdata(score[nodes])",
+        'ranks = rankdata(score[nodes], method="ordinal")',
+        ("tests/targets/test_validation.py",),
+    ),
+    Mutation(
+        "targets-permutation-p",
+        "src/drugscreen/targets/prioritize.py",
+        "return z, (1.0 + at_least) / (1.0 + n_random)",
+        "return z, at_least / n_random",
+        ("tests/targets/test_prioritize.py",),
+    ),
+    Mutation(
+        "targets-folds-split-complexes",
+        "src/drugscreen/targets/folds.py",
+        "    if links is None:",
+        "    if True:",
+        ("tests/targets/test_validation.py",),
+    ),
+    Mutation(
+        "targets-harmonic-index",
+        "src/drugscreen/targets/evidence.py",
+        "return float(np.sum(values / np.arange(1, values.size + 1, dtype=float) ** 2))",
+        "return float(np.sum(values / np.arange(1, values.size + 1, dtype=float)))",
+        ("tests/targets/test_evidence.py",),
+    ),
+    Mutation(
+        "targets-egger-orientation",
+        "src/drugscreen/targets/mr.py",
+        "by, bx = np.sign(bx) * by, np.abs(bx)",
+        "by, bx = by, np.abs(bx)",
+        ("tests/targets/test_mr.py",),
+    ),
+    Mutation(
+        "targets-contribution-weight",
+        "src/drugscreen/targets/combine.py",
+        'out[f"contribution_{part}"] = weight * out[part] / total',
+        'out[f"contribution_{part}"] = out[part] / total',
+        ("tests/targets/test_combine.py",),
+    ),
+    Mutation(
+        "targets-rank-key",
+        "src/drugscreen/campaign/targets_steps.py",
+        '"rank": asdict(cfg.rank),',
+        '"rank": None,',
+        ("tests/campaign/test_targets_campaign.py",),
+    ),
+    Mutation(
+        "targets-page-unescaped-title",
+        "src/drugscreen/report/targets_page.py",
+        "<header><h1>{e(page.title)}</h1>",
+        "<header><h1>{page.title}</h1>",
+        ("tests/report/test_targets_browser.py",),
     ),
 ]
 
