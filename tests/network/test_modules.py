@@ -90,3 +90,23 @@ def test_diamond_stops_when_nothing_is_linked():
     assert list(ds.network.diamond(net, ["a"], n_genes=5).gene) == ["b"]
     with pytest.raises(InputError, match="no seed"):
         ds.network.diamond(net, ["z"])
+
+
+def test_hypergeom_log_tail_equals_scipy() -> None:
+    """DIAMOnD's vectorised tail against scipy's hypergeom.logsf, edges included (x = 0, x past
+    the support, nothing marked, everything drawn)."""
+    from scipy.stats import hypergeom
+
+    from drugscreen.network.modules import hypergeom_log_tail
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        total = int(rng.integers(1, 20_000))
+        marked = int(rng.integers(0, min(total, 500) + 1))
+        drawn = rng.integers(0, min(total, 1500) + 1, size=40)
+        x = rng.integers(0, 40, size=40)
+        ours = hypergeom_log_tail(x, total, marked, drawn)
+        ref = hypergeom.logsf(x - 1, total, marked, drawn)
+        assert np.array_equal(np.isfinite(ours), np.isfinite(ref))
+        finite = np.isfinite(ref)
+        np.testing.assert_allclose(ours[finite], ref[finite], rtol=1e-9, atol=1e-9)

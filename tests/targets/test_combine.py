@@ -205,3 +205,13 @@ def test_several_sets_and_missing_columns(parts: dict[str, pd.DataFrame]) -> Non
     with pytest.raises(InputError) as info:
         combine(network.drop(columns="rank"))
     assert "\n" not in str(info.value)  # one line
+
+
+def test_sea_output_is_read_as_library_hits() -> None:
+    network = pd.DataFrame({"gene": ["A", "B"], "is_seed": [False, False], "rank": [1, 2]})
+    sea = pd.DataFrame(
+        {"query": ["mol1", "mol2", "mol1"], "target": ["B", "B", "B"], "e_value": [1e-9, 1e-7, 1e-9]}
+    )
+    table = combine(network, library_targets=sea).set_index("gene")
+    assert table.loc["B", "n_compounds"] == 2 and table.loc["B", "tractability_class"] == "library"
+    assert table.loc["A", "n_compounds"] == 0

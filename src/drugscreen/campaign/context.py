@@ -36,8 +36,23 @@ class StepOutput:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+class StepTables:
+    """``table(name)``: a step's output, read once from its Parquet file (the contexts of every
+    campaign kind share it; each is a dataclass with ``files`` and ``_cache`` fields)."""
+
+    files: dict[str, Path]
+    _cache: dict[str, Any]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The output of step ``name`` (read once from its Parquet file)."""
+        key = f"table:{name}"
+        if key not in self._cache:
+            self._cache[key] = pd.read_parquet(self.files[name])
+        return self._cache[key]  # type: ignore[no-any-return]
+
+
 @dataclass
-class Context:
+class Context(StepTables):
     """What every step may read: the configuration, the campaign directory, earlier outputs."""
 
     config: CampaignConfig
@@ -46,13 +61,7 @@ class Context:
     client: Any = None
     files: dict[str, Path] = field(default_factory=dict)
     infos: dict[str, dict[str, Any]] = field(default_factory=dict)
-    _cache: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-    def table(self, name: str) -> pd.DataFrame:
-        """The output of step ``name`` (read once from its Parquet file)."""
-        if name not in self._cache:
-            self._cache[name] = pd.read_parquet(self.files[name])
-        return self._cache[name]
+    _cache: dict[str, Any] = field(default_factory=dict)
 
     def spec(self) -> Any:
         """The fingerprint of ``[actives]`` (the default fingerprint when there are no actives)."""

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 import drugscreen
-from drugscreen.campaign.context import StepOutput
+from drugscreen.campaign.context import StepOutput, StepTables
 from drugscreen.campaign.keys import file_identity
 from drugscreen.campaign.repurpose_config import RepurposeConfig
 from drugscreen.campaign.repurpose_inputs import Disease, bare
@@ -54,7 +54,7 @@ ALL_STEPS = (
 
 
 @dataclass
-class RepurposeContext:
+class RepurposeContext(StepTables):
     """What every step may read: the configuration, the directory, earlier outputs, loaded inputs."""
 
     config: RepurposeConfig
@@ -64,13 +64,6 @@ class RepurposeContext:
     files: dict[str, Path] = field(default_factory=dict)
     infos: dict[str, dict[str, Any]] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
-
-    def table(self, name: str) -> pd.DataFrame:
-        """The output of step ``name`` (read once from its Parquet file)."""
-        key = f"table:{name}"
-        if key not in self._cache:
-            self._cache[key] = pd.read_parquet(self.files[name])
-        return self._cache[key]
 
     def _once(self, key: str, make: Any) -> Any:
         if key not in self._cache:

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 import drugscreen
-from drugscreen.campaign.context import StepOutput
+from drugscreen.campaign.context import StepOutput, StepTables
 from drugscreen.campaign.keys import file_identity
 from drugscreen.campaign.targets_config import TargetsConfig
 from drugscreen.errors import InputError
@@ -36,7 +36,7 @@ ALL_STEPS = ("inputs", "propagation", "genetics", "validation", "rank", "report"
 
 
 @dataclass
-class TargetsContext:
+class TargetsContext(StepTables):
     """What every step may read: the configuration, the directory, earlier outputs, the network."""
 
     config: TargetsConfig
@@ -46,13 +46,6 @@ class TargetsContext:
     files: dict[str, Path] = field(default_factory=dict)
     infos: dict[str, dict[str, Any]] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
-
-    def table(self, name: str) -> pd.DataFrame:
-        """The output of step ``name`` (read once from its Parquet file)."""
-        key = f"table:{name}"
-        if key not in self._cache:
-            self._cache[key] = pd.read_parquet(self.files[name])
-        return self._cache[key]
 
     def interactome(self) -> Any:
         """The gene network (largest component), read once."""

@@ -42,7 +42,9 @@ def combine(
         ``drug, gene`` and optionally ``approved`` (bool): a gene targeted by an approved drug
         scores 1, by another listed drug 0.75.
     library_targets : DataFrame, optional
-        ``compound, gene``: genes a library compound hits (0.5), e.g. SEA predictions.
+        ``compound, gene``: genes a library compound hits (0.5), e.g. SEA predictions
+        (``drugscreen targets`` / :class:`~drugscreen.repurpose.SEA` output, ``query, target``,
+        is read as such).
     weights : mapping, optional
         ``network``, ``genetics``, ``tractability`` (defaults 1, 1, 0.5); parts not given are
         left out of the mean.
@@ -124,6 +126,8 @@ def _tractability(
     out["drugs"] = ""
     out["n_compounds"] = 0
     if library is not None:
+        if {"query", "target"} <= set(library.columns) and not {"compound", "gene"} & set(library.columns):
+            library = library.rename(columns={"query": "compound", "target": "gene"})  # SEA's own table
         _need(library, ("compound", "gene"), "library_targets")
         hits = library.assign(gene=library["gene"].map(gene_id)).groupby("gene")["compound"].nunique()
         out["n_compounds"] = out["gene"].map(hits).fillna(0).astype(int)

@@ -52,7 +52,7 @@ def max_harmonic_sum(max_terms: int | None = None) -> float:
 def harmonic_sum(scores: Iterable[float], *, max_terms: int | None = None) -> float:
     """The harmonic sum ``sum_i s_(i) / i^2`` of ``scores`` sorted descending (``i`` from 1).
 
-    Only the top ``max_terms`` scores count when given. Divide by :func:`max_harmonic_sum`
+    Only the top ``max_terms`` scores count when given. Divide by ``max_harmonic_sum``
     for OT's normalised score (module References [1]).
 
     >>> round(harmonic_sum([0.5, 1.0, 0.5]), 5)  # 1/1 + 0.5/4 + 0.5/9
@@ -159,7 +159,7 @@ def aggregate_evidence(
     evidence
         One row per piece of evidence; column names as given by the ``*_col`` arguments.
     weights
-        Source weight in [0, 1] (absent sources weigh 1); :data:`OT_WEIGHTS` are OT's defaults.
+        Source weight in [0, 1] (absent sources weigh 1); ``OT_WEIGHTS`` are OT's defaults.
         Weights of sources with no evidence are logged as a warning and ignored.
     max_terms
         Count only the top ``max_terms`` terms of each harmonic sum and normalise by the sum

@@ -46,7 +46,7 @@ nan = float("nan")
 
 @dataclass(frozen=True, slots=True)
 class MRResult:
-    """One method's estimate: a row of the table :func:`mendelian_randomization` returns.
+    """One method's estimate: a row of the table :func:`~drugscreen.targets.mendelian_randomization` returns.
 
     ``intercept*`` are MR-Egger's only. ``cochran_q``, ``q_df`` and ``q_p`` are Cochran's Q
     on the IVW rows and Rücker's Q' (about the Egger line) on the Egger row; ``residual_se``

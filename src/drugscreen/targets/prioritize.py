@@ -116,7 +116,7 @@ def prioritize(
     method : {"rwr", "heat", "neighbours", "degree", "diamond"}
         Random walk with restart (personalised PageRank), heat diffusion, direct-neighbour
         count, degree only, or DIAMOnD (:func:`drugscreen.network.diamond`; seed weights and
-        permutations do not apply to it). See :mod:`drugscreen.targets.propagation`.
+        permutations do not apply to it). See ``drugscreen.targets.propagation``.
     settings : mapping, optional
         The method's settings: ``rwr`` ``restart`` (0.3), ``tol`` (1e-10), ``max_iter``;
         ``heat`` ``time`` (3.0).

@@ -1,5 +1,5 @@
 """How often a gene ranking is right: k-fold recovery of held-out disease genes, and transfer
-from one evidence type to another (:func:`cross_validate`, :func:`transfer`).
+from one evidence type to another (:func:`~drugscreen.targets.cross_validate`, :func:`~drugscreen.targets.transfer`).
 
 In every test a method sees only the seed genes of one column; it scores all genes; the
 held-out genes are the positives among the genes that are not seeds. Metrics per column:
@@ -40,7 +40,7 @@ TOP_K = (20, 100)
 
 @dataclass(frozen=True)
 class Validation:
-    """Results of :func:`cross_validate` or :func:`transfer`.
+    """Results of :func:`~drugscreen.targets.cross_validate` or :func:`~drugscreen.targets.transfer`.
 
     Attributes
     ----------
