@@ -118,6 +118,12 @@ def test_demo_runs(tmp_path, capsys):
     assert "Screening campaign (toy target: sulfonamides): 4,000 library molecules" in out
     report = tmp_path / "demo" / "campaign" / "report.html"
     assert f"Report (open it in a browser): {report}" in out and report.stat().st_size > 10_000
+    targets_report = tmp_path / "demo" / "targets" / "report.html"
+    assert (
+        "Target discovery campaign (generated network" in out and f"Targets report: {targets_report}" in out
+    )
+    assert targets_report.stat().st_size > 10_000
+    assert out.index("Targets report:") < out.index("Report (open it in a browser)")  # the main job last
     shortlist = pd.read_csv(tmp_path / "demo" / "campaign" / "shortlist.csv")
     # best score first; ranks skipped where a cluster already has its two picks
     assert (
