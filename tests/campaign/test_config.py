@@ -81,7 +81,7 @@ BAD: list[tuple[Any, str]] = [
     (lambda c: c.update(rank={"combine": "harmonic"}), "rank.combine must be one of"),
     (lambda c: c["model"].update(family="svm"), "model.family must be one of"),
     (lambda c: c["run"].update(n_jobs=0), "run.n_jobs must be -1"),
-    (lambda c: c.update(kind="targets"), "kind must be 'screening'"),
+    (lambda c: c.update(kind="docking"), "kind must be 'screening', 'repurpose' or 'targets'"),
     (lambda c: c.pop("library"), r"the \[library\] section is required"),
     (lambda c: c.update(select=[1]), r"select must be a table"),
     (
