@@ -67,6 +67,13 @@ def files(tmp_path_factory, demo_smiles):
     frame.to_csv(root / "bench.csv", index=False)
     toy_blocks().to_csv(root / "blocks.csv", index=False)
     (root / "campaign.toml").write_text('[library]\npath = "lib.smi"\n')
+    (root / "net.tsv").write_text(
+        "".join(f"g{i}\tg{j}\n" for i in range(40) for j in (i + 1, i + 7) if j < 40)
+    )
+    (root / "genes.gmt").write_text("d\t\t" + "\t".join(f"g{i}" for i in range(0, 40, 3)) + "\n")
+    pd.DataFrame(
+        {"bx": [0.1, 0.2, 0.3, 0.15], "bx_se": 0.01, "by": [0.05, 0.1, 0.16, 0.07], "by_se": 0.02}
+    ).to_csv(root / "mr.csv", index=False)
     model = ds.models.FingerprintModel(n_estimators=3, descriptors=False)
     model.fit(SMALL_MOLECULES, [len(s) for s in SMALL_MOLECULES]).save(root / "model")
     return root
@@ -89,6 +96,9 @@ def _base(command: str, f, out) -> list[str]:
         "synergy": ["synergy", f"{f}/blocks.csv", "-o", f"{out}/s.csv"],
         "demo": ["demo", "--out", f"{out}/demo"],
         "campaign run": ["campaign", "run", f"{f}/campaign.toml", "-o", f"{out}/campaign"],
+        "genes rank": ["genes", "rank", f"{f}/net.tsv", f"{f}/genes.gmt", "-o", f"{out}/r.csv"],
+        "genes validate": ["genes", "validate", f"{f}/net.tsv", f"{f}/genes.gmt", "--min-genes", "10"],
+        "genes mr": ["genes", "mr", f"{f}/mr.csv"],
     }[command]
 
 
@@ -116,6 +126,7 @@ def test_every_command_with_numbers_is_covered():
     commands = {c for c, _ in NUMERIC}
     covered = set(ELSEWHERE) | {"prepare", "fingerprint", "db build", "db append", "search", "screen"}
     covered |= {"cluster", "pick", "vs-eval", "train", "predict", "admet", "synergy", "demo", "campaign run"}
+    covered |= {"genes rank", "genes validate", "genes mr"}
     assert commands <= covered, commands - covered
 
 
