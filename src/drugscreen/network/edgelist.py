@@ -196,7 +196,7 @@ def read_gene_sets(
     path: str | os.PathLike[str], *, gene_column: str | None = None, what: str = "gene set"
 ) -> dict[str, list[str]]:
     """Named gene sets from a file: a GMT file (``name, description, gene, gene, ...`` per
-    line) or a long table whose first column names the set and whose ``gene_column`` (by
+    line; gzip allowed) or a long table whose first column names the set and whose ``gene_column`` (by
     default the second column) holds one gene per row.
 
     Examples
@@ -208,13 +208,17 @@ def read_gene_sets(
     {'asthma': ['1234', '5678']}
     """
     path = user_path(path)
-    if path.name.lower().endswith(".gmt"):
+    if path.name.lower().removesuffix(".gz").endswith(".gmt"):
         if not path.is_file():
             raise InputError(f"{what} file {str(path)!r} does not exist or is not a file")
         sets: dict[str, list[str]] = {}
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            if path.name.lower().endswith(".gz"):
+                with gzip.open(path, "rt", encoding="utf-8-sig") as handle:
+                    text = handle.read()
+            else:
+                text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError, EOFError) as exc:
             raise InputError(f"cannot read {what} file {str(path)!r}: not UTF-8 text ({exc})") from exc
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip() or line.startswith("#"):

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from drugscreen.errors import InputError
-from drugscreen.network.edgelist import gene_id, read_table
+from drugscreen.network.edgelist import gene_id, read_gene_sets, read_table
 from drugscreen.validate import user_path
 
 COLUMNS = ["set", "gene", "weight", "source"]
@@ -91,18 +91,8 @@ def _from_mapping(seeds: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def _from_gmt(path: Path) -> pd.DataFrame:
-    import gzip
-
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    rows = []
-    with opener(path, "rt", encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            fields = [f.strip() for f in line.rstrip("\n").split("\t")]
-            if not any(fields) or fields[0].startswith("#"):
-                continue
-            if len(fields) < 3:
-                raise InputError(f"{path}: line {number}: a GMT line is name, description, genes...")
-            rows += [(fields[0], gene_id(g), 1.0, "") for g in fields[2:] if g]
+    sets = read_gene_sets(path, what="seed")
+    rows = [(name, gene_id(g.strip()), 1.0, "") for name, genes in sets.items() for g in genes if g.strip()]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
